@@ -1,0 +1,73 @@
+"""Structured logs: one JSON object per line, Slack ids only, secrets scrubbed.
+
+Handlers log ids (user, channel, pair) and counts, never names, emails or answer text; the
+`SecretScrubber` is a last line of defence that masks anything shaped like a Slack token or the
+configured secrets if one ever slips into a message or an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+TOKEN_PATTERN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+def describe_exception(exc_info: Any) -> str:
+    """The exception's type and stack frames, without its message: messages can quote input."""
+    exc_type, _, tb = exc_info
+    frames = "".join(traceback.format_tb(tb))
+    return f"{frames}{exc_type.__name__ if exc_type else 'Exception'} (message withheld)"
+
+
+class SecretScrubber(logging.Filter):
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def scrub(self, text: str) -> str:
+        text = TOKEN_PATTERN.sub("[redacted-token]", text)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.scrub(record.getMessage())
+        record.args = ()
+        if record.exc_info:
+            record.exc_text = self.scrub(describe_exception(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
+        if record.exc_text:
+            entry["error"] = record.exc_text
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> None:
+    """Install the JSON handler on the root logger (idempotent: replaces earlier handlers)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(SecretScrubber(secrets))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    # Bolt logs whole request bodies at DEBUG; keep third-party chatter at WARNING.
+    for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))

@@ -1,0 +1,373 @@
+"""The data model: SQLAlchemy 2 typed models on one declarative base.
+
+Idempotency lives in unique constraints: one participant per Slack user, one check-in per pair per
+period, one response per person per check-in, one delivery of a prompt per pair. Jobs rely on them
+so that a rerun or a second process cannot post twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite keeps no offset of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use an aware UTC datetime")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    """Store enums as short strings (portable, readable in SQL, no native PG enum to migrate)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class ProgramStatus(enum.StrEnum):
+    OPEN = "open"  # taking sign-ups and running
+    CLOSED = "closed"
+
+
+class Role(enum.StrEnum):
+    SHARE = "share"  # shares new tools and trends (the reverse mentor)
+    LEARN = "learn"  # learns them and shares strategic experience
+    EITHER = "either"
+
+
+class ParticipantStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+    DELETED = "deleted"
+
+
+class GoalStatus(enum.StrEnum):
+    OPEN = "open"
+    ACHIEVED = "achieved"
+    CLOSED = "closed"
+
+
+class PairStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class CheckinStatus(enum.StrEnum):
+    CLAIMED = "claimed"  # row exists, Slack post not yet confirmed
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+class Attendance(enum.StrEnum):
+    MET = "met"
+    SCHEDULED = "scheduled"  # "meeting later this week"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=lambda: dt.datetime.now(dt.UTC), onupdate=lambda: dt.datetime.now(dt.UTC)
+    )
+
+
+class Program(Timestamped, Base):
+    """A cohort: dates, cadence and where HR hears about it."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    length_weeks: Mapped[int] = mapped_column(Integer, default=12)
+    cadence_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    checkin_weekday: Mapped[str] = mapped_column(String(3), default="tue")
+    checkin_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(10, 0))
+    hr_channel_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[ProgramStatus] = mapped_column(_enum(ProgramStatus), default=ProgramStatus.OPEN)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class Participant(Timestamped, Base):
+    """One employee's profile. One row per Slack user, updated in place on re-joining."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    experience_band: Mapped[str] = mapped_column(String(8))  # "0-2", "3-5", ... never age
+    department: Mapped[str | None] = mapped_column(String(80))
+    manager_slack_id: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    share_topics: Mapped[list[str]] = mapped_column(default=list)
+    learn_topics: Mapped[list[str]] = mapped_column(default=list)
+    share_other: Mapped[str | None] = mapped_column(Text)
+    learn_other: Mapped[str | None] = mapped_column(Text)
+    available_days: Mapped[list[str]] = mapped_column(default=list)
+    time_of_day: Mapped[str] = mapped_column(String(12), default="any")
+    meeting_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    status: Mapped[ParticipantStatus] = mapped_column(
+        _enum(ParticipantStatus), default=ParticipantStatus.ACTIVE
+    )
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Topic(Base):
+    """Topics HR added to the catalogue (the built-in catalogue ships with the code)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(60), unique=True)
+    added_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class Goal(Timestamped, Base):
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    success_measure: Mapped[str | None] = mapped_column(Text)
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[GoalStatus] = mapped_column(_enum(GoalStatus), default=GoalStatus.OPEN)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent, latest value
+
+
+class GoalProgress(Base):
+    """Every progress update is kept: HR sees movement over time, people see their trend."""
+
+    __tablename__ = "goal_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    progress: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # "goal_modal" | "checkin"
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
+
+
+class MatchProposal(Timestamped, Base):
+    """A matching run awaiting HR review; approving it creates the pairs."""
+
+    __tablename__ = "match_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open|approved|superseded
+    requested_by: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    proposal: Mapped[dict[str, Any]] = mapped_column(default=dict)  # pairs, reasons, unmatched
+    excluded: Mapped[list[str]] = mapped_column(default=list)  # "U1:U2" keys HR excluded
+
+
+class Pair(Timestamped, Base):
+    """Two participants in a program: the sharer (reverse mentor) and the learner."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (UniqueConstraint("program_id", "sharer_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    sharer_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    status: Mapped[PairStatus] = mapped_column(_enum(PairStatus), default=PairStatus.ACTIVE)
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    kickoff_ts: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    at_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[dt.datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class Checkin(Timestamped, Base):
+    """One weekly check-in (or survey) posted into a pair's group DM."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("pair_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    period_key: Mapped[str] = mapped_column(String(16))
+    week: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(
+        String(12), default="checkin"
+    )  # checkin|survey_mid|survey_end
+    prompt_id: Mapped[str | None] = mapped_column(String(80))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[CheckinStatus] = mapped_column(
+        _enum(CheckinStatus), default=CheckinStatus.CLAIMED
+    )
+    due_at: Mapped[dt.datetime]
+    claimed_at: Mapped[dt.datetime | None]  # a claim older than the lease may be retaken
+    sent_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Response(Timestamped, Base):
+    """One person's answer to one check-in: buttons and the private feedback modal."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("checkin_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    attendance: Mapped[Attendance | None] = mapped_column(_enum(Attendance))
+    usefulness: Mapped[int | None] = mapped_column(Integer)  # 1-5
+    candour: Mapped[int | None] = mapped_column(Integer)  # 1-5: how safe it felt to be candid
+    learned_text: Mapped[str | None] = mapped_column(Text)
+    blockers_text: Mapped[str | None] = mapped_column(Text)
+    quote_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    prompt_rating: Mapped[int | None] = mapped_column(Integer)  # +1 / -1
+    feedback_submitted_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
+
+
+class SurveyResponse(Timestamped, Base):
+    """Mid- and end-of-program survey answers."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("program_id", "participant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # mid|end
+    recommend: Mapped[int | None] = mapped_column(Integer)  # 0-10
+    goal_attainment: Mapped[int | None] = mapped_column(Integer)  # 1-5
+    what_changed: Mapped[str | None] = mapped_column(Text)
+    quote_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PairingFeedback(Timestamped, Base):
+    """'Does this pairing work?' asked privately after the first meeting."""
+
+    __tablename__ = "pairing_feedback"
+    __table_args__ = (UniqueConstraint("pair_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    works: Mapped[bool | None] = mapped_column(Boolean)
+    repair_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    private_reason: Mapped[str | None] = mapped_column(Text)  # seen by HR only
+    asked_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class PromptDelivery(Base):
+    """Which prompt a pair got and why; unique so a prompt never repeats for a pair."""
+
+    __tablename__ = "prompt_deliveries"
+    __table_args__ = (UniqueConstraint("pair_id", "prompt_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    prompt_id: Mapped[str] = mapped_column(String(80))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    week: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    delivered_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
+
+
+class Nudge(Base):
+    """A reminder or at-risk note, recorded so it is sent once."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("pair_id", "kind", "period_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # at_risk_note | fit_question | ...
+    period_key: Mapped[str] = mapped_column(String(16))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
+
+
+class JobRun(Base):
+    """Each scheduler pass, with counts, so operators can see what happened and when."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_name: Mapped[str] = mapped_column(String(40), index=True)
+    period_key: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProcessedRequest(Base):
+    """Event ids and interaction keys already handled: Slack retries are acked and dropped."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
