@@ -1,0 +1,80 @@
+"""The `mentorbot` command: serve, db, jobs, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.config import load_settings_or_exit
+from bot.logging_setup import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode)")
+    serve.add_argument("--socket", action="store_true", help="connect over Socket Mode")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--no-migrate", action="store_true", help="skip `db upgrade` at start")
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply every migration")
+    down = db_sub.add_parser("downgrade", help="revert to a revision")
+    down.add_argument("revision")
+
+    demo = sub.add_parser(
+        "demo", help="run the bot against the local Slack fake, no account needed"
+    )
+    demo.add_argument("--people", type=int, default=40)
+    demo.add_argument("--weeks", type=int, default=12)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--out", default="demo-out")
+    demo.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(
+            run_demo(
+                people=args.people, weeks=args.weeks, seed=args.seed, out=args.out, quiet=args.quiet
+            )
+        )
+
+    settings = load_settings_or_exit()
+    secrets = [
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_signing_secret.get_secret_value(),
+    ]
+    if settings.slack_app_token:
+        secrets.append(settings.slack_app_token.get_secret_value())
+    configure_logging(settings.log_level, secrets)
+
+    from bot import server
+
+    if args.command == "db":
+        if args.db_command == "upgrade":
+            server.migrate(settings)
+        else:
+            from bot.db import downgrade
+
+            downgrade(settings.database_url, args.revision)
+        return 0
+    if args.command == "serve":
+        if not args.no_migrate:
+            server.migrate(settings)
+        asyncio.run(
+            server.serve(settings, host=args.host, socket_mode=args.socket or settings.socket_mode)
+        )
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The dependencies every handler and job receives: passed in, never imported as globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.prompts import Prompt
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    clock: Clock
+    client: AsyncWebClient
+    prompts: tuple[Prompt, ...]
+
+    def is_admin(self, user_id: str) -> bool:
+        return self.settings.is_hr_admin(user_id)
