@@ -1,0 +1,325 @@
+"""Reading and validating modal submissions: plain functions, no Slack calls, no database.
+
+A submission is parsed from `view.state.values` into a typed form plus a dict of errors keyed by
+block id, exactly what `ack(response_action="errors", errors=...)` needs. Nothing in a payload is
+trusted: values may be missing, of the wrong type, or longer than the modal allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import ids
+from bot.models import Program
+from bot.scheduling import CHECKIN_WEEKDAYS
+from bot.texts import raw, text
+
+MAX_DEPARTMENT = 80
+MAX_OTHER_TOPICS = 200
+MAX_TOPIC_LABEL = 60
+MAX_TOPICS = 15
+MAX_GOAL_TEXT = 500
+
+EXPERIENCE_BANDS = tuple(code for code, _ in raw("catalogue.experience_bands"))
+GOAL_CATEGORIES = tuple(code for code, _ in raw("catalogue.goal_categories"))
+ROLES = tuple(code for code, *_ in raw("catalogue.roles"))
+DAYS = tuple(code for code, _ in raw("catalogue.days"))
+TIMES_OF_DAY = tuple(code for code, _ in raw("catalogue.times_of_day"))
+MEETING_LENGTHS = tuple(raw("catalogue.meeting_lengths"))
+GOAL_STATES = tuple(code for code, _ in raw("goals.states"))
+PROGRESS_STEPS = (0, 25, 50, 75, 100)
+
+
+class StateReader:
+    """Typed access to `view.state.values`, tolerant of anything missing or malformed."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        state = view.get("state") if isinstance(view, dict) else None
+        values = state.get("values") if isinstance(state, dict) else None
+        self.values: dict[str, Any] = values if isinstance(values, dict) else {}
+
+    def element(self, block_id: str, action_id: str) -> dict[str, Any]:
+        block = self.values.get(block_id)
+        element = block.get(action_id) if isinstance(block, dict) else None
+        return element if isinstance(element, dict) else {}
+
+    def text(self, block_id: str, action_id: str) -> str:
+        value = self.element(block_id, action_id).get("value")
+        return value.strip() if isinstance(value, str) else ""
+
+    def option(self, block_id: str, action_id: str) -> str | None:
+        option = self.element(block_id, action_id).get("selected_option")
+        value = option.get("value") if isinstance(option, dict) else None
+        return value if isinstance(value, str) else None
+
+    def options(self, block_id: str, action_id: str) -> list[str]:
+        options = self.element(block_id, action_id).get("selected_options")
+        if not isinstance(options, list):
+            return []
+        found = [o.get("value") for o in options if isinstance(o, dict)]
+        return [v for v in found if isinstance(v, str)]
+
+    def user(self, block_id: str, action_id: str) -> str | None:
+        value = self.element(block_id, action_id).get("selected_user")
+        return value if isinstance(value, str) and value else None
+
+    def date(self, block_id: str, action_id: str) -> dt.date | str | None:
+        """A date, None when empty, or the string 'invalid' for a malformed one."""
+        value = self.element(block_id, action_id).get("selected_date")
+        if value in (None, ""):
+            return None
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            return "invalid"
+
+
+def split_topics(free_text: str) -> list[str]:
+    """'Figma, podcasting' -> ['Figma', 'podcasting'] (deduplicated, order kept)."""
+    seen: dict[str, str] = {}
+    for part in free_text.replace(";", ",").replace("\n", ",").split(","):
+        label = " ".join(part.split())
+        if label and label.lower() not in seen:
+            seen[label.lower()] = label[:MAX_TOPIC_LABEL]
+    return list(seen.values())
+
+
+def _merge_topics(chosen: list[str], other: str) -> list[str]:
+    merged: dict[str, str] = {}
+    for label in [*chosen, *split_topics(other)]:
+        merged.setdefault(label.lower(), label)
+    return list(merged.values())
+
+
+@dataclass
+class GoalInput:
+    slot: int
+    goal_id: int | None
+    category: str
+    description: str
+    success_measure: str
+    target_date: dt.date | None
+    progress: int | None = None
+    state: str = "open"
+
+
+@dataclass
+class SignupForm:
+    role: str
+    experience_band: str
+    department: str
+    manager_id: str | None
+    share_topics: list[str]
+    learn_topics: list[str]
+    share_other: str
+    learn_other: str
+    timezone: str
+    available_days: list[str]
+    time_of_day: str
+    meeting_minutes: int
+    consent_quote: bool
+    first_goal: GoalInput | None = None
+    all_share_topics: list[str] = field(default_factory=list)
+    all_learn_topics: list[str] = field(default_factory=list)
+
+
+def _check_length(errors: dict[str, str], block_id: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors[block_id] = text("signup.errors.too_long", limit=limit)
+
+
+def _read_goal(
+    reader: StateReader, slot: int, today: dt.date, errors: dict[str, str], goal_id: int | None
+) -> GoalInput | None:
+    """One goal slot; None when the slot is left empty. Errors land on the slot's own fields."""
+    category = reader.option(ids.goal_block("category", slot), ids.A_GOAL["category"])
+    description = reader.text(ids.goal_block("description", slot), ids.A_GOAL["description"])
+    measure = reader.text(ids.goal_block("measure", slot), ids.A_GOAL["measure"])
+    target = reader.date(ids.goal_block("target", slot), ids.A_GOAL["target"])
+    progress_value = reader.option(ids.goal_block("progress", slot), ids.A_GOAL["progress"])
+    state = reader.option(ids.goal_block("state", slot), ids.A_GOAL["state"]) or "open"
+    if not any([category, description, measure, target]) and goal_id is None:
+        return None
+    if category is not None and category not in GOAL_CATEGORIES:
+        errors[ids.goal_block("category", slot)] = text("signup.errors.unknown_choice")
+    if not description:
+        errors[ids.goal_block("description", slot)] = text("signup.errors.goal_description_needed")
+    _check_length(errors, ids.goal_block("description", slot), description, MAX_GOAL_TEXT)
+    _check_length(errors, ids.goal_block("measure", slot), measure, MAX_GOAL_TEXT)
+    if target == "invalid":
+        errors[ids.goal_block("target", slot)] = text("signup.errors.unknown_choice")
+        target = None
+    elif isinstance(target, dt.date) and target < today and state == "open":
+        errors[ids.goal_block("target", slot)] = text("signup.errors.target_past")
+    progress: int | None = None
+    if progress_value is not None:
+        if progress_value.isdigit() and int(progress_value) in PROGRESS_STEPS:
+            progress = int(progress_value)
+        else:
+            errors[ids.goal_block("progress", slot)] = text("signup.errors.unknown_choice")
+    if state not in GOAL_STATES:
+        errors[ids.goal_block("state", slot)] = text("signup.errors.unknown_choice")
+        state = "open"
+    return GoalInput(
+        slot=slot,
+        goal_id=goal_id,
+        category=category or "other",
+        description=description,
+        success_measure=measure,
+        target_date=target if isinstance(target, dt.date) else None,
+        progress=progress,
+        state=state,
+    )
+
+
+def parse_signup(
+    view: dict[str, Any], *, user_id: str, today: dt.date, catalogue: set[str], with_goal: bool
+) -> tuple[SignupForm, dict[str, str]]:
+    """Parse and validate the sign-up modal; `errors` is empty when the form may be stored."""
+    r = StateReader(view)
+    errors: dict[str, str] = {}
+
+    role = r.option(ids.B_ROLE, ids.A_ROLE) or ""
+    if role not in ROLES:
+        errors[ids.B_ROLE] = text("signup.errors.unknown_choice")
+    band = r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE) or ""
+    if band not in EXPERIENCE_BANDS:
+        errors[ids.B_EXPERIENCE] = text("signup.errors.unknown_choice")
+    department = r.text(ids.B_DEPARTMENT, ids.A_DEPARTMENT)
+    _check_length(errors, ids.B_DEPARTMENT, department, MAX_DEPARTMENT)
+    manager = r.user(ids.B_MANAGER, ids.A_MANAGER)
+    if manager == user_id:
+        errors[ids.B_MANAGER] = text("signup.errors.manager_self")
+
+    share = [t for t in r.options(ids.B_SHARE_TOPICS, ids.A_SHARE_TOPICS) if t in catalogue]
+    learn = [t for t in r.options(ids.B_LEARN_TOPICS, ids.A_LEARN_TOPICS) if t in catalogue]
+    share_other = r.text(ids.B_SHARE_OTHER, ids.A_SHARE_OTHER)
+    learn_other = r.text(ids.B_LEARN_OTHER, ids.A_LEARN_OTHER)
+    _check_length(errors, ids.B_SHARE_OTHER, share_other, MAX_OTHER_TOPICS)
+    _check_length(errors, ids.B_LEARN_OTHER, learn_other, MAX_OTHER_TOPICS)
+    all_share = _merge_topics(share, share_other)
+    all_learn = _merge_topics(learn, learn_other)
+    for block, topics in ((ids.B_SHARE_TOPICS, all_share), (ids.B_LEARN_TOPICS, all_learn)):
+        if len(topics) > MAX_TOPICS:
+            errors.setdefault(block, text("signup.errors.too_many_topics", limit=MAX_TOPICS))
+    if role in ("share", "either") and not all_share:
+        errors.setdefault(ids.B_SHARE_TOPICS, text("signup.errors.share_topics_needed"))
+    if role in ("learn", "either") and not all_learn:
+        errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.learn_topics_needed"))
+    if all_share and all_learn and {t.lower() for t in all_share} == {t.lower() for t in all_learn}:
+        errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.same_topics"))
+
+    timezone = r.option(ids.B_TIMEZONE, ids.A_TIMEZONE) or ""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors[ids.B_TIMEZONE] = text("signup.errors.unknown_choice")
+    days = [d for d in r.options(ids.B_DAYS, ids.A_DAYS) if d in DAYS]
+    if not days:
+        errors[ids.B_DAYS] = text("signup.errors.days_needed")
+    time_of_day = r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or "any"
+    if time_of_day not in TIMES_OF_DAY:
+        errors[ids.B_TIME_OF_DAY] = text("signup.errors.unknown_choice")
+    length = r.option(ids.B_MEETING_LENGTH, ids.A_MEETING_LENGTH) or "30"
+    minutes = int(length) if length.isdigit() else 0
+    if minutes not in MEETING_LENGTHS:
+        errors[ids.B_MEETING_LENGTH] = text("signup.errors.unknown_choice")
+    consent = ids.CONSENT_QUOTE in r.options(ids.B_CONSENT, ids.A_CONSENT)
+    goal = _read_goal(r, 0, today, errors, None) if with_goal else None
+
+    form = SignupForm(
+        role=role,
+        experience_band=band,
+        department=department,
+        manager_id=manager,
+        share_topics=share,
+        learn_topics=learn,
+        share_other=share_other,
+        learn_other=learn_other,
+        timezone=timezone,
+        available_days=[d for d in DAYS if d in days],
+        time_of_day=time_of_day,
+        meeting_minutes=minutes,
+        consent_quote=consent,
+        first_goal=goal,
+        all_share_topics=all_share,
+        all_learn_topics=all_learn,
+    )
+    return form, errors
+
+
+def parse_goals(
+    view: dict[str, Any], *, today: dt.date, slot_goal_ids: list[int | None]
+) -> tuple[list[GoalInput], dict[str, str]]:
+    """Parse the goals modal: one GoalInput per filled slot (existing goals keep their id)."""
+    r = StateReader(view)
+    errors: dict[str, str] = {}
+    goals = []
+    for slot in range(ids.MAX_GOALS):
+        goal_id = slot_goal_ids[slot] if slot < len(slot_goal_ids) else None
+        goal = _read_goal(r, slot, today, errors, goal_id)
+        if goal is not None:
+            goals.append(goal)
+    return goals, errors
+
+
+@dataclass
+class ProgramForm:
+    name: str
+    start_date: dt.date
+    length_weeks: int
+    cadence_weeks: int
+    checkin_weekday: str
+    checkin_time: dt.time
+    hr_channel_id: str | None
+
+
+def parse_program(
+    view: dict, *, today: dt.date, existing: Program | None
+) -> tuple[ProgramForm | None, dict[str, str]]:
+    """Validate the program modal; a start date in the past is allowed only if unchanged."""
+    r = StateReader(view)
+    errors: dict[str, str] = {}
+    name = r.text(ids.B_PROGRAM_NAME, ids.A_PROGRAM_NAME)
+    if not name or len(name) > 80:
+        errors[ids.B_PROGRAM_NAME] = text("admin.errors.name_needed")
+    start = r.date(ids.B_PROGRAM_START, ids.A_PROGRAM_START)
+    if not isinstance(start, dt.date):
+        errors[ids.B_PROGRAM_START] = text("admin.errors.start_needed")
+    elif start < today and not (existing and existing.start_date == start):
+        errors[ids.B_PROGRAM_START] = text("admin.errors.start_past")
+    length_text = r.text(ids.B_PROGRAM_LENGTH, ids.A_PROGRAM_LENGTH)
+    length = int(length_text) if length_text.isdigit() else 0
+    if not 2 <= length <= 52:
+        errors[ids.B_PROGRAM_LENGTH] = text("admin.errors.length_range")
+    cadence = r.option(ids.B_PROGRAM_CADENCE, ids.A_PROGRAM_CADENCE)
+    if cadence not in ("1", "2"):
+        errors[ids.B_PROGRAM_CADENCE] = text("signup.errors.unknown_choice")
+    weekday = r.option(ids.B_PROGRAM_WEEKDAY, ids.A_PROGRAM_WEEKDAY)
+    if weekday not in CHECKIN_WEEKDAYS:
+        errors[ids.B_PROGRAM_WEEKDAY] = text("signup.errors.unknown_choice")
+    raw_time = r.element(ids.B_PROGRAM_TIME, ids.A_PROGRAM_TIME).get("selected_time")
+    try:
+        checkin_time = dt.time.fromisoformat(str(raw_time))
+    except ValueError:
+        errors[ids.B_PROGRAM_TIME] = text("admin.errors.time_needed")
+        checkin_time = dt.time(10)
+    channel = r.element(ids.B_PROGRAM_CHANNEL, ids.A_PROGRAM_CHANNEL).get("selected_conversation")
+    if errors:
+        return None, errors
+    assert isinstance(start, dt.date) and cadence and weekday
+    return (
+        ProgramForm(
+            name=name,
+            start_date=start,
+            length_weeks=length,
+            cadence_weeks=int(cadence),
+            checkin_weekday=weekday,
+            checkin_time=checkin_time,
+            hr_channel_id=channel if isinstance(channel, str) and channel else None,
+        ),
+        {},
+    )

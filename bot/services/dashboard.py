@@ -1,0 +1,84 @@
+"""What one person sees about themselves (status, App Home), and HR's headline numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import scheduling
+from bot.models import Goal, Pair, PairStatus, Participant, ParticipantStatus, Program
+from bot.services import participants as people
+from bot.services.programs import calendar, open_program
+
+
+@dataclass
+class PersonalView:
+    participant: Participant | None
+    program: Program | None
+    partner: Participant | None
+    pair: Pair | None
+    goals: list[Goal] = field(default_factory=list)
+    next_checkin: dt.datetime | None = None
+
+
+@dataclass
+class ProgramNumbers:
+    program: Program | None
+    enrolled: int
+    active: int
+    paused: int
+    left: int
+    pairs: int
+    unmatched: int
+
+
+async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -> PersonalView:
+    """Profile, program, partner, goals and next check-in for one person."""
+    participant = await people.get_participant(session, user_id)
+    if participant is None:
+        return PersonalView(None, await open_program(session), None, None)
+    program = await session.get(Program, participant.program_id) if participant.program_id else None
+    program = program or await open_program(session)
+    pair = await people.active_pair(session, participant)
+    partner = await people.partner_in(session, pair, participant) if pair else None
+    goals = await people.open_goals(session, participant)
+    next_at = None
+    if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
+        learner_tz = participant.timezone if pair.learner_id == participant.id else partner.timezone
+        next_at = scheduling.next_checkin_at(
+            calendar(program), now, participant.timezone, partner.timezone, learner_tz
+        )
+    return PersonalView(participant, program, partner, pair, goals, next_at)
+
+
+async def program_numbers(session: AsyncSession) -> ProgramNumbers:
+    """Headline counts for HR's App Home section (one grouped query, no rows loaded)."""
+    program = await open_program(session)
+    query = select(Participant.status, func.count()).group_by(Participant.status)
+    if program is not None:
+        query = query.where(Participant.program_id == program.id)
+    counts = {status: n for status, n in (await session.execute(query)).all()}
+    pairs = 0
+    if program is not None:
+        pairs = (
+            await session.scalar(
+                select(func.count())
+                .select_from(Pair)
+                .where(Pair.program_id == program.id, Pair.status == PairStatus.ACTIVE)
+            )
+            or 0
+        )
+    active = counts.get(ParticipantStatus.ACTIVE, 0)
+    paused = counts.get(ParticipantStatus.PAUSED, 0)
+    return ProgramNumbers(
+        program=program,
+        enrolled=active + paused + counts.get(ParticipantStatus.LEFT, 0),
+        active=active,
+        paused=paused,
+        left=counts.get(ParticipantStatus.LEFT, 0),
+        pairs=pairs,
+        unmatched=max(0, active + paused - 2 * pairs),
+    )

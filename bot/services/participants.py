@@ -1,0 +1,242 @@
+"""Participants: sign-up, goals and self-service (pause, resume, leave, erase).
+
+Every function takes the session it works in; the caller owns the transaction, so a multi-row
+change (ending a pair when someone leaves) commits or rolls back as one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forms import GoalInput, SignupForm
+from bot.ids import MAX_GOALS
+from bot.models import (
+    Goal,
+    GoalProgress,
+    GoalStatus,
+    Pair,
+    PairingFeedback,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    Program,
+    Response,
+    SurveyResponse,
+    Topic,
+)
+from bot.texts import raw
+
+ERASED_PREFIX = "erased:"
+
+
+async def get_participant(session: AsyncSession, user_id: str) -> Participant | None:
+    return await session.scalar(select(Participant).where(Participant.slack_user_id == user_id))
+
+
+async def topic_catalogue(session: AsyncSession) -> list[str]:
+    """The built-in topics plus those HR added, in a stable order."""
+    added = (await session.scalars(select(Topic.label).order_by(Topic.id))).all()
+    seen: dict[str, str] = {}
+    for label in [*raw("catalogue.topics"), *added]:
+        seen.setdefault(label.lower(), label)
+    return list(seen.values())
+
+
+async def add_topics(session: AsyncSession, labels: list[str], added_by: str) -> list[str]:
+    """Add new labels to the catalogue; returns those that were new."""
+    existing = {t.lower() for t in await topic_catalogue(session)}
+    new = [label for label in labels if label.lower() not in existing]
+    session.add_all(Topic(label=label, added_by=added_by) for label in new)
+    return new
+
+
+async def save_signup(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    display_name: str | None,
+    form: SignupForm,
+    program: Program | None,
+    now: dt.datetime,
+) -> tuple[Participant, bool]:
+    """Create or update the person's one profile row; returns (participant, created)."""
+    participant = await get_participant(session, user_id)
+    created = participant is None
+    if participant is None:
+        participant = Participant(slack_user_id=user_id, status=ParticipantStatus.ACTIVE)
+        session.add(participant)
+    participant.display_name = display_name or participant.display_name
+    participant.role = form.role  # type: ignore[assignment]
+    participant.experience_band = form.experience_band
+    participant.department = form.department or None
+    participant.manager_slack_id = form.manager_id
+    participant.share_topics = form.all_share_topics
+    participant.learn_topics = form.all_learn_topics
+    participant.share_other = form.share_other or None
+    participant.learn_other = form.learn_other or None
+    participant.timezone = form.timezone
+    participant.available_days = form.available_days
+    participant.time_of_day = form.time_of_day
+    participant.meeting_minutes = form.meeting_minutes
+    participant.consent_quote = form.consent_quote
+    if participant.status == ParticipantStatus.LEFT:
+        participant.status = ParticipantStatus.ACTIVE  # re-joining after leaving
+    if program is not None and participant.program_id is None:
+        participant.program_id = program.id
+    await session.flush()
+    if form.first_goal is not None and not await open_goals(session, participant):
+        await save_goals(session, participant, [form.first_goal], now)
+    return participant, created
+
+
+async def open_goals(session: AsyncSession, participant: Participant) -> list[Goal]:
+    return list(
+        (
+            await session.scalars(
+                select(Goal)
+                .where(Goal.participant_id == participant.id, Goal.status == GoalStatus.OPEN)
+                .order_by(Goal.id)
+            )
+        ).all()
+    )
+
+
+async def save_goals(
+    session: AsyncSession, participant: Participant, goals: list[GoalInput], now: dt.datetime
+) -> list[Goal]:
+    """Create, edit, achieve or close goals; each progress change is kept as history.
+
+    Goal ids come from the modal's private_metadata, which a person could tamper with: an id
+    that is not one of this person's goals is treated as a new goal, never as someone else's.
+    """
+    own = {g.id: g for g in await open_goals(session, participant)}
+    room_for_new = MAX_GOALS - len(own)
+    saved = []
+    for item in goals:
+        goal = own.get(item.goal_id) if item.goal_id is not None else None
+        is_new = goal is None
+        if is_new:
+            if item.state != "open" or room_for_new <= 0:
+                continue
+            room_for_new -= 1
+            goal = Goal(participant_id=participant.id, progress=0)
+            session.add(goal)
+        goal.category = item.category
+        goal.description = item.description
+        goal.success_measure = item.success_measure or None
+        goal.target_date = item.target_date
+        goal.status = GoalStatus(item.state)
+        await session.flush()
+        progress = 100 if item.state == "achieved" else item.progress
+        if is_new or (progress is not None and progress != goal.progress):
+            goal.progress = progress if progress is not None else goal.progress
+            session.add(
+                GoalProgress(
+                    goal_id=goal.id, progress=goal.progress, source="goal_modal", recorded_at=now
+                )
+            )
+        saved.append(goal)
+    return saved
+
+
+async def active_pair(session: AsyncSession, participant: Participant) -> Pair | None:
+    return await session.scalar(
+        select(Pair)
+        .where(
+            Pair.status == PairStatus.ACTIVE,
+            or_(Pair.sharer_id == participant.id, Pair.learner_id == participant.id),
+        )
+        .order_by(Pair.id.desc())
+        .limit(1)
+    )
+
+
+async def partner_in(session: AsyncSession, pair: Pair, participant: Participant) -> Participant:
+    other_id = pair.learner_id if pair.sharer_id == participant.id else pair.sharer_id
+    partner = await session.get(Participant, other_id)
+    assert partner is not None
+    return partner
+
+
+def refresh_pause(participant: Participant, today: dt.date) -> bool:
+    """A timed pause ends by itself; returns True if the person was resumed."""
+    if (
+        participant.status == ParticipantStatus.PAUSED
+        and participant.paused_until is not None
+        and participant.paused_until <= today
+    ):
+        participant.status = ParticipantStatus.ACTIVE
+        participant.paused_until = None
+        return True
+    return False
+
+
+def pause(participant: Participant, weeks: int | None, today: dt.date) -> None:
+    participant.status = ParticipantStatus.PAUSED
+    participant.paused_until = today + dt.timedelta(weeks=weeks) if weeks else None
+
+
+def resume(participant: Participant) -> None:
+    participant.status = ParticipantStatus.ACTIVE
+    participant.paused_until = None
+
+
+async def end_pair(session: AsyncSession, pair: Pair, reason: str, now: dt.datetime) -> None:
+    pair.status = PairStatus.ENDED
+    pair.end_reason = reason
+    pair.ended_at = now
+
+
+async def leave(
+    session: AsyncSession, participant: Participant, now: dt.datetime
+) -> Participant | None:
+    """No-fault exit: the pair ends and the partner goes back to the pool. Returns the partner."""
+    partner = None
+    pair = await active_pair(session, participant)
+    if pair is not None:
+        partner = await partner_in(session, pair, participant)
+        await end_pair(session, pair, "left", now)
+    participant.status = ParticipantStatus.LEFT
+    return partner
+
+
+async def erase(
+    session: AsyncSession, participant: Participant, now: dt.datetime
+) -> Participant | None:
+    """Delete personal data and free text; keep anonymous rows so aggregate counts stay true."""
+    partner = await leave(session, participant, now)
+    participant.slack_user_id = f"{ERASED_PREFIX}{participant.id}"
+    participant.display_name = None
+    participant.department = None
+    participant.manager_slack_id = None
+    participant.share_topics = []
+    participant.learn_topics = []
+    participant.share_other = None
+    participant.learn_other = None
+    participant.available_days = []
+    participant.consent_quote = False
+    participant.status = ParticipantStatus.DELETED
+    await session.execute(
+        update(Goal)
+        .where(Goal.participant_id == participant.id)
+        .values(description="", success_measure=None, status=GoalStatus.CLOSED)
+    )
+    await session.execute(
+        update(Response)
+        .where(Response.participant_id == participant.id)
+        .values(learned_text=None, blockers_text=None, quote_ok=False)
+    )
+    await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.participant_id == participant.id)
+        .values(what_changed=None, quote_ok=False)
+    )
+    await session.execute(
+        update(PairingFeedback)
+        .where(PairingFeedback.participant_id == participant.id)
+        .values(private_reason=None)
+    )
+    return partner

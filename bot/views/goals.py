@@ -1,0 +1,43 @@
+"""The goals modal (`/mentoring goals`): up to three goals, with progress and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.models import Goal
+from bot.texts import text
+from bot.views import blocks as b
+from bot.views.signup import goal_fields
+
+
+def goals_modal(goals: list[Goal]) -> dict[str, Any]:
+    """Existing open goals first (editable, with progress and status), then empty slots."""
+    blocks: list[dict[str, Any]] = [b.section(text("goals.intro"))]
+    for slot in range(ids.MAX_GOALS):
+        goal = goals[slot] if slot < len(goals) else None
+        blocks += [
+            b.divider(),
+            b.section(text("goals.slot_header", number=slot + 1)),
+            *goal_fields(slot, goal, with_progress=True),
+        ]
+    return b.modal(
+        ids.GOALS_CALLBACK,
+        text("goals.title"),
+        blocks,
+        submit=text("goals.submit"),
+        private_metadata={"goal_ids": [g.id for g in goals[: ids.MAX_GOALS]]},
+    )
+
+
+def goal_line(goal: Goal) -> str:
+    """'Tech upskilling: Use Copilot daily (50%, by 1 Mar)' for DMs, status and App Home."""
+    label = goal.category.replace("_", " ").capitalize()
+    bar = progress_bar(goal.progress)
+    due = f", by {goal.target_date:%-d %b %Y}" if goal.target_date else ""
+    return f"*{label}*: {goal.description} {bar} {goal.progress}%{due}"
+
+
+def progress_bar(percent: int, width: int = 10) -> str:
+    filled = max(0, min(width, round(percent / 100 * width)))
+    return "▰" * filled + "▱" * (width - filled)
