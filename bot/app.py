@@ -13,7 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.handlers import admin, commands, goals, home, selfservice, signup
+from bot.handlers import admin, checkins, commands, goals, home, selfservice, signup
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
 
@@ -43,6 +43,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     )
     middleware.register(app, ctx)
     home.register(app, ctx)
+    checkins.register(app, ctx)
     subcommands = {
         **signup.register(app, ctx),
         **goals.register(app, ctx),

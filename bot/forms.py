@@ -323,3 +323,94 @@ def parse_program(
         ),
         {},
     )
+
+
+MAX_FEEDBACK_TEXT = 1500
+ATTENDANCE_CHOICES = tuple(code for code, _ in raw("feedback.met_options"))
+
+
+def _rating(
+    reader: StateReader, block: str, action: str, low: int, high: int, errors: dict
+) -> int | None:
+    value = reader.option(block, action)
+    if value is None:
+        return None
+    if value.isdigit() and low <= int(value) <= high:
+        return int(value)
+    errors[block] = text("feedback.errors.choice")
+    return None
+
+
+@dataclass
+class FeedbackForm:
+    attendance: str
+    usefulness: int | None
+    candour: int | None
+    learned: str
+    blockers: str
+    quote_ok: bool
+    goal_progress: dict[int, int]
+
+
+def parse_feedback(
+    view: dict[str, Any], goal_ids: list[int]
+) -> tuple[FeedbackForm, dict[str, str]]:
+    """Validate the private feedback modal; goal ids come from metadata and are re-checked later."""
+    r = StateReader(view)
+    errors: dict[str, str] = {}
+    attendance = r.option(ids.B_FB_MET, ids.A_FB_MET) or ""
+    if attendance not in ATTENDANCE_CHOICES:
+        errors[ids.B_FB_MET] = text("feedback.errors.met_needed")
+    usefulness = _rating(r, ids.B_FB_USEFUL, ids.A_FB_USEFUL, 1, 5, errors)
+    candour = _rating(r, ids.B_FB_CANDOUR, ids.A_FB_CANDOUR, 1, 5, errors)
+    learned = r.text(ids.B_FB_LEARNED, ids.A_FB_LEARNED)
+    blockers = r.text(ids.B_FB_BLOCKERS, ids.A_FB_BLOCKERS)
+    for block, value in ((ids.B_FB_LEARNED, learned), (ids.B_FB_BLOCKERS, blockers)):
+        if len(value) > MAX_FEEDBACK_TEXT:
+            errors[block] = text("feedback.errors.too_long", limit=MAX_FEEDBACK_TEXT)
+    progress: dict[int, int] = {}
+    for goal_id in goal_ids:
+        block = ids.feedback_goal_block(goal_id)
+        value = r.option(block, ids.A_FB_GOAL)
+        if value is None:
+            continue
+        if value.isdigit() and int(value) in PROGRESS_STEPS:
+            progress[goal_id] = int(value)
+        else:
+            errors[block] = text("feedback.errors.choice")
+    form = FeedbackForm(
+        attendance=attendance,
+        usefulness=usefulness,
+        candour=candour,
+        learned=learned,
+        blockers=blockers,
+        quote_ok="quote" in r.options(ids.B_FB_QUOTE, ids.A_FB_QUOTE),
+        goal_progress=progress,
+    )
+    return form, errors
+
+
+@dataclass
+class SurveyForm:
+    recommend: int
+    attainment: int
+    changed: str
+    quote_ok: bool
+
+
+def parse_survey(view: dict[str, Any]) -> tuple[SurveyForm | None, dict[str, str]]:
+    r = StateReader(view)
+    errors: dict[str, str] = {}
+    recommend = _rating(r, ids.B_SV_RECOMMEND, ids.A_SV_RECOMMEND, 0, 10, errors)
+    attainment = _rating(r, ids.B_SV_ATTAINMENT, ids.A_SV_ATTAINMENT, 1, 5, errors)
+    if recommend is None:
+        errors.setdefault(ids.B_SV_RECOMMEND, text("feedback.errors.choice"))
+    if attainment is None:
+        errors.setdefault(ids.B_SV_ATTAINMENT, text("feedback.errors.choice"))
+    changed = r.text(ids.B_SV_CHANGED, ids.A_SV_CHANGED)
+    if len(changed) > MAX_FEEDBACK_TEXT:
+        errors[ids.B_SV_CHANGED] = text("feedback.errors.too_long", limit=MAX_FEEDBACK_TEXT)
+    if errors or recommend is None or attainment is None:
+        return None, errors
+    quote_ok = "quote" in r.options(ids.B_SV_QUOTE, ids.A_SV_QUOTE)
+    return SurveyForm(recommend, attainment, changed, quote_ok), {}

@@ -65,3 +65,40 @@ B_PROGRAM_CHANNEL, A_PROGRAM_CHANNEL = "program_channel", "channel"
 MATCH_APPROVE = "match_approve"
 MATCH_RERUN = "match_rerun"
 MATCH_EXCLUDE = "match_exclude"
+
+# Check-in message buttons (value: the check-in id)
+CHECKIN_MET = "checkin_met"
+CHECKIN_LATER = "checkin_later"
+CHECKIN_SKIP = "checkin_skip"
+CHECKIN_FEEDBACK = "checkin_feedback"
+CHECKIN_THUMBS_UP = "checkin_thumbs_up"
+CHECKIN_THUMBS_DOWN = "checkin_thumbs_down"
+CHECKIN_SURVEY = "checkin_survey"
+
+# Feedback modal
+FEEDBACK_CALLBACK = "checkin_feedback"
+B_FB_MET, A_FB_MET = "fb_met", "met"
+B_FB_USEFUL, A_FB_USEFUL = "fb_useful", "useful"
+B_FB_LEARNED, A_FB_LEARNED = "fb_learned", "learned"
+B_FB_CANDOUR, A_FB_CANDOUR = "fb_candour", "candour"
+B_FB_BLOCKERS, A_FB_BLOCKERS = "fb_blockers", "blockers"
+B_FB_QUOTE, A_FB_QUOTE = "fb_quote", "quote"
+A_FB_GOAL = "goal_progress"
+
+
+def feedback_goal_block(goal_id: int) -> str:
+    return f"fb_goal_{goal_id}"
+
+
+# Survey modal
+SURVEY_CALLBACK = "survey"
+B_SV_RECOMMEND, A_SV_RECOMMEND = "sv_recommend", "recommend"
+B_SV_ATTAINMENT, A_SV_ATTAINMENT = "sv_attainment", "attainment"
+B_SV_CHANGED, A_SV_CHANGED = "sv_changed", "changed"
+B_SV_QUOTE, A_SV_QUOTE = "sv_quote", "quote"
+
+# Pairing fit (asked privately after the first meeting)
+FIT_WORKS = "fit_works"
+FIT_REPAIR = "fit_repair"
+REPAIR_CALLBACK = "fit_repair"
+B_REPAIR_REASON, A_REPAIR_REASON = "repair_reason", "reason"

@@ -117,7 +117,8 @@ class Attendance(enum.StrEnum):
     MET = "met"
     SCHEDULED = "scheduled"  # "meeting later this week"
     SKIPPED = "skipped"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # this person cancelled the meeting
+    PARTNER_CANCELLED = "partner_cancelled"  # this person says their partner cancelled
 
 
 class Timestamped:
@@ -257,6 +258,7 @@ class Checkin(Timestamped, Base):
         String(12), default="checkin"
     )  # checkin|survey_mid|survey_end
     prompt_id: Mapped[str | None] = mapped_column(String(80))
+    survey: Mapped[str | None] = mapped_column(String(8))  # "mid" | "end" on survey weeks
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[CheckinStatus] = mapped_column(
@@ -352,6 +354,7 @@ class JobRun(Base):
     """Each scheduler pass, with counts, so operators can see what happened and when."""
 
     __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job_name", "period_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_name: Mapped[str] = mapped_column(String(40), index=True)

@@ -21,7 +21,7 @@ from bot.db import Database, async_url
 from bot.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-PG_TEST_DB = "mentorbot_test"
+PG_TEST_DB = f"mentorbot_test_{os.getpid()}"  # per run: parallel runs never collide
 
 
 def _pg_admin_available() -> bool:
@@ -57,6 +57,13 @@ async def recreate_pg_database(name: str) -> str:
     return pg_database_url(name)
 
 
+async def drop_pg_database(name: str) -> None:
+    engine = create_async_engine(async_url(PG_URL), isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
 def _require_pg() -> None:
     if not PG_AVAILABLE:
         if os.environ.get("CI"):
@@ -65,8 +72,8 @@ def _require_pg() -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_schema_url() -> str:
-    """One PostgreSQL database for the session, with the models' tables."""
+def pg_schema_url():
+    """One PostgreSQL database for the session, with the models' tables; dropped at the end."""
     _require_pg()
 
     async def setup() -> str:
@@ -77,7 +84,8 @@ def pg_schema_url() -> str:
         await engine.dispose()
         return url
 
-    return asyncio.run(setup())
+    yield asyncio.run(setup())
+    asyncio.run(drop_pg_database(PG_TEST_DB))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.local import LocalBot
+from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 
 DEFAULT_ANSWERS: dict[str, Any] = {
     ids.A_ROLE: "share",
@@ -56,3 +56,86 @@ def texts_of(messages: list[Any]) -> str:
         if data.get("blocks"):
             parts.append(render_blocks(data["blocks"]))
     return "\n".join(parts)
+
+
+SHARERS = {"U0AISHA01": "Aisha Okafor", "U0LENA001": "Lena Lindqvist"}
+LEARNERS = {"U0MARCUS1": "Marcus Rossi", "U0KENJI01": "Kenji Tanaka"}
+ODD_ONE = ("U0SOLO001", "Solo Murphy")
+
+
+async def open_program(bot) -> None:
+    view = await open_modal(bot, HR_ADMIN_ID, "admin program")
+    result = await bot.fake.submit_view(
+        HR_ADMIN_ID,
+        view["id"],
+        {
+            ids.A_PROGRAM_NAME: "Spring cohort",
+            ids.A_PROGRAM_START: "2026-01-12",
+            ids.A_PROGRAM_LENGTH: "12",
+            ids.A_PROGRAM_CADENCE: "1",
+            ids.A_PROGRAM_WEEKDAY: "tue",
+            ids.A_PROGRAM_TIME: "10:00",
+            ids.A_PROGRAM_CHANNEL: HR_CHANNEL_ID,
+        },
+    )
+    assert not result.errors, result.errors
+
+
+async def enrol_everyone(bot, *, odd_one: bool = False) -> None:
+    await open_program(bot)
+    for user, name in SHARERS.items():
+        add_person(bot, user, name)
+        await join(bot, user)
+    for user, name in LEARNERS.items():
+        add_person(bot, user, name)
+        await join(
+            bot,
+            user,
+            **{
+                ids.A_ROLE: "learn",
+                ids.A_EXPERIENCE: "21+",
+                ids.A_DEPARTMENT: "Finance",
+                ids.A_SHARE_TOPICS: ["strategic planning"],
+                ids.A_LEARN_TOPICS: ["generative AI tools"],
+                ids.A_GOAL["category"]: "tech_upskilling",
+                ids.A_GOAL["description"]: "Use an AI assistant every week",
+            },
+        )
+    if odd_one:  # wants to learn something no sharer offers
+        add_person(bot, *ODD_ONE)
+        await join(
+            bot,
+            ODD_ONE[0],
+            **{
+                ids.A_ROLE: "learn",
+                ids.A_EXPERIENCE: "21+",
+                ids.A_SHARE_TOPICS: ["negotiation"],
+                ids.A_LEARN_TOPICS: ["gaming and online communities"],
+            },
+        )
+
+
+def proposals(bot) -> list:
+    return [m for m in bot.fake.messages(HR_CHANNEL_ID) if "Matching proposal" in texts_of([m])]
+
+
+async def request_match(bot) -> dict:
+    before = len(proposals(bot))
+    await bot.fake.slash_command(HR_ADMIN_ID, text="admin match", channel_id=HR_CHANNEL_ID)
+    return await bot.fake.wait_for(lambda: len(proposals(bot)) > before and proposals(bot)[-1])
+
+
+async def approve_latest(bot) -> None:
+    """HR clicks "Approve all" on the newest proposal and the kickoffs go out."""
+    proposal = proposals(bot)[-1]
+    await bot.fake.click(HR_ADMIN_ID, ids.MATCH_APPROVE, channel=HR_CHANNEL_ID, ts=proposal["ts"])
+    await bot.fake.wait_for(
+        lambda: any("Kickoffs sent" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
+    )
+
+
+async def paired_program(bot) -> None:
+    """Four people joined, matched and kicked off: two pairs, each in its group DM."""
+    await enrol_everyone(bot)
+    await request_match(bot)
+    await approve_latest(bot)

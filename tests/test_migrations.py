@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db import alembic_config, async_url, downgrade, upgrade
 from bot.models import Base
-from tests.conftest import _require_pg, recreate_pg_database
+from tests.conftest import _require_pg, drop_pg_database, recreate_pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db_url(request, tmp_path, unique_name):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
     _require_pg()
-    return asyncio.run(recreate_pg_database(unique_name))
+    yield asyncio.run(recreate_pg_database(unique_name))
+    asyncio.run(drop_pg_database(unique_name))
 
 
 def _diff_and_tables(url: str) -> tuple[list, set[str]]:

@@ -29,7 +29,8 @@ def upgrade() -> None:
     sa.Column('sent', sa.Integer(), nullable=False),
     sa.Column('skipped', sa.Integer(), nullable=False),
     sa.Column('failed', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs')),
+    sa.UniqueConstraint('job_name', 'period_key', name=op.f('uq_job_runs_job_name_period_key'))
     )
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_runs_job_name'), ['job_name'], unique=False)
@@ -177,6 +178,7 @@ def upgrade() -> None:
     sa.Column('week', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('prompt_id', sa.String(length=80), nullable=True),
+    sa.Column('survey', sa.String(length=8), nullable=True),
     sa.Column('channel_id', sa.String(length=32), nullable=True),
     sa.Column('message_ts', sa.String(length=32), nullable=True),
     sa.Column('status', sa.Enum('claimed', 'posted', 'failed', name='checkinstatus', native_enum=False, length=20), nullable=False),
@@ -259,7 +261,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('checkin_id', sa.Integer(), nullable=False),
     sa.Column('participant_id', sa.Integer(), nullable=False),
-    sa.Column('attendance', sa.Enum('met', 'scheduled', 'skipped', 'cancelled', name='attendance', native_enum=False, length=20), nullable=True),
+    sa.Column('attendance', sa.Enum('met', 'scheduled', 'skipped', 'cancelled', 'partner_cancelled', name='attendance', native_enum=False, length=20), nullable=True),
     sa.Column('usefulness', sa.Integer(), nullable=True),
     sa.Column('candour', sa.Integer(), nullable=True),
     sa.Column('learned_text', sa.Text(), nullable=True),
