@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 
 from bot.config import load_settings_or_exit
@@ -25,6 +26,16 @@ def _parser() -> argparse.ArgumentParser:
     down = db_sub.add_parser("downgrade", help="revert to a revision")
     down.add_argument("revision")
 
+    sub.add_parser("scheduler", help="run only the scheduled jobs (a separate worker)")
+    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    run = jobs_sub.add_parser("run", help="run one pass now and exit")
+    run.add_argument("name", choices=["checkins", "nudges", "kickoffs", "digest"])
+    run.add_argument(
+        "--at", type=_instant, help="as of this ISO-8601 instant (e.g. 2026-01-13T10:00Z)"
+    )
+    jobs_sub.add_parser("list", help="show the jobs and their next run times")
+
     demo = sub.add_parser(
         "demo", help="run the bot against the local Slack fake, no account needed"
     )
@@ -36,8 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _instant(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "jobs" and args.jobs_command == "list":
+        from bot.server import list_jobs
+
+        print("\n".join(list_jobs()))
+        return 0
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -66,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
 
             downgrade(settings.database_url, args.revision)
         return 0
+    if args.command == "scheduler":
+        asyncio.run(server.run_scheduler(settings))
+        return 0
+    if args.command == "jobs":
+        return asyncio.run(server.run_once(settings, args.name, args.at))
     if args.command == "serve":
         if not args.no_migrate:
             server.migrate(settings)

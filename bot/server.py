@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 
@@ -10,19 +11,31 @@ from aiohttp import web
 
 from bot import db as dbmod
 from bot.app import build_bolt_app, build_context, build_web_app
+from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
+from bot.scheduler.jobs import build_scheduler, job_table, run_job
 
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, *, host: str = "0.0.0.0", socket_mode: bool = False) -> None:
-    """Serve until SIGTERM/SIGINT, then stop taking requests and let in-flight work finish."""
-    ctx = build_context(settings)
-    bolt_app = build_bolt_app(ctx)
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve(
+    settings: Settings, *, host: str = "0.0.0.0", socket_mode: bool = False, jobs: bool = True
+) -> None:
+    """Serve until SIGTERM/SIGINT, then stop taking requests and let in-flight work finish."""
+    ctx = build_context(settings)
+    bolt_app = build_bolt_app(ctx)
+    stop = _stop_on_signals()
+    scheduler = build_scheduler(ctx, job_table()) if jobs else None
+    if scheduler is not None:
+        scheduler.start()
 
     runner = web.AppRunner(build_web_app(ctx, bolt_app), shutdown_timeout=10)
     await runner.setup()
@@ -43,10 +56,52 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", socket_mode: bool 
         await stop.wait()
     finally:
         log.info("shutting down")
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()
         await ctx.db.dispose()
+
+
+async def run_scheduler(settings: Settings) -> None:
+    """A worker that only runs the scheduled jobs (no HTTP): `mentorbot scheduler`."""
+    ctx = build_context(settings)
+    stop = _stop_on_signals()
+    scheduler = build_scheduler(ctx, job_table())
+    scheduler.start()
+    log.info("scheduler started", extra={"jobs": sorted(job_table())})
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await ctx.db.dispose()
+
+
+async def run_once(settings: Settings, name: str, at: dt.datetime | None) -> int:
+    """`mentorbot jobs run NAME [--at ISO]`: one pass now, or as of that instant."""
+    clock = FixedClock(at) if at else SystemClock()
+    ctx = build_context(settings, clock=clock)
+    function, _ = job_table()[name]
+    slot = f"manual:{ctx.clock.now().isoformat()}:{dt.datetime.now(dt.UTC).isoformat()}"
+    try:
+        run = await run_job(ctx, name, function, slot)
+    finally:
+        await ctx.db.dispose()
+    if run is None:
+        return 1
+    print(f"{name}: {run.status}; sent {run.sent}, skipped {run.skipped}, failed {run.failed}")
+    return 0 if run.status == "done" else 1
+
+
+def list_jobs() -> list[str]:
+    """Each job with its schedule and next run time (UTC)."""
+    now = dt.datetime.now(dt.UTC)
+    lines = []
+    for name, (_, trigger) in job_table().items():
+        next_at = trigger.get_next_fire_time(None, now)
+        lines.append(f"{name:10} {trigger!s:60} next: {next_at:%Y-%m-%d %H:%M} UTC")
+    return lines
 
 
 def migrate(settings: Settings) -> None:

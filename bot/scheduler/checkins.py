@@ -1,0 +1,249 @@
+"""The weekly check-in pass: every active pair gets its check-in at its local time, exactly once.
+
+A pass can run any time (every few minutes from the scheduler, or `mentorbot jobs run
+checkins --at ...`): it works out which pairs are due now, skips paused people and what is already
+posted, and posts the rest concurrently within the Slack concurrency bound. One pair's failure
+never stops the others; it is retried by the next pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from bot import scheduling
+from bot.context import AppContext
+from bot.models import (
+    Checkin,
+    CheckinStatus,
+    Goal,
+    GoalStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    Program,
+    ProgramStatus,
+    PromptDelivery,
+    Response,
+)
+from bot.prompts import Prompt, choose_prompt
+from bot.scheduler import delivery
+from bot.scheduler.kickoffs import PassCounts
+from bot.services import participants as people
+from bot.services.programs import calendar
+from bot.texts import text
+from bot.views.checkin import checkin_blocks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlannedCheckin:
+    pair_id: int
+    channel: str
+    week: int
+    period_key: str
+    due_at: object
+    total_weeks: int
+    survey: str | None
+    at_risk: bool
+    goal_categories: list[str]
+    used_prompts: set[str]
+    status: list[tuple[str, bool]]
+
+
+def survey_for_week(cal: scheduling.ProgramCalendar, week: int) -> str | None:
+    """Mid survey on the first check-in at or after mid-program; end survey on the last one."""
+    weeks = scheduling.checkin_weeks(cal)
+    if not weeks:
+        return None
+    if week == weeks[-1]:
+        return "end"
+    mid_target = scheduling.survey_weeks(cal)["mid"]
+    mid = next((w for w in weeks if w >= mid_target), None)
+    return "mid" if week == mid else None
+
+
+async def prompt_ratings(session) -> dict[str, float]:
+    """Net thumbs per prompt across all pairs, in [-1, 1] (feedback loop into prompt choice)."""
+    rows = await session.execute(
+        select(Checkin.prompt_id, func.avg(Response.prompt_rating))
+        .join(Response, Response.checkin_id == Checkin.id)
+        .where(Response.prompt_rating.is_not(None), Checkin.prompt_id.is_not(None))
+        .group_by(Checkin.prompt_id)
+    )
+    return {prompt_id: float(avg) for prompt_id, avg in rows.all()}
+
+
+async def plan(ctx: AppContext) -> tuple[list[PlannedCheckin], int, dict[str, float]]:
+    """Which check-ins are due now; returns (plans, pairs skipped as paused, prompt ratings)."""
+    now = ctx.clock.now()
+    sharer, learner = aliased(Participant), aliased(Participant)
+    plans: list[PlannedCheckin] = []
+    skipped = 0
+    async with ctx.db.session() as session:
+        for person in (
+            await session.scalars(
+                select(Participant).where(
+                    Participant.status == ParticipantStatus.PAUSED,
+                    Participant.paused_until.is_not(None),
+                )
+            )
+        ).all():
+            people.refresh_pause(person, now.date())
+        rows = (
+            await session.execute(
+                select(Pair, sharer, learner, Program)
+                .join(sharer, Pair.sharer_id == sharer.id)
+                .join(learner, Pair.learner_id == learner.id)
+                .join(Program, Program.id == Pair.program_id)
+                .where(
+                    Pair.status == PairStatus.ACTIVE,
+                    Pair.kickoff_ts.is_not(None),
+                    Program.status == ProgramStatus.OPEN,
+                )
+                .order_by(Pair.id)
+            )
+        ).all()
+        posted = set(
+            (
+                await session.execute(
+                    select(Checkin.pair_id, Checkin.period_key).where(
+                        Checkin.status == CheckinStatus.POSTED
+                    )
+                )
+            ).all()
+        )
+        used: dict[int, set[str]] = {}
+        for pair_id, prompt_id in (
+            await session.execute(select(PromptDelivery.pair_id, PromptDelivery.prompt_id))
+        ).all():
+            used.setdefault(pair_id, set()).add(prompt_id)
+        categories: dict[int, set[str]] = {}
+        for participant_id, category in (
+            await session.execute(
+                select(Goal.participant_id, Goal.category).where(Goal.status == GoalStatus.OPEN)
+            )
+        ).all():
+            categories.setdefault(participant_id, set()).add(category)
+        ratings = await prompt_ratings(session)
+
+    for pair, s, lrn, program in rows:
+        if s.status != ParticipantStatus.ACTIVE or lrn.status != ParticipantStatus.ACTIVE:
+            skipped += 1
+            continue
+        cal = calendar(program)
+        for week in scheduling.due_weeks(cal, now, s.timezone, lrn.timezone, lrn.timezone):
+            key = scheduling.period_key(cal, week)
+            if (pair.id, key) in posted or not pair.dm_channel_id:
+                continue
+            plans.append(
+                PlannedCheckin(
+                    pair_id=pair.id,
+                    channel=pair.dm_channel_id,
+                    week=week,
+                    period_key=key,
+                    due_at=scheduling.pair_send_time(
+                        cal, week, s.timezone, lrn.timezone, learner_tz=lrn.timezone
+                    ),
+                    total_weeks=program.length_weeks,
+                    survey=survey_for_week(cal, week),
+                    at_risk=pair.at_risk,
+                    goal_categories=sorted(
+                        categories.get(s.id, set()) | categories.get(lrn.id, set())
+                    ),
+                    used_prompts=used.get(pair.id, set()),
+                    status=[(s.slack_user_id, False), (lrn.slack_user_id, False)],
+                )
+            )
+    return plans, skipped, ratings
+
+
+def pick_prompt(
+    ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, float]
+) -> tuple[Prompt | None, str]:
+    choice = choose_prompt(
+        ctx.prompts,
+        pair_key=f"pair-{planned.pair_id}",
+        week=planned.week,
+        total_weeks=planned.total_weeks,
+        goal_categories=planned.goal_categories,
+        used_ids=planned.used_prompts,
+        ratings=ratings,
+        at_risk=planned.at_risk,
+    )
+    return (choice.prompt, choice.reason) if choice else (None, "prompt library exhausted")
+
+
+async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, float]) -> str:
+    """Claim, choose the prompt (kept on the row so a retry posts the same one), post, record."""
+    claimed = await delivery.claim(
+        ctx,
+        pair_id=planned.pair_id,
+        period_key=planned.period_key,
+        week=planned.week,
+        kind="checkin",
+        due_at=planned.due_at,  # type: ignore[arg-type]
+    )
+    if claimed is None:
+        return "skipped"
+    async with ctx.db.session() as session:
+        row = await session.get(Checkin, claimed.checkin_id)
+        assert row is not None
+        prompt_id = row.prompt_id
+        if prompt_id is None:
+            prompt, reason = pick_prompt(ctx, planned, ratings)
+            prompt_id = prompt.id if prompt else None
+            row.prompt_id, row.survey = prompt_id, planned.survey
+            if prompt is not None:
+                session.add(
+                    PromptDelivery(
+                        pair_id=planned.pair_id,
+                        prompt_id=prompt.id,
+                        checkin_id=row.id,
+                        week=planned.week,
+                        reason=reason,
+                        delivered_at=ctx.clock.now(),
+                    )
+                )
+    prompt = next((p for p in ctx.prompts if p.id == prompt_id), None)
+    blocks = checkin_blocks(
+        checkin_id=claimed.checkin_id,
+        week=planned.week,
+        prompt_text=prompt.text if prompt else "",
+        survey=planned.survey,
+        status=planned.status,
+    )
+    ts = await delivery.deliver(
+        ctx,
+        claimed,
+        channel=planned.channel,
+        text=text("checkin.fallback", week=planned.week),
+        blocks=blocks,
+    )
+    return "sent" if ts else "failed"
+
+
+async def run_checkins(ctx: AppContext) -> PassCounts:
+    """One pass: post every check-in due now, a bounded number at a time."""
+    plans, paused, ratings = await plan(ctx)
+    gate = asyncio.Semaphore(ctx.settings.slack_max_concurrency)
+
+    async def guarded(planned: PlannedCheckin) -> str:
+        async with gate:
+            try:
+                return await post_one(ctx, planned, ratings)
+            except Exception:
+                log.exception("check-in failed", extra={"pair": planned.pair_id})
+                return "failed"
+
+    outcomes = await asyncio.gather(*(guarded(p) for p in plans))
+    counts = PassCounts(skipped=paused)
+    for outcome in outcomes:
+        setattr(counts, outcome, getattr(counts, outcome) + 1)
+    return counts

@@ -1,0 +1,194 @@
+"""Check-in answers: attendance clicks, private feedback, prompt ratings, surveys, goal progress.
+
+A person may only answer their own pair's check-in; every function here takes the acting
+participant, found from the Slack user who clicked or submitted, never from the payload's ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    Attendance,
+    Checkin,
+    CheckinStatus,
+    GoalProgress,
+    GoalStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    Response,
+    SurveyResponse,
+)
+from bot.services import participants as people
+
+
+@dataclass
+class CheckinScope:
+    checkin: Checkin
+    pair: Pair
+    me: Participant
+    partner: Participant
+
+
+async def scope_for(session: AsyncSession, checkin_id: int, user_id: str) -> CheckinScope | str:
+    """The check-in as seen by `user_id`, or 'gone' / 'not_yours' when they may not answer it."""
+    checkin = await session.get(Checkin, checkin_id)
+    if checkin is None or checkin.status != CheckinStatus.POSTED:
+        return "gone"
+    pair = await session.get(Pair, checkin.pair_id)
+    me = await people.get_participant(session, user_id)
+    if pair is None or me is None or me.id not in (pair.sharer_id, pair.learner_id):
+        return "not_yours"
+    if pair.status != PairStatus.ACTIVE:
+        return "gone"
+    partner = await people.partner_in(session, pair, me)
+    return CheckinScope(checkin, pair, me, partner)
+
+
+async def ensure_response(session: AsyncSession, checkin_id: int, participant_id: int) -> Response:
+    """The person's one response row for a check-in, created if missing (race-safe upsert)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = dt.datetime.now(dt.UTC)
+    await session.execute(
+        insert(Response)
+        .values(
+            checkin_id=checkin_id,
+            participant_id=participant_id,
+            quote_ok=False,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["checkin_id", "participant_id"])
+    )
+    response = await session.scalar(
+        select(Response)
+        .where(Response.checkin_id == checkin_id, Response.participant_id == participant_id)
+        .execution_options(populate_existing=True)
+    )
+    assert response is not None
+    return response
+
+
+async def answered_status(session: AsyncSession, checkin: Checkin) -> list[tuple[str, bool]]:
+    """[(slack id, answered?)] for the sharer then the learner: who, never what."""
+    pair = await session.get(Pair, checkin.pair_id)
+    assert pair is not None
+    answered = set(
+        (
+            await session.scalars(
+                select(Response.participant_id).where(
+                    Response.checkin_id == checkin.id,
+                    (Response.attendance.is_not(None))
+                    | (Response.feedback_submitted_at.is_not(None)),
+                )
+            )
+        ).all()
+    )
+    result = []
+    for pid in (pair.sharer_id, pair.learner_id):
+        person = await session.get(Participant, pid)
+        assert person is not None
+        result.append((person.slack_user_id, pid in answered))
+    return result
+
+
+async def record_attendance(
+    session: AsyncSession, scope: CheckinScope, attendance: Attendance
+) -> Response:
+    response = await ensure_response(session, scope.checkin.id, scope.me.id)
+    response.attendance = attendance
+    return response
+
+
+async def rate_prompt(session: AsyncSession, scope: CheckinScope, rating: int) -> None:
+    response = await ensure_response(session, scope.checkin.id, scope.me.id)
+    response.prompt_rating = 1 if rating > 0 else -1
+
+
+@dataclass
+class FeedbackInput:
+    attendance: Attendance
+    usefulness: int | None
+    candour: int | None
+    learned: str
+    blockers: str
+    quote_ok: bool
+    goal_progress: dict[int, int]
+
+
+async def save_feedback(
+    session: AsyncSession, scope: CheckinScope, data: FeedbackInput, now: dt.datetime
+) -> None:
+    """Store (or replace) the person's answer; goal progress goes into each goal's history."""
+    response = await ensure_response(session, scope.checkin.id, scope.me.id)
+    response.attendance = data.attendance
+    response.usefulness = data.usefulness
+    response.candour = data.candour
+    response.learned_text = data.learned or None
+    response.blockers_text = data.blockers or None
+    response.quote_ok = data.quote_ok
+    response.feedback_submitted_at = now
+    own_goals = {g.id: g for g in await people.open_goals(session, scope.me)}
+    for goal_id, progress in data.goal_progress.items():
+        goal = own_goals.get(goal_id)  # ids from the payload are checked against the author's
+        if goal is None or goal.progress == progress:
+            continue
+        goal.progress = progress
+        if progress == 100:
+            goal.status = GoalStatus.ACHIEVED
+        session.add(
+            GoalProgress(
+                goal_id=goal.id,
+                progress=progress,
+                source="checkin",
+                checkin_id=scope.checkin.id,
+                recorded_at=now,
+            )
+        )
+
+
+async def first_meeting(session: AsyncSession, pair_id: int) -> bool:
+    """True when exactly one check-in of the pair has a 'met' answer (the first meeting)."""
+    met = await session.scalars(
+        select(Response.checkin_id)
+        .join(Checkin, Checkin.id == Response.checkin_id)
+        .where(Checkin.pair_id == pair_id, Response.attendance == Attendance.MET)
+        .distinct()
+    )
+    return len(met.all()) == 1
+
+
+async def save_survey(
+    session: AsyncSession,
+    scope: CheckinScope,
+    *,
+    kind: str,
+    recommend: int,
+    attainment: int,
+    changed: str,
+    quote_ok: bool,
+) -> None:
+    existing = await session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.program_id == scope.pair.program_id,
+            SurveyResponse.participant_id == scope.me.id,
+            SurveyResponse.kind == kind,
+        )
+    )
+    if existing is None:
+        existing = SurveyResponse(
+            program_id=scope.pair.program_id, participant_id=scope.me.id, kind=kind
+        )
+        session.add(existing)
+    existing.recommend = recommend
+    existing.goal_attainment = attainment
+    existing.what_changed = changed or None
+    existing.quote_ok = quote_ok

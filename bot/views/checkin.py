@@ -1,0 +1,239 @@
+"""The weekly check-in message, the private feedback and survey modals, the pairing-fit question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.forms import MAX_FEEDBACK_TEXT
+from bot.models import Goal, Response, SurveyResponse
+from bot.texts import raw, text
+from bot.views import blocks as b
+from bot.views.goals import goal_line
+
+RATINGS = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def answered_line(status: list[tuple[str, bool]]) -> str:
+    """Who has answered, never what: '✅ <@U1> · ⏳ <@U2>'."""
+    return "  ·  ".join(f"{'✅' if done else '⏳'} <@{user}>" for user, done in status)
+
+
+def checkin_blocks(
+    *,
+    checkin_id: int,
+    week: int,
+    prompt_text: str,
+    survey: str | None,
+    status: list[tuple[str, bool]],
+) -> list[dict[str, Any]]:
+    value = str(checkin_id)
+    title = (
+        text("checkin.survey_header", week=week, survey=raw("checkin.survey_names")[survey])
+        if survey
+        else text("checkin.header", week=week)
+    )
+    buttons = [
+        b.button(text("checkin.met"), ids.CHECKIN_MET, value, style="primary"),
+        b.button(text("checkin.later"), ids.CHECKIN_LATER, value),
+        b.button(text("checkin.skip"), ids.CHECKIN_SKIP, value),
+        b.button(text("checkin.feedback"), ids.CHECKIN_FEEDBACK, value),
+    ]
+    if survey:
+        label = text("checkin.survey_button", survey=raw("checkin.survey_names")[survey])
+        buttons.append(b.button(label, ids.CHECKIN_SURVEY, f"{checkin_id}:{survey}"))
+    return [
+        b.header(title),
+        b.section(text("checkin.intro")),
+        b.section(text("checkin.prompt", prompt=prompt_text)),
+        b.actions(*buttons, block_id=f"checkin_{checkin_id}"),
+        b.actions(
+            b.button(text("checkin.thumbs_up"), ids.CHECKIN_THUMBS_UP, value),
+            b.button(text("checkin.thumbs_down"), ids.CHECKIN_THUMBS_DOWN, value),
+            block_id=f"rate_{checkin_id}",
+        ),
+        b.context(answered_line(status)),
+    ]
+
+
+def _radio(action_id: str, choices: list, initial: str | None) -> dict[str, Any]:
+    options = b.options(choices)
+    element: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": options}
+    chosen = [o for o in options if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def feedback_modal(
+    *, checkin_id: int, response: Response | None, goals: list[Goal], quote_default: bool
+) -> dict[str, Any]:
+    """Private to its author; prefilled from their earlier answer so it can be edited."""
+    r = response
+    attendance = r.attendance if r and r.attendance else None
+    quote = r.quote_ok if r and r.feedback_submitted_at else quote_default
+    blocks = [
+        b.context(text("feedback.intro")),
+        b.input_block(
+            ids.B_FB_MET,
+            text("feedback.met_label"),
+            _radio(ids.A_FB_MET, raw("feedback.met_options"), attendance),
+        ),
+        b.input_block(
+            ids.B_FB_USEFUL,
+            text("feedback.useful_label"),
+            b.select(
+                ids.A_FB_USEFUL,
+                b.options(RATINGS),
+                initial=str(r.usefulness) if r and r.usefulness else None,
+            ),
+            optional=True,
+        ),
+        b.input_block(
+            ids.B_FB_LEARNED,
+            text("feedback.learned_label"),
+            b.text_input(
+                ids.A_FB_LEARNED,
+                initial=r.learned_text if r else None,
+                max_length=MAX_FEEDBACK_TEXT,
+                multiline=True,
+            ),
+            optional=True,
+        ),
+    ]
+    steps = [(str(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
+    for goal in goals[: ids.MAX_GOALS]:
+        blocks.append(
+            b.input_block(
+                ids.feedback_goal_block(goal.id),
+                text("feedback.goal_label", goal=goal_line(goal))[:1900],
+                b.select(ids.A_FB_GOAL, b.options(steps), initial=str(goal.progress)),
+                optional=True,
+            )
+        )
+    blocks += [
+        b.input_block(
+            ids.B_FB_CANDOUR,
+            text("feedback.candour_label"),
+            b.select(
+                ids.A_FB_CANDOUR,
+                b.options(RATINGS),
+                initial=str(r.candour) if r and r.candour else None,
+            ),
+            optional=True,
+            hint=text("feedback.candour_hint"),
+        ),
+        b.input_block(
+            ids.B_FB_BLOCKERS,
+            text("feedback.blockers_label"),
+            b.text_input(
+                ids.A_FB_BLOCKERS,
+                initial=r.blockers_text if r else None,
+                max_length=MAX_FEEDBACK_TEXT,
+                multiline=True,
+            ),
+            optional=True,
+        ),
+        b.input_block(
+            ids.B_FB_QUOTE,
+            text("feedback.quote_label"),
+            b.multi(
+                ids.A_FB_QUOTE,
+                [b.option("quote", text("feedback.quote_option"))],
+                initial=["quote"] if quote else [],
+                kind="checkboxes",
+            ),
+            optional=True,
+        ),
+    ]
+    return b.modal(
+        ids.FEEDBACK_CALLBACK,
+        text("feedback.title"),
+        blocks,
+        submit=text("feedback.submit"),
+        private_metadata={"checkin_id": checkin_id, "goal_ids": [g.id for g in goals[:3]]},
+    )
+
+
+def survey_modal(*, checkin_id: int, kind: str, existing: SurveyResponse | None) -> dict[str, Any]:
+    e = existing
+    name = raw("checkin.survey_names")[kind]
+    scores = [(str(n), str(n)) for n in range(0, 11)]
+    blocks = [
+        b.section(text("survey.intro", survey=name.capitalize())),
+        b.input_block(
+            ids.B_SV_RECOMMEND,
+            text("survey.recommend_label"),
+            b.select(
+                ids.A_SV_RECOMMEND,
+                b.options(scores),
+                initial=str(e.recommend) if e and e.recommend is not None else None,
+            ),
+        ),
+        b.input_block(
+            ids.B_SV_ATTAINMENT,
+            text("survey.attainment_label"),
+            b.select(
+                ids.A_SV_ATTAINMENT,
+                b.options(RATINGS),
+                initial=str(e.goal_attainment) if e and e.goal_attainment else None,
+            ),
+        ),
+        b.input_block(
+            ids.B_SV_CHANGED,
+            text("survey.changed_label"),
+            b.text_input(
+                ids.A_SV_CHANGED,
+                initial=e.what_changed if e else None,
+                max_length=MAX_FEEDBACK_TEXT,
+                multiline=True,
+            ),
+            optional=True,
+        ),
+        b.input_block(
+            ids.B_SV_QUOTE,
+            text("feedback.quote_label"),
+            b.multi(
+                ids.A_SV_QUOTE,
+                [b.option("quote", text("survey.quote_option"))],
+                initial=["quote"] if e and e.quote_ok else [],
+                kind="checkboxes",
+            ),
+            optional=True,
+        ),
+    ]
+    return b.modal(
+        ids.SURVEY_CALLBACK,
+        text("survey.title"),
+        blocks,
+        submit=text("survey.submit"),
+        private_metadata={"checkin_id": checkin_id, "kind": kind},
+    )
+
+
+def fit_question_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
+    return [
+        b.section(text("fit.question", partner=partner_id)),
+        b.actions(
+            b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
+            b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),
+        ),
+    ]
+
+
+def repair_modal(pair_id: int) -> dict[str, Any]:
+    return b.modal(
+        ids.REPAIR_CALLBACK,
+        text("fit.repair_title"),
+        [
+            b.section(text("fit.repair_intro")),
+            b.input_block(
+                ids.B_REPAIR_REASON,
+                text("fit.repair_label"),
+                b.text_input(ids.A_REPAIR_REASON, max_length=MAX_FEEDBACK_TEXT, multiline=True),
+                optional=True,
+            ),
+        ],
+        submit=text("fit.repair_submit"),
+        private_metadata={"pair_id": pair_id},
+    )
