@@ -53,30 +53,41 @@ to 1e-4 (the precision ``Pair.score`` reports) and each pair's integer weight is
 then more pairs" is one exact integer objective.
 
 "either" people make the compatibility graph non-bipartite (an "either" person can sit on both
-sides of a triangle), so this is maximum-weight matching in a general graph. It is solved exactly:
+sides of a triangle), so this is maximum-weight matching in a general graph, where deciding the
+sides of "either" people one by one (or greedily) can be wrong. It is solved exactly, with
+compiled SciPy code doing the heavy lifting:
 
-1. Linear relaxation. The fractional matching LP (degree constraints only) equals an assignment
-   problem on the bipartite double cover of the graph (a copy of everyone on each side, weight 0
-   on the diagonal meaning "single"). SciPy's sparse LAPJV solves it in compiled code; the dual
-   potentials are then recovered exactly by Bellman-Ford on the residual graph of the optimal
-   assignment. Symmetrising them gives optimal LP duals ``y``.
-2. Warm start. The assignment's 2-cycles and halves of its even cycles are tight matched edges;
-   each odd cycle (the only way the relaxation can be fractional) keeps all but one vertex
-   matched. Only the few vertices left exposed with ``y > 0`` violate optimality.
-3. Blossom repair. Edmonds' primal-dual blossom algorithm (after Galil and van Rantwijk), started
+1. Relaxation. The fractional matching LP (degree constraints only) equals an assignment problem
+   on the bipartite double cover of the graph (everyone once on each side, the diagonal meaning
+   "single"). SciPy's sparse LAPJV solves it; exact dual potentials come from Bellman-Ford on
+   the residual graph of the optimal assignment.
+2. Speed. That solver is slow on dense graphs with many distinct costs, so the LP is solved on a
+   sparse support: first with coarse weights (0.1 of score) on each person's best edges, adding
+   each person's most violated edges until the duals hold on every edge; then with exact weights
+   on the edges near tight only, while every other edge is covered by a per-person "outside
+   option" taken from the coarse duals, which keeps the exact duals valid on the whole graph.
+3. Warm start. The assignment's 2-cycles and halves of its even cycles become tight matched
+   edges; an odd cycle (the only way the relaxation can be fractional) keeps all but one vertex
+   matched. Only the few vertices left single with a positive dual violate optimality.
+4. Blossom repair. Edmonds' primal-dual blossom algorithm (after Galil and van Rantwijk), started
    from these duals and this matching, grows alternating trees from the violating vertices only,
    with neighbourhood scans vectorised by numpy. A stage ends when a root is matched, its dual
-   reaches zero, or the root hands its exposure over an even alternating path to a vertex whose
-   dual reached zero. On exit every exposed vertex has zero dual, every matched edge is tight and
-   every positive blossom dual is on a full blossom: Edmonds' optimality conditions for the
-   matching polytope. The result is therefore provably optimal, not a heuristic; integer
-   arithmetic keeps it exact (all roots keep equal parity, so every dual step is an integer).
+   reaches zero, or the root passes its exposure along an even alternating path to a vertex
+   whose dual reached zero. Integer arithmetic keeps every step exact (all roots share a parity,
+   so every dual change is an integer).
+5. Certificate. The loop stops only when the duals satisfy every allowed pair of the whole graph,
+   every exposed vertex has zero dual, every matched edge is tight and every positive blossom
+   dual sits on a full blossom: Edmonds' optimality conditions for the matching polytope. Any
+   violated pair joins the support and steps 2-4 repeat.
+
+So the result is provably optimal for the quantised scores, never a heuristic; the staging only
+decides how fast it gets there. Adversarial inputs can make the support grow (and the run slow
+down), never the answer change.
 
 Determinism: people are sorted by id before anything else and every tie is broken by that order,
 so the same people give the same result in any input order. Work is dominated by scoring the
-O(n²) candidate pairs in vectorised row blocks and by the sparse assignment; the blossom repair
-touches only the neighbourhood of the few exposed vertices. 10,000 people take seconds (see
-``bench/bench_matching.py``).
+O(n²) candidate pairs in vectorised row blocks and by the sparse assignments; 10,000 people take
+about 3 s and under 0.5 GB (see ``bench/bench_matching.py``).
 """
 
 from __future__ import annotations
@@ -410,9 +421,7 @@ def _units(p: _Pool, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
     return np.rint(_scores(p, i, j, w) * SCORE_UNITS).astype(np.int64)
 
 
-def _edges(
-    p: _Pool, w: Weights, blocked: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _edges(p: _Pool, w: Weights, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allowed pairs as (a, b, score units), a < b, each scored in its better direction.
 
     Pairs are found in vectorised blocks of sharer rows against all learners. Two "either"
@@ -453,9 +462,7 @@ def _chunks(size: int) -> Iterator[slice]:
 # --------------------------------------------------------------------------------------------
 
 
-def _lp_warm_start(
-    graph: sparse.csr_matrix, outside: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _lp_warm_start(graph: sparse.csr_matrix, outside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Optimal fractional matching via the double cover; returns (mate, duals as 4·y).
 
     ``outside[v]`` is what staying single is worth to v, so every dual ends at least that high.
@@ -548,20 +555,15 @@ class _Blossom:
 
     def violated(
         self, a: np.ndarray, b: np.ndarray, units: np.ndarray, per_pair: int
-    ) -> np.ndarray:
-        """Edges a-b, weighted ``units * per_pair + 1``, whose dual constraint fails."""
-        bad = np.empty(len(a), bool)
-        for sl in _chunks(len(a)):
-            bad[sl] = self.dual[a[sl]] + self.dual[b[sl]] < 4 * (units[sl] * per_pair + 1)
-        for k in np.flatnonzero(bad):
-            if self.inblossom[a[k]] == self.inblossom[b[k]]:
-                # Both ends in one blossom: the duals of their common blossoms count twice.
-                shared = set(self._ancestors(a[k])) & set(self._ancestors(b[k]))
-                common = 2 * sum(self.blossom_dual[x] for x in shared)
-                bad[k] = self.dual[a[k]] + self.dual[b[k]] + common < 4 * (
-                    units[k] * per_pair + 1
-                )
-        return bad
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Edges a-b (weights ``units * per_pair + 1``) whose dual constraint fails, and by how
+        much, counting the duals of blossoms that hold both ends."""
+        idx, short = _violations(self.dual, a, b, (units, 1, per_pair))
+        for pos in np.flatnonzero(self.inblossom[a[idx]] == self.inblossom[b[idx]]).tolist():
+            k = idx[pos]
+            shared = set(self._ancestors(a[k])) & set(self._ancestors(b[k]))
+            short[pos] -= 2 * sum(self.blossom_dual[x] for x in shared)
+        return idx[short > 0], short[short > 0]
 
     def _ancestors(self, v: int) -> list[int]:
         chain = []
@@ -914,20 +916,90 @@ def _support_graph(n: int, a: np.ndarray, b: np.ndarray, data: np.ndarray) -> sp
 
 
 def _initial_support(n: int, a: np.ndarray, b: np.ndarray, coarse: np.ndarray) -> np.ndarray:
-    """Edges among the SUPPORT_DEGREE best of either endpoint (by a 64-bucket histogram)."""
+    """About SUPPORT_DEGREE of the best edges of every person, from a 64-bucket histogram.
+
+    Edges in a person's threshold bucket are sampled by a fixed hash of the pair, so that a pool
+    of near-identical people does not drag every tied edge into the support.
+    """
     top = int(coarse.max()) + 1
     counts = np.zeros(n * 64, np.int64)
     for sl in _chunks(len(a)):
         bucket = coarse[sl] * 64 // top
         counts += np.bincount(a[sl] * 64 + bucket, minlength=n * 64)
         counts += np.bincount(b[sl] * 64 + bucket, minlength=n * 64)
-    at_least = np.cumsum(counts.reshape(n, 64)[:, ::-1], axis=1)[:, ::-1]
+    counts = counts.reshape(n, 64)
+    at_least = np.zeros((n, 65), np.int64)  # at_least[v, k]: v's edges in bucket k or above
+    at_least[:, :64] = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
     threshold = np.maximum((at_least >= SUPPORT_DEGREE).sum(axis=1) - 1, 0)
+    rows = np.arange(n)
+    at = counts[rows, threshold]
+    need = SUPPORT_DEGREE - at_least[rows, threshold + 1]
     support = np.empty(len(a), bool)
     for sl in _chunks(len(a)):
         bucket = coarse[sl] * 64 // top
-        support[sl] = (bucket >= threshold[a[sl]]) | (bucket >= threshold[b[sl]])
+        sample = (a[sl].astype(np.int64) * 40503 + b[sl] * 9973) % 4093
+        keep = np.zeros(len(bucket), bool)
+        for end in (a[sl], b[sl]):
+            keep |= (bucket > threshold[end]) | (
+                (bucket == threshold[end]) & (sample * at[end] < need[end] * 4093)
+            )
+        support[sl] = keep
     return support
+
+
+def _violations(
+    dual: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    weigh: tuple[np.ndarray, int, int],
+    margin: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Edges whose dual constraint fails by more than ``-margin``, and by how much plus margin.
+
+    ``weigh`` is ``(units, div, mul)``: edge weights are ``units // div * mul + 1``; amounts
+    are in dual units (4·y), so an edge is violated when its amount exceeds the margin.
+    """
+    units, div, mul = weigh
+    found = [(np.zeros(0, np.int64), np.zeros(0, np.int64))]
+    for sl in _chunks(len(a)):
+        short = 4 * (units[sl] // div * mul + 1) + margin - dual[a[sl]] - dual[b[sl]]
+        k = np.flatnonzero(short > 0)
+        found.append((k + sl.start, short[k]))
+    idx, short = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return idx, short
+
+
+def _grow(
+    support: np.ndarray, n: int, a: np.ndarray, b: np.ndarray, idx: np.ndarray, short: np.ndarray
+) -> None:
+    """Add each person's most violated edges: a bounded number per round, not all of them.
+
+    The single most violated edge always joins, so every round makes progress.
+    """
+    fresh = ~support[idx]
+    idx, short = idx[fresh], short[fresh]
+    support[idx[_initial_support(n, a[idx], b[idx], short)]] = True
+    support[idx[np.argmax(short)]] = True
+
+
+def _lp_rounds(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    weigh: tuple[np.ndarray, int, int],
+    support: np.ndarray,
+    outside: np.ndarray,
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """LP on the support, grown until its duals hold on every edge a-b: graph, mate, duals."""
+    units, div, mul = weigh
+    while True:
+        graph = _support_graph(n, a[support], b[support], units[support] // div * mul + 1)
+        mate, dual = _lp_warm_start(graph, outside)
+        # Edges within one weight level of violation are candidates too: fewer rounds.
+        idx, short = _violations(dual, a, b, weigh, 4 * mul)
+        if not (short > 4 * mul).any():
+            return graph, mate, dual
+        _grow(support, n, a, b, idx, short)
 
 
 def _max_weight_matching(
@@ -938,42 +1010,36 @@ def _max_weight_matching(
     The assignment solver is fast on a sparse graph with few distinct costs and slow otherwise,
     so the work is staged, and optimality is certified on every edge at the end:
 
-    1. Coarse weights (``units // COARSE_UNITS + 1``: same order, far fewer levels): solve the
-       LP on each person's best edges, adding any edge its duals violate, until the duals hold
-       on the whole graph.
-    2. Exact weights, on the edges within NEAR_LEVELS coarse levels of tight only. Every other
-       edge is covered by an outside option per person derived from the coarse duals (staying
-       single is worth that much in this LP), so these duals too hold on the whole graph.
+    1. Coarse weights (``units // COARSE_UNITS + 1``: same order, far fewer levels): the LP on a
+       support of each person's best edges, grown by each person's most violated edges until
+       its duals hold on the whole graph.
+    2. Exact weights on the edges within NEAR_LEVELS coarse levels of tight (those of the
+       coarse support and each person's best others), grown the same way. Edges further from
+       tight are covered by a per-person outside option derived from the coarse duals (staying
+       single is worth that much in this LP), so they never need to join.
     3. Blossom repair on that graph; any edge of the whole graph its duals then violate joins
-       the graph and steps 2-3 repeat, so the loop ends with a certificate on every edge.
+       the support and steps 2-3 repeat, so the loop ends with a certificate on every edge.
     """
     coarse = units // COARSE_UNITS + 1
     support = _initial_support(n, a, b, coarse)
-    none = np.zeros(n, np.int64)
+    _, _, dual = _lp_rounds(n, a, b, (units, COARSE_UNITS, 1), support, np.zeros(n, np.int64))
     near = np.empty(len(a), bool)
-    while True:
-        graph = _support_graph(n, a[support], b[support], coarse[support])
-        dual = _lp_warm_start(graph, none)[1]
-        violated = False
-        for sl in _chunks(len(a)):
-            slack = dual[a[sl]] + dual[b[sl]] - 4 * coarse[sl]
-            support[sl] |= slack < 4  # violated or within a level of it: saves rounds
-            near[sl] = slack <= 4 * NEAR_LEVELS
-            violated = violated or bool((slack < 0).any())
-        if not violated:
-            break
-    # weight <= scale * coarse on every edge, so coarse duals times scale bound every weight.
+    for sl in _chunks(len(a)):
+        near[sl] = dual[a[sl]] + dual[b[sl]] - 4 * coarse[sl] <= 4 * NEAR_LEVELS
+    support &= near
+    near = np.flatnonzero(near)
+    support[near[_initial_support(n, a[near], b[near], units[near] + 1)]] = True
+    # weight <= scale * coarse on every edge, so the scaled coarse duals bound every weight.
     scale = COARSE_UNITS * per_pair
     outside = np.maximum(0, -((2 * scale * NEAR_LEVELS - scale * dual) // 4))
     while True:
-        weight = units[near] * per_pair + 1
-        graph = _support_graph(n, a[near], b[near], weight)
-        blossom = _Blossom(graph, 2 * graph.data, *_lp_warm_start(graph, outside))
+        graph, mate, dual = _lp_rounds(n, a, b, (units, 1, per_pair), support, outside)
+        blossom = _Blossom(graph, 2 * graph.data, mate, dual)
         mate = blossom.solve()
-        violated = blossom.violated(a, b, units, per_pair)
-        if not violated.any():
+        idx, short = blossom.violated(a, b, units, per_pair)
+        if not len(idx):
             return mate
-        near |= violated
+        _grow(support, n, a, b, idx, short)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1103,6 +1169,21 @@ def _pair_indices(pairs: Iterable[frozenset[str]], index: dict[str, int]) -> set
     return out
 
 
+def _orient(
+    p: _Pool, x: np.ndarray, y: np.ndarray, w: Weights
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sharer, learner and score units of each chosen pair, in its better direction.
+
+    On a tie the less experienced person shares (then the one earlier by id), the natural
+    direction of reverse mentoring.
+    """
+    forward, backward = (
+        np.where(_allowed(p, s, ln), _units(p, s, ln, w), -1) for s, ln in ((x, y), (y, x))
+    )
+    swap = (backward > forward) | ((backward == forward) & (p.years[y] < p.years[x]))
+    return np.where(swap, y, x), np.where(swap, x, y), np.maximum(forward, backward)
+
+
 def match(
     candidates: Sequence[Candidate],
     *,
@@ -1110,7 +1191,12 @@ def match(
     excluded_pairs: Iterable[frozenset[str]] = (),
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> MatchResult:
-    """Maximum-score pairing of ``candidates`` under the hard constraints; see module docstring."""
+    """Maximum-score pairing of ``candidates`` under the hard constraints; see module docstring.
+
+    ``past_pairs`` and ``excluded_pairs`` are sets of two ids; others (ids not in the pool, or a
+    single id) are ignored. Every candidate ends up in exactly one pair or in ``unmatched``.
+    Raises ValueError for duplicate ids or a role, time of day or weekday it does not know.
+    """
     people = sorted(candidates, key=lambda c: c.id)
     for a, b in itertools.pairwise(people):
         if a.id == b.id:
@@ -1148,21 +1234,3 @@ def match(
     explainer = _Explainer(pool, blocked_pairs, degree)
     unmatched = [Unmatched(people[k].id, explainer.reason(k, len(left_out))) for k in left_out]
     return MatchResult(tuple(pairs), tuple(unmatched), int(pair_units.sum()) / SCORE_UNITS)
-
-
-def _orient(
-    p: _Pool, x: np.ndarray, y: np.ndarray, w: Weights
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sharer, learner and score units of each chosen pair, in its better direction.
-
-    On a tie the less experienced person shares (then the one earlier by id), the natural
-    direction of reverse mentoring.
-    """
-    scores = []
-    for s, ln in ((x, y), (y, x)):
-        allowed = np.logical_and.reduce([m for _, m in _constraints(p, s, ln)])
-        units = np.rint(_scores(p, s, ln, w) * SCORE_UNITS).astype(np.int64)
-        scores.append(np.where(allowed, units, -1))
-    forward, backward = scores
-    swap = (backward > forward) | ((backward == forward) & (p.years[y] < p.years[x]))
-    return np.where(swap, y, x), np.where(swap, x, y), np.maximum(forward, backward)
