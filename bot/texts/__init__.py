@@ -1,6 +1,8 @@
-"""Words people read, kept in `messages.yaml` beside this file rather than scattered in code.
+"""Words people read, kept in YAML beside this file rather than scattered in code.
 
-`text("help.intro", name="Priya")` looks up a dotted key and fills `{placeholders}`.
+`messages.yaml` holds the bot's own sentences at the top level; every other file is a namespace
+named after it (`report.yaml` -> `report.*`). `text("help.intro", name="Priya")` looks up a
+dotted key and fills `{placeholders}`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from typing import Any
 
 import yaml
 
-_FILE = Path(__file__).with_name("messages.yaml")
+_DIR = Path(__file__).parent
 
 
 @cache
 def _catalogue() -> dict[str, Any]:
-    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    catalogue: dict[str, Any] = yaml.safe_load((_DIR / "messages.yaml").read_text("utf-8"))
+    for path in sorted(_DIR.glob("*.yaml")):
+        if path.stem != "messages":
+            catalogue[path.stem] = yaml.safe_load(path.read_text("utf-8"))
+    return catalogue
 
 
 def raw(key: str) -> Any:

@@ -1,0 +1,319 @@
+"""The program report as Slack blocks and as plain text, from the same sections.
+
+Everything shown comes from the `Report`, which already holds only what HR may see (privacy is
+decided in `metrics`); this module decides layout, escapes what people typed so it cannot mention
+or link anyone, and caps lists so a message stays within Slack's block and text limits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from typing import Any
+
+from bot import texts
+from bot.reports.metrics import HEALTH_STATES, RECENT_CHECKINS, Activity, Report, TopicCount
+from bot.texts import raw as app_raw
+from bot.views import blocks as b
+
+MAX_TREND_ROWS = 12
+MAX_AT_RISK = 6
+MAX_DEPARTMENTS = 10
+NAME_CHARS = 40
+EXCERPT_CHARS = 80
+BAR_WIDTH = 10
+_MRKDWN_MARKS = re.compile(r"[*_~`>]")
+
+
+def raw(key: str) -> Any:
+    """A report text (bot/texts/report.yaml) by its dotted key."""
+    return texts.raw(f"report.{key}")
+
+
+def text(key: str, **values: Any) -> str:
+    return texts.text(f"report.{key}", **values)
+
+
+def escape(value: str, limit: int | None = None) -> str:
+    """Typed text made inert for mrkdwn (no mentions, links or broadcasts), optionally capped."""
+    if limit is not None and len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def pct(value: float | None) -> str:
+    return text("no_value") if value is None else f"{round(100 * value)}%"
+
+
+def num(value: float | None) -> str:
+    return text("no_value") if value is None else f"{value:.1f}"
+
+
+def day(value: dt.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def report_blocks(report: Report) -> list[dict[str, Any]]:
+    """Block Kit for the HR channel: about 20 blocks, well under Slack's size limits."""
+    blocks = [
+        b.header(_title(report)),
+        b.context(_subtitle(report)),
+        b.fields(_headline(report)),
+        b.divider(),
+    ]
+    for heading, lines in _sections(report):
+        blocks.append(b.section(f"*{heading}*\n" + "\n".join(lines)))
+    blocks += [b.divider(), b.context(text("footer"))]
+    return blocks
+
+
+def report_text(report: Report) -> str:
+    """The plain fallback: the same content as the blocks, as lines."""
+    parts = [_title(report), _subtitle(report), ""]
+    parts += [f"{label}: {value.replace(chr(10), ' · ')}" for label, value in _headline(report)]
+    for heading, lines in _sections(report):
+        parts += ["", heading, *lines]
+    parts += ["", text("footer")]
+    return "\n".join(parts)
+
+
+def _title(report: Report) -> str:
+    return text("title", program=report.program_name)
+
+
+def _subtitle(report: Report) -> str:
+    values = {"date": day(report.generated_at.date()), "min_group": report.min_group}
+    if report.current_week is None:
+        return text("subtitle_before_start", **values)
+    week = min(report.current_week, report.length_weeks)
+    return text("subtitle", week=week, length=report.length_weeks, **values)
+
+
+def _headline(report: Report) -> list[tuple[str, str]]:
+    people, overall = report.people, report.overall
+    return [
+        (text("headline.people"), text("headline.people_value", **vars(people))),
+        (text("headline.matched"), text("headline.matched_value", **vars(people))),
+        (
+            text("headline.pairs"),
+            text("headline.pairs_value", active=report.pairs_active, ended=report.pairs_ended),
+        ),
+        (
+            text("headline.met"),
+            text(
+                "headline.met_value",
+                rate=pct(report.met_at_least_once),
+                per_pair=num(report.meetings_per_pair),
+            ),
+        ),
+        (
+            text("headline.answers"),
+            text(
+                "headline.answers_value",
+                rate=pct(overall.response_rate),
+                answers=overall.answers,
+                expected=2 * overall.checkins,
+            ),
+        ),
+        (
+            text("headline.ratings"),
+            text(
+                "headline.ratings_value",
+                usefulness=num(overall.avg_usefulness),
+                candour=num(overall.avg_candour),
+            ),
+        ),
+    ]
+
+
+def _sections(report: Report) -> list[tuple[str, list[str]]]:
+    sections = []
+    if report.latest is not None:
+        latest = report.latest
+        sections.append(
+            (
+                text("latest.heading", week=latest.week, date=day(latest.starts_on)),
+                [
+                    text(
+                        "latest.line", **_activity(latest), met=latest.met, checkins=latest.checkins
+                    )
+                ],
+            )
+        )
+    sections += [
+        (text("trend.heading"), _trend(report)),
+        (text("health.heading", pairs=len(report.pairs)), _health(report)),
+        (text("at_risk.heading"), _at_risk(report)),
+        (text("goals.heading"), _goals(report)),
+        (text("topics.shared"), _topics(report.top_shared)),
+        (text("topics.wanted"), _topics(report.top_wanted)),
+        (text("surveys.heading"), _surveys(report)),
+        (text("prompts.heading"), _prompts(report)),
+        (text("quotes.heading"), _quotes(report)),
+        (text("departments.heading"), _departments(report)),
+    ]
+    return sections
+
+
+def _activity(activity: Activity) -> dict[str, str]:
+    return {
+        "rate": pct(activity.meeting_rate),
+        "answered": pct(activity.response_rate),
+        "usefulness": num(activity.avg_usefulness),
+        "candour": num(activity.avg_candour),
+    }
+
+
+def _trend(report: Report) -> list[str]:
+    if not report.trend:
+        return [text("trend.empty")]
+    rows = []
+    for week in report.trend[-MAX_TREND_ROWS:]:
+        filled = round(BAR_WIDTH * (week.meeting_rate or 0))
+        bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+        rows.append(text("trend.line", week=week.week, bar=bar, **_activity(week)))
+    return ["```", *rows, "```"]
+
+
+def _health(report: Report) -> list[str]:
+    counts = report.health_counts
+    lines = []
+    for state in HEALTH_STATES:
+        emoji, label = raw(f"health.states.{state}")
+        lines.append(text("health.line", emoji=emoji, label=label, count=counts[state]))
+    return lines
+
+
+def _at_risk(report: Report) -> list[str]:
+    if not report.at_risk:
+        return [text("at_risk.none")]
+    lines = []
+    for pair in report.at_risk[:MAX_AT_RISK]:
+        last_met = (
+            text("at_risk.last_met", date=day(pair.last_met_on))
+            if pair.last_met_on
+            else text("at_risk.never_met")
+        )
+        sharer, learner = (
+            escape(name, NAME_CHARS) if name else text("at_risk.unnamed")
+            for name in (pair.sharer_name, pair.learner_name)
+        )
+        lines.append(
+            text(
+                "at_risk.pair",
+                pair_id=pair.pair_id,
+                sharer=sharer,
+                learner=learner,
+                last_met=last_met,
+            )
+            + "\n    "
+            + text(f"actions.{pair.action}", count=pair.count, window=RECENT_CHECKINS)
+        )
+    hidden = len(report.at_risk) - MAX_AT_RISK
+    if hidden > 0:
+        lines.append(text("at_risk.more", count=hidden))
+    return lines
+
+
+@cache
+def _category_labels() -> dict[str, str]:
+    return dict(app_raw("catalogue.goal_categories"))
+
+
+def _goals(report: Report) -> list[str]:
+    labels = _category_labels()
+    return [
+        text(
+            "goals.line",
+            category=escape(labels.get(g.category, g.category), NAME_CHARS),
+            goals=g.goals,
+            progress=round(g.avg_progress),
+            achieved=g.achieved,
+        )
+        for g in report.goals
+    ] or [text("none")]
+
+
+def _topics(topics: tuple[TopicCount, ...]) -> list[str]:
+    return [
+        text("topics.line", rank=i, topic=escape(t.topic, NAME_CHARS), people=t.people)
+        for i, t in enumerate(topics, start=1)
+    ] or [text("none")]
+
+
+def _surveys(report: Report) -> list[str]:
+    lines = []
+    for survey in report.surveys:
+        kind = raw("surveys.kinds").get(survey.kind, survey.kind)
+        if survey.hidden:
+            lines.append(
+                text(
+                    "surveys.hidden", kind=kind, answers=survey.answers, min_group=report.min_group
+                )
+            )
+            continue
+        lines.append(
+            text(
+                "surveys.line",
+                kind=kind,
+                answers=survey.answers,
+                recommend=num(survey.avg_recommend),
+                nps=text("no_value") if survey.nps is None else f"{survey.nps:+d}",
+                attainment=num(survey.avg_goal_attainment),
+            )
+        )
+    return lines or [text("none")]
+
+
+def _prompts(report: Report) -> list[str]:
+    lines = []
+    for key, scores in (("best", report.best_prompts), ("worst", report.worst_prompts)):
+        if not scores:
+            continue
+        lines.append(f"_{text(f'prompts.{key}')}_")
+        for score in scores:
+            excerpt = (
+                escape(_MRKDWN_MARKS.sub("", score.excerpt), EXCERPT_CHARS)
+                if score.excerpt
+                else f"`{escape(score.prompt_id, EXCERPT_CHARS)}`"
+            )
+            lines.append(text("prompts.line", excerpt=excerpt, up=score.up, down=score.down))
+    return lines or [text("none")]
+
+
+def _quotes(report: Report) -> list[str]:
+    sources = raw("quotes.sources")
+    return [
+        text(
+            "quotes.line",
+            text=escape(q.text),
+            source=sources.get(q.source, q.source),
+            date=day(q.on),
+        )
+        for q in report.quotes
+    ] or [text("quotes.none")]
+
+
+def _departments(report: Report) -> list[str]:
+    lines = []
+    for group in report.departments[:MAX_DEPARTMENTS]:
+        name = escape(group.department or text("departments.not_given"), NAME_CHARS)
+        if group.hidden:
+            lines.append(
+                text(f"departments.{group.hidden}", department=name, min_group=report.min_group)
+            )
+            continue
+        lines.append(
+            text(
+                "departments.line",
+                department=name,
+                people=group.people,
+                participation=pct(group.participation),
+                meeting_rate=pct(group.meeting_rate),
+            )
+        )
+    hidden = len(report.departments) - MAX_DEPARTMENTS
+    if hidden > 0:
+        lines.append(text("departments.more", count=hidden))
+    return lines or [text("none")]
