@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import logging
+import time
+from collections.abc import Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
+from slack_sdk.errors import SlackApiError
 
 from bot import middleware
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.handlers import admin, checkins, commands, goals, home, selfservice, signup
+from bot.handlers import (
+    admin,
+    checkins,
+    commands,
+    goals,
+    home,
+    reports,
+    selfservice,
+    signup,
+)
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
 
@@ -28,7 +46,11 @@ def build_context(
         settings=settings,
         db=db or Database(settings.database_url),
         clock=clock or SystemClock(),
-        client=build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url),
+        client=build_client(
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_api_url,
+            timeout=settings.slack_timeout_seconds,
+        ),
         prompts=load_prompts(settings.prompts_dir),
     )
 
@@ -49,16 +71,44 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         **goals.register(app, ctx),
         **selfservice.register(app, ctx),
         **admin.register(app, ctx),
+        **reports.register(app, ctx),
     }
     commands.register(app, ctx, subcommands)
     return app
 
 
+def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Slack's v0 signature over the raw bytes (not necessarily UTF-8), timestamp within 5 min."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return False
+    if abs(time.time() - int(timestamp)) > 5 * 60:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
 def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
     """POST /slack/events for everything Slack sends; GET /healthz for the platform."""
 
+    secret = ctx.settings.slack_signing_secret.get_secret_value()
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        # Verify first, then parse: Bolt parses (and can crash on) the body before it checks the
+        # signature, so a malformed body used to be a 500 whether or not Slack had signed it.
+        raw = await request.read()
+        if not signed_by_slack(secret, raw, request.headers):
+            return web.json_response({"error": "invalid signature"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+            if not isinstance(bolt_request.body, dict):
+                raise ValueError("the body is not an object")
+            bolt_response = await bolt_app.async_dispatch(bolt_request)
+        except Exception as exc:  # not UTF-8, not JSON, or fields of the wrong shape for Bolt
+            log.warning("malformed request refused", extra={"error_type": type(exc).__name__})
+            return web.json_response({"error": "malformed request"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -66,7 +116,40 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
             return web.json_response({"status": "ok", "database": "reachable"})
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
 
+    async def close_slack_client(app: web.Application) -> None:
+        priming = app.get(PRIMING)
+        if priming is not None and not priming.done():
+            priming.cancel()
+        close = getattr(ctx.client, "aclose", None)  # the pooled connections to Slack
+        if close is not None:
+            await close()
+
+    async def start_priming(app: web.Application) -> None:
+        app[PRIMING] = asyncio.create_task(prime_authorization(bolt_app, ctx))
+
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.on_startup.append(start_priming)
+    web_app.on_cleanup.append(close_slack_client)
     return web_app
+
+
+PRIMING = web.AppKey("priming", asyncio.Task)
+
+
+async def prime_authorization(bolt_app: AsyncApp, ctx: AppContext) -> None:
+    """Call auth.test at start-up, in the background, rather than inside a request.
+
+    Bolt's single-workspace authorization calls auth.test when the first request arrives, inside
+    Slack's 3 s ack window (every request arriving before it answers calls it too): with Slack slow
+    or rate-limiting, the first people after a deploy got a late ack. Bolt keeps the result on its
+    middleware, so fill it in; if Slack is down now, Bolt simply asks again on the first request.
+    """
+    for step in getattr(bolt_app, "_async_middleware_list", []):
+        if isinstance(step, AsyncSingleTeamAuthorization) and step.auth_test_result is None:
+            try:
+                step.auth_test_result = await ctx.client.auth_test()
+            except (SlackApiError, OSError, TimeoutError) as exc:
+                kind = type(exc).__name__
+                log.warning("auth.test failed at start-up", extra={"error_type": kind})

@@ -31,6 +31,3 @@ class FixedClock:
     def set(self, instant: dt.datetime) -> None:
         self._now = instant.astimezone(dt.UTC)
 
-    def advance(self, **delta: float) -> dt.datetime:
-        self._now += dt.timedelta(**delta)
-        return self._now

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     slack_max_concurrency: int = Field(
         default=8, ge=1, le=64, description="how many Slack calls a job makes at once (1-64)"
     )
+    slack_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="seconds to wait for one Web API call (0-120)"
+    )
 
     @field_validator("slack_bot_token")
     @classmethod

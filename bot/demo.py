@@ -1,16 +1,21 @@
 """`mentorbot demo`: a whole program against the local Slack fake, through the real code paths.
 
 Every action is a signed request into the bot (slash commands, modal submissions, button clicks)
-and every message is a Web API call out of it; nothing here touches the bot's internals except to
-read the database for the closing summary.
+and every message is a Web API call out of it. The clock is simulated: each program week the
+scheduler's passes run as they would in production (hourly over the check-in day, the nudge pass
+each morning), and synthetic people click and answer with seeded, varied behaviour: most pairs
+meet, some skip weeks, one pair stalls, one person pauses, one leaves and their partner is
+rematched. HR finally asks for the report, its chart and the CSV in the HR channel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +25,23 @@ from bot import db as dbmod
 from bot import ids
 from bot.clock import FixedClock
 from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
-from bot.models import Pair, Participant
+from bot.models import Checkin, Pair, PairStatus, Participant, Response
 from bot.sandbox.people import Person, synthetic_people
 from bot.sandbox.render import render_blocks
+from bot.scheduler.checkins import run_checkins
+from bot.scheduler.kickoffs import run_kickoffs
+from bot.scheduler.nudges import run_nudges
 
-DEMO_START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # a Monday morning
+DEMO_START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # Monday; the program starts a week later
+PROGRAM_START = DEMO_START.date() + dt.timedelta(days=7)
+LEARNED = [
+    "How to turn a messy spreadsheet into a dashboard in ten minutes",
+    "Why the budget cycle starts in September, and who really decides",
+    "Prompting tricks for summarising long email threads",
+    "How to push back on a senior stakeholder without burning the bridge",
+    "What early-career colleagues expect from a good one-to-one",
+    "How the board reads a business case",
+]
 
 
 class Progress:
@@ -38,7 +55,7 @@ class Progress:
         self.done += 1
         if self.enabled:
             filled = int(30 * self.done / self.total)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {label:<40}")
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {label:<44}")
             sys.stderr.flush()
 
     def close(self) -> None:
@@ -46,63 +63,338 @@ class Progress:
             sys.stderr.write("\r" + " " * 80 + "\r")
 
 
-async def _open_and_submit(bot: LocalBot, user: str, command: str, values: dict[str, Any]) -> Any:
-    before = [v["id"] for v in bot.fake.open_views(user)]
-    await bot.fake.slash_command(user, text=command)
-    view = await bot.fake.wait_for(
-        lambda: [v for v in bot.fake.open_views(user) if v["id"] not in before], timeout=10
-    )
-    result = await bot.fake.submit_view(user, view[-1]["id"], values)
-    if result.errors:
-        raise RuntimeError(f"{command} refused: {result.errors}")
-    return result
+@dataclass
+class Story:
+    """What the simulation decided, for the closing summary."""
+
+    paused: str | None = None
+    left: str | None = None
+    rematched: int = 0
+    stalled_pair: int | None = None
 
 
-def _signup_values(person: Person) -> dict[str, Any]:
-    return {
-        ids.A_ROLE: person.role,
-        ids.A_EXPERIENCE: person.band,
-        ids.A_DEPARTMENT: person.department,
-        ids.A_MANAGER: person.manager_id,
-        ids.A_SHARE_TOPICS: list(person.share),
-        ids.A_LEARN_TOPICS: list(person.learn),
-        ids.A_TIMEZONE: person.tz,
-        ids.A_DAYS: list(person.days),
-        ids.A_TIME_OF_DAY: person.time_of_day,
-        ids.A_MEETING_LENGTH: "30",
-        ids.A_GOAL["category"]: person.goal_category,
-        ids.A_GOAL["description"]: person.goal,
-        ids.A_CONSENT: ["quote"] if int(person.user_id[1:8]) % 3 == 0 else [],
-    }
+class Demo:
+    def __init__(self, bot: LocalBot, people: list[Person], weeks: int, seed: int) -> None:
+        self.bot, self.people, self.weeks = bot, people, weeks
+        self.rng = random.Random(seed)
+        self.by_id = {p.user_id: p for p in people}
+        self.story = Story()
+        self.answered: set[str] = set()  # check-in messages already reacted to
+
+    # -- Slack steps (signed requests through the fake) -----------------------------------------
+    async def modal(self, user: str, command: str, values: dict[str, Any]) -> None:
+        before = {v["id"] for v in self.bot.fake.open_views(user)}
+        await self.bot.fake.slash_command(user, text=command)
+        views = await self.bot.fake.wait_for(
+            lambda: [v for v in self.bot.fake.open_views(user) if v["id"] not in before], timeout=15
+        )
+        result = await self.bot.fake.submit_view(user, views[-1]["id"], values)
+        if result.errors:
+            raise RuntimeError(f"/mentoring {command} refused: {result.errors}")
+
+    async def open_program(self) -> None:
+        await self.modal(
+            HR_ADMIN_ID,
+            "admin program",
+            {
+                ids.A_PROGRAM_NAME: "Reverse mentoring, spring cohort",
+                ids.A_PROGRAM_START: PROGRAM_START.isoformat(),
+                ids.A_PROGRAM_LENGTH: str(self.weeks),
+                ids.A_PROGRAM_CADENCE: "1",
+                ids.A_PROGRAM_WEEKDAY: "tue",
+                ids.A_PROGRAM_TIME: "10:00",
+                ids.A_PROGRAM_CHANNEL: HR_CHANNEL_ID,
+            },
+        )
+
+    async def join(self, person: Person) -> None:
+        await self.modal(
+            person.user_id,
+            "join",
+            {
+                ids.A_ROLE: person.role,
+                ids.A_EXPERIENCE: person.band,
+                ids.A_DEPARTMENT: person.department,
+                ids.A_MANAGER: person.manager_id,
+                ids.A_SHARE_TOPICS: list(person.share),
+                ids.A_LEARN_TOPICS: list(person.learn),
+                ids.A_TIMEZONE: person.tz,
+                ids.A_DAYS: list(person.days),
+                ids.A_TIME_OF_DAY: person.time_of_day,
+                ids.A_MEETING_LENGTH: self.rng.choice(["30", "45"]),
+                ids.A_GOAL["category"]: person.goal_category,
+                ids.A_GOAL["description"]: person.goal,
+                ids.A_CONSENT: ["quote"] if self.rng.random() < 0.3 else [],
+            },
+        )
+
+    async def match_and_approve(self) -> bool:
+        """HR asks for matches in the HR channel, reads the proposal, approves it."""
+        fake = self.bot.fake
+        before = len(fake.messages(HR_CHANNEL_ID))
+        await fake.slash_command(HR_ADMIN_ID, text="admin match", channel_id=HR_CHANNEL_ID)
+        proposal = await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages(HR_CHANNEL_ID)[before:]
+                if any(b.get("type") == "actions" for b in m.get("blocks") or [])
+            ],
+            timeout=30,
+        )
+        if not any(
+            e["action_id"] == ids.MATCH_APPROVE
+            for b in proposal[-1]["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+        ):
+            return False  # nobody could be matched this time; they were told why
+        sent_before = self.kickoff_notes()
+        await fake.click(
+            HR_ADMIN_ID, ids.MATCH_APPROVE, channel=HR_CHANNEL_ID, ts=proposal[-1]["ts"]
+        )
+        await fake.wait_for(lambda: self.kickoff_notes() > sent_before, timeout=60)
+        return True
+
+    def kickoff_notes(self) -> int:
+        return sum("Kickoffs sent" in m["text"] for m in self.bot.fake.messages(HR_CHANNEL_ID))
+
+    # -- the weekly rhythm -------------------------------------------------------------------
+    async def run_scheduler_day(self, day: dt.date) -> None:
+        """The check-in pass over the check-in day (every 10 minutes in production; every two
+        hours here, which reaches each pair within two hours of its local check-in time)."""
+        for hour in range(0, 24, 2):
+            self.bot.clock.set(dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC))
+            await run_checkins(self.bot.ctx)
+
+    async def active_pairs(self) -> list[tuple[int, str, str, str]]:
+        async with self.bot.ctx.db.session() as session:
+            rows = (
+                await session.execute(
+                    select(Pair.id, Pair.dm_channel_id, Participant.slack_user_id, Pair.learner_id)
+                    .join(Participant, Participant.id == Pair.sharer_id)
+                    .where(Pair.status == PairStatus.ACTIVE, Pair.dm_channel_id.is_not(None))
+                    .order_by(Pair.id)
+                )
+            ).all()
+            result = []
+            for pair_id, channel, sharer, learner_pk in rows:
+                learner = await session.get(Participant, learner_pk)
+                assert learner is not None
+                result.append((pair_id, channel, sharer, learner.slack_user_id))
+        return result
+
+    async def latest_checkin(self, channel: str) -> dict | None:
+        messages = [
+            m
+            for m in self.bot.fake.messages(channel)
+            if any(
+                e.get("action_id") == ids.CHECKIN_MET
+                for b in m.get("blocks") or []
+                if b.get("type") == "actions"
+                for e in b["elements"]
+            )
+        ]
+        return messages[-1] if messages else None
+
+    async def answer(self, week: int) -> None:
+        """Each pair reacts to this week's check-in with its own habits."""
+        fake = self.bot.fake
+        for pair_id, channel, sharer, learner in await self.active_pairs():
+            message = await self.latest_checkin(channel)
+            if message is None or message["ts"] in self.answered:
+                continue
+            self.answered.add(message["ts"])
+            if pair_id == self.story.stalled_pair and week >= 3:
+                continue  # this pair has gone quiet: reminders, then the at-risk note
+            roll = self.rng.random()
+            clicker = self.rng.choice([sharer, learner])
+            if roll < 0.72:
+                await fake.click(clicker, ids.CHECKIN_MET, channel=channel, ts=message["ts"])
+                for person in (sharer, learner):
+                    if self.rng.random() < 0.75:
+                        await self.feedback(person, channel, message["ts"], met=True)
+            elif roll < 0.82:
+                await fake.click(clicker, ids.CHECKIN_LATER, channel=channel, ts=message["ts"])
+            else:
+                await fake.click(clicker, ids.CHECKIN_SKIP, channel=channel, ts=message["ts"])
+            if self.rng.random() < 0.35:
+                thumbs = (
+                    ids.CHECKIN_THUMBS_UP if self.rng.random() < 0.8 else ids.CHECKIN_THUMBS_DOWN
+                )
+                await fake.click(clicker, thumbs, channel=channel, ts=message["ts"])
+            if "survey" in message["text"] or any(
+                e.get("action_id") == ids.CHECKIN_SURVEY
+                for b in message.get("blocks") or []
+                if b.get("type") == "actions"
+                for e in b["elements"]
+            ):
+                for person in (sharer, learner):
+                    await self.survey(person, channel, message["ts"])
+
+    async def feedback(self, user: str, channel: str, ts: str, *, met: bool) -> None:
+        fake = self.bot.fake
+        before = {v["id"] for v in fake.open_views(user)}
+        await fake.click(user, ids.CHECKIN_FEEDBACK, channel=channel, ts=ts)
+        views = await fake.wait_for(
+            lambda: [v for v in fake.open_views(user) if v["id"] not in before], timeout=15
+        )
+        view = views[-1]
+        values: dict[Any, Any] = {
+            ids.A_FB_MET: "met" if met else "skipped",
+            ids.A_FB_USEFUL: str(self.rng.choice([3, 4, 4, 5, 5])),
+            ids.A_FB_CANDOUR: str(self.rng.choice([3, 4, 4, 5])),
+            ids.A_FB_LEARNED: self.rng.choice(LEARNED),
+            ids.A_FB_QUOTE: ["quote"] if self.rng.random() < 0.3 else [],
+        }
+        for block in view["blocks"]:
+            if block.get("block_id", "").startswith("fb_goal_"):
+                current = int(block["element"]["initial_option"]["value"])
+                values[(block["block_id"], ids.A_FB_GOAL)] = str(min(100, current + 25))
+        await fake.submit_view(user, view["id"], values)
+
+    async def survey(self, user: str, channel: str, ts: str) -> None:
+        fake = self.bot.fake
+        before = {v["id"] for v in fake.open_views(user)}
+        await fake.click(user, ids.CHECKIN_SURVEY, channel=channel, ts=ts)
+        views = await fake.wait_for(
+            lambda: [v for v in fake.open_views(user) if v["id"] not in before], timeout=15
+        )
+        await fake.submit_view(
+            user,
+            views[-1]["id"],
+            {
+                ids.A_SV_RECOMMEND: str(self.rng.choice([6, 8, 9, 9, 10, 10])),
+                ids.A_SV_ATTAINMENT: str(self.rng.choice([3, 4, 4, 5])),
+                ids.A_SV_CHANGED: "I ask for a quick demo before dismissing a new tool.",
+            },
+        )
+
+    async def life_events(self, week: int) -> None:
+        """One person pauses for two weeks; another leaves and their partner is rematched."""
+        pairs = await self.active_pairs()
+        if week == 3 and len(pairs) > 2:
+            _, _, sharer, _ = pairs[1]
+            await self.bot.fake.slash_command(sharer, text="pause 2")
+            self.story.paused = sharer
+        if week == 5 and len(pairs) > 3:
+            _, _, _, learner = pairs[2]
+            await self.modal(learner, "leave", {})
+            self.story.left = learner
+            await asyncio.sleep(0.2)
+            if await self.match_and_approve():
+                self.story.rematched += 1
+            await run_kickoffs(self.bot.ctx)
+
+    async def play(self, progress: Progress) -> None:
+        await self.open_program()
+        progress.step("HR opened the program")
+        for person in self.people:
+            await self.join(person)
+            progress.step(f"{person.name} joined")
+        await self.match_and_approve()
+        pairs = await self.active_pairs()
+        self.story.stalled_pair = pairs[-1][0] if len(pairs) > 4 else None
+        progress.step("HR approved matches; kickoffs sent")
+        for week in range(2, self.weeks + 1):
+            tuesday = PROGRAM_START + dt.timedelta(weeks=week - 1, days=1)
+            await self.run_scheduler_day(tuesday)
+            await self.life_events(week)
+            await self.answer(week)
+            self.bot.clock.set(
+                dt.datetime.combine(tuesday + dt.timedelta(days=2), dt.time(10), tzinfo=dt.UTC)
+            )
+            await run_nudges(self.bot.ctx)  # Thursday: reminders for whoever hasn't answered
+            self.bot.clock.set(
+                dt.datetime.combine(tuesday + dt.timedelta(days=6), dt.time(10), tzinfo=dt.UTC)
+            )
+            await run_nudges(self.bot.ctx)  # next Monday: at-risk flags for stalled pairs
+            progress.step(f"week {week} of {self.weeks}")
+
+    async def hr_report(self) -> dict[str, bytes]:
+        """HR asks in the HR channel; returns what Slack received (report text, chart, CSV)."""
+        fake = self.bot.fake
+        files_before = len(fake.files)
+
+        def shared_files() -> list[dict]:
+            """Uploads Slack has completed into the HR channel (step 3 of the external upload)."""
+            return [
+                f
+                for f in list(fake.files.values())[files_before:]
+                if f.get("content") is not None and HR_CHANNEL_ID in (f.get("channels") or [])
+            ]
+
+        await fake.slash_command(HR_ADMIN_ID, text="report", channel_id=HR_CHANNEL_ID)
+        await fake.slash_command(HR_ADMIN_ID, text="report csv", channel_id=HR_CHANNEL_ID)
+        await fake.wait_for(lambda: len(shared_files()) >= 2, timeout=60)
+        report = next(
+            m
+            for m in reversed(fake.messages(HR_CHANNEL_ID))
+            if "Mentoring report" in render_blocks(m.get("blocks"))
+        )
+        outputs = {"report.txt": (render_blocks(report["blocks"]) + "\n").encode()}
+        for upload in shared_files():
+            outputs["chart.png" if upload["name"].endswith(".png") else "weekly.csv"] = upload[
+                "content"
+            ]
+        return outputs
+
+    def transcript(self, who: list[str]) -> str:
+        """What HR and a few people saw in Slack, rendered as text."""
+        fake = self.bot.fake
+        lines: list[str] = []
+        for user in who:
+            person = self.by_id[user]
+            lines += [
+                "=" * 72,
+                f"What {person.name} ({user}) saw",
+                "=" * 72,
+                "-- their DMs with Mentorbot",
+            ]
+            lines += [f"  {m['text']}" for m in fake.dm_messages(user)[:6]]
+            for channel, messages in fake.group_dms_of(user):
+                lines.append(
+                    f"-- group DM {channel} ({len(messages)} messages; first 3 and the last)"
+                )
+                shown = messages[:3] + messages[-1:] if len(messages) > 4 else messages
+                for message in shown:
+                    lines += [render_blocks(message.get("blocks")) or message["text"], ""]
+        lines += ["=" * 72, "What HR saw in #mentoring-hr (last 4 messages)", "=" * 72]
+        for message in fake.messages(HR_CHANNEL_ID)[-4:]:
+            lines += [render_blocks(message.get("blocks")) or message["text"], ""]
+        return "\n".join(lines)
 
 
-def _transcript(bot: LocalBot, people: list[Person]) -> str:
-    """What HR and two people saw, as text."""
-    lines = ["=" * 72, "What HR saw in #mentoring-hr", "=" * 72]
-    for message in bot.fake.messages(HR_CHANNEL_ID)[-3:]:
-        lines += [render_blocks(message.get("blocks")) or message.get("text", ""), "-" * 40]
-    for person in people[:2]:
-        lines += ["=" * 72, f"What {person.name} ({person.user_id}) saw", "=" * 72]
-        for message in bot.fake.dm_messages(person.user_id):
-            lines += [message.get("text", ""), "-" * 40]
-        for channel_id, messages in bot.fake.group_dms_of(person.user_id):
-            lines.append(f"[group DM {channel_id}]")
-            for message in messages:
-                lines += [render_blocks(message.get("blocks")) or message.get("text", ""), "-" * 40]
-    return "\n".join(lines)
+async def database_totals(bot: LocalBot) -> dict[str, int]:
+    async with bot.ctx.db.session() as session:
+        count = lambda model, *w: session.scalar(select(func.count()).select_from(model).where(*w))  # noqa: E731
+        return {
+            "people": await count(Participant) or 0,
+            "pairs": await count(Pair) or 0,
+            "checkins": await count(Checkin, Checkin.kind == "checkin") or 0,
+            "answers": await count(Response, Response.feedback_submitted_at.is_not(None)) or 0,
+            "at_risk": await count(Pair, Pair.at_risk.is_(True)) or 0,
+        }
 
 
-async def run_demo(*, people: int, weeks: int, seed: int, out: str, quiet: bool) -> int:
-    """Play a program end to end; returns the process exit status."""
+async def run_demo(
+    *, people: int, weeks: int, seed: int, out: str, quiet: bool, database_url: str | None = None
+) -> int:
+    """Play a program end to end; returns the process exit status.
+
+    `database_url` (tests) keeps the database for inspection; by default it is a throwaway
+    SQLite file, migrated with the real migrations."""
+    if people < 4 or not 4 <= weeks <= 26:
+        print("mentorbot demo: use --people 4 or more and --weeks from 4 to 26", file=sys.stderr)
+        return 2
     out_dir = Path(out)
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     workspace = synthetic_people(people, seed)
-    progress = Progress(total=len(workspace) + 4, quiet=quiet)
+    progress = Progress(total=len(workspace) + weeks + 2, quiet=quiet)
     with tempfile.TemporaryDirectory() as tmp:
-        db_url = f"sqlite:///{tmp}/demo.sqlite3"
-        await asyncio.to_thread(dbmod.upgrade, db_url)
-        clock = FixedClock(DEMO_START)
-        async with LocalBot(db_url, clock=clock, seed=seed) as bot:
+        db_url = database_url or f"sqlite:///{tmp}/demo.sqlite3"
+        if database_url is None:
+            await asyncio.to_thread(dbmod.upgrade, db_url)
+        async with LocalBot(db_url, clock=FixedClock(DEMO_START), seed=seed) as bot:
             for person in workspace:
                 bot.fake.add_user(
                     person.user_id,
@@ -110,57 +402,34 @@ async def run_demo(*, people: int, weeks: int, seed: int, out: str, quiet: bool)
                     real_name=person.name,
                     tz=person.tz,
                 )
-            await _open_and_submit(
-                bot,
-                HR_ADMIN_ID,
-                "admin program",
-                {
-                    ids.A_PROGRAM_NAME: "Reverse mentoring, spring cohort",
-                    ids.A_PROGRAM_START: (DEMO_START.date() + dt.timedelta(days=7)).isoformat(),
-                    ids.A_PROGRAM_LENGTH: str(weeks),
-                    ids.A_PROGRAM_CADENCE: "1",
-                    ids.A_PROGRAM_WEEKDAY: "tue",
-                    ids.A_PROGRAM_TIME: "10:00",
-                    ids.A_PROGRAM_CHANNEL: HR_CHANNEL_ID,
-                },
-            )
-            progress.step("HR opened the program")
-            for person in workspace:
-                await _open_and_submit(bot, person.user_id, "join", _signup_values(person))
-                progress.step(f"{person.name} joined")
-            await bot.fake.slash_command(HR_ADMIN_ID, text="admin match", channel_id=HR_CHANNEL_ID)
-            await bot.fake.wait_for(
-                lambda: any(
-                    "Matching proposal" in (m.get("text") or "")
-                    for m in bot.fake.messages(HR_CHANNEL_ID)
-                ),
-                timeout=30,
-            )
-            progress.step("HR asked for matches")
-            await bot.fake.click(HR_ADMIN_ID, ids.MATCH_APPROVE, channel=HR_CHANNEL_ID)
-            await bot.fake.wait_for(
-                lambda: any(
-                    "Kickoffs sent" in (m.get("text") or "")
-                    for m in bot.fake.messages(HR_CHANNEL_ID)
-                ),
-                timeout=60,
-            )
-            progress.step("HR approved; kickoffs sent")
-            async with bot.ctx.db.session() as session:
-                pairs = await session.scalar(select(func.count()).select_from(Pair)) or 0
-                joined = await session.scalar(select(func.count()).select_from(Participant)) or 0
-            transcript = _transcript(bot, workspace)
-            progress.step("done")
+            demo = Demo(bot, workspace, weeks, seed)
+            await demo.play(progress)
+            outputs = await demo.hr_report()
+            pairs = await demo.active_pairs()
+            featured = [pairs[0][2], pairs[0][3]] if pairs else [workspace[0].user_id]
+            transcript = demo.transcript(featured)
+            totals = await database_totals(bot)
+            story = demo.story
         progress.close()
-    await asyncio.to_thread(
-        (out_dir / "transcript.txt").write_text, transcript + "\n", encoding="utf-8"
-    )
+    outputs["transcript.txt"] = (transcript + "\n").encode()
+    saved = [out_dir / name for name in outputs]
+    for path in saved:
+        await asyncio.to_thread(path.write_bytes, outputs[path.name])
     if not quiet:
         print(transcript)
+    rematch = (
+        "including a rematch after someone left"
+        if story.rematched
+        else "one person left; their partner was told and waits for a new match"
+    )
     print(
-        f"\nMentorbot demo: {joined} of {len(workspace)} people joined through /mentoring, HR "
-        f"approved {pairs} pairs, and each pair got its kickoff in its own group DM. "
+        f"\nMentorbot demo, {weeks} weeks on a simulated clock: {totals['people']} people joined "
+        f"through /mentoring and the sign-up modal, HR approved {totals['pairs']} pairs "
+        f"({rematch}), and "
+        f"{totals['checkins']} weekly check-ins went to the pairs' group DMs, each exactly once. "
+        f"People answered {totals['answers']} times in private feedback; one person paused, one "
+        f"pair went quiet and {totals['at_risk']} pair(s) were flagged at risk after reminders. "
         f"Every step was a signed request into the bot and every message a Web API call to the "
-        f"local Slack fake. Transcript: {out_dir / 'transcript.txt'}"
+        f"local Slack fake.\nFiles: " + ", ".join(str(path) for path in saved)
     )
     return 0

@@ -8,9 +8,11 @@ trusted: values may be missing, of the wrong type, or longer than the modal allo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from bot import ids
 from bot.models import Program
@@ -33,6 +35,49 @@ GOAL_STATES = tuple(code for code, _ in raw("goals.states"))
 PROGRESS_STEPS = (0, 25, 50, 75, 100)
 
 
+MAX_DB_ID = 2**31 - 1  # ids are 32-bit integer columns: anything larger can only be forged
+SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,30}")  # U012ABC, C0123456789: fits the String(32) columns
+
+
+def small_int(value: object, max_digits: int = 4) -> int | None:
+    """A short run of ASCII digits as an int, else None.
+
+    `str.isdigit()` accepts "²" and 5,000-digit strings that `int()` then refuses with an
+    exception; values in payloads are untrusted, so only plain digits are numbers here.
+    """
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= max_digits:
+        return int(value)
+    return None
+
+
+def db_id(value: object) -> int | None:
+    """A row id from a payload (JSON number or digit string), or None if it cannot be one."""
+    if isinstance(value, str):
+        value = small_int(value, max_digits=10)
+    if isinstance(value, bool) or not isinstance(value, int):  # JSON true is an int in Python
+        return None
+    return value if 1 <= value <= MAX_DB_ID else None
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def known_timezone(name: object) -> bool:
+    """An IANA zone name. ZoneInfo() itself raises OSError for over-long or directory names."""
+    return isinstance(name, str) and name in _zones()
+
+
+def _clean(value: str) -> str:
+    """Text that can be stored: a lone surrogate (JSON "\\ud800") becomes U+FFFD, not a crash."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
+
+
 class StateReader:
     """Typed access to `view.state.values`, tolerant of anything missing or malformed."""
 
@@ -48,23 +93,23 @@ class StateReader:
 
     def text(self, block_id: str, action_id: str) -> str:
         value = self.element(block_id, action_id).get("value")
-        return value.strip() if isinstance(value, str) else ""
+        return _clean(value.strip()) if isinstance(value, str) else ""
 
     def option(self, block_id: str, action_id: str) -> str | None:
         option = self.element(block_id, action_id).get("selected_option")
         value = option.get("value") if isinstance(option, dict) else None
-        return value if isinstance(value, str) else None
+        return _clean(value) if isinstance(value, str) else None
 
     def options(self, block_id: str, action_id: str) -> list[str]:
         options = self.element(block_id, action_id).get("selected_options")
         if not isinstance(options, list):
             return []
         found = [o.get("value") for o in options if isinstance(o, dict)]
-        return [v for v in found if isinstance(v, str)]
+        return [_clean(v) for v in found if isinstance(v, str)]
 
     def user(self, block_id: str, action_id: str) -> str | None:
         value = self.element(block_id, action_id).get("selected_user")
-        return value if isinstance(value, str) and value else None
+        return _clean(value) if isinstance(value, str) and value else None
 
     def date(self, block_id: str, action_id: str) -> dt.date | str | None:
         """A date, None when empty, or the string 'invalid' for a malformed one."""
@@ -156,9 +201,9 @@ def _read_goal(
         errors[ids.goal_block("target", slot)] = text("signup.errors.target_past")
     progress: int | None = None
     if progress_value is not None:
-        if progress_value.isdigit() and int(progress_value) in PROGRESS_STEPS:
-            progress = int(progress_value)
-        else:
+        progress = small_int(progress_value)
+        if progress not in PROGRESS_STEPS:
+            progress = None
             errors[ids.goal_block("progress", slot)] = text("signup.errors.unknown_choice")
     if state not in GOAL_STATES:
         errors[ids.goal_block("state", slot)] = text("signup.errors.unknown_choice")
@@ -193,6 +238,8 @@ def parse_signup(
     manager = r.user(ids.B_MANAGER, ids.A_MANAGER)
     if manager == user_id:
         errors[ids.B_MANAGER] = text("signup.errors.manager_self")
+    elif manager is not None and not SLACK_ID.fullmatch(manager):
+        errors[ids.B_MANAGER] = text("signup.errors.unknown_choice")
 
     share = [t for t in r.options(ids.B_SHARE_TOPICS, ids.A_SHARE_TOPICS) if t in catalogue]
     learn = [t for t in r.options(ids.B_LEARN_TOPICS, ids.A_LEARN_TOPICS) if t in catalogue]
@@ -213,9 +260,7 @@ def parse_signup(
         errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.same_topics"))
 
     timezone = r.option(ids.B_TIMEZONE, ids.A_TIMEZONE) or ""
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not known_timezone(timezone):
         errors[ids.B_TIMEZONE] = text("signup.errors.unknown_choice")
     days = [d for d in r.options(ids.B_DAYS, ids.A_DAYS) if d in DAYS]
     if not days:
@@ -224,7 +269,7 @@ def parse_signup(
     if time_of_day not in TIMES_OF_DAY:
         errors[ids.B_TIME_OF_DAY] = text("signup.errors.unknown_choice")
     length = r.option(ids.B_MEETING_LENGTH, ids.A_MEETING_LENGTH) or "30"
-    minutes = int(length) if length.isdigit() else 0
+    minutes = small_int(length) or 0
     if minutes not in MEETING_LENGTHS:
         errors[ids.B_MEETING_LENGTH] = text("signup.errors.unknown_choice")
     consent = ids.CONSENT_QUOTE in r.options(ids.B_CONSENT, ids.A_CONSENT)
@@ -292,7 +337,7 @@ def parse_program(
     elif start < today and not (existing and existing.start_date == start):
         errors[ids.B_PROGRAM_START] = text("admin.errors.start_past")
     length_text = r.text(ids.B_PROGRAM_LENGTH, ids.A_PROGRAM_LENGTH)
-    length = int(length_text) if length_text.isdigit() else 0
+    length = small_int(length_text) or 0
     if not 2 <= length <= 52:
         errors[ids.B_PROGRAM_LENGTH] = text("admin.errors.length_range")
     cadence = r.option(ids.B_PROGRAM_CADENCE, ids.A_PROGRAM_CADENCE)
@@ -308,6 +353,8 @@ def parse_program(
         errors[ids.B_PROGRAM_TIME] = text("admin.errors.time_needed")
         checkin_time = dt.time(10)
     channel = r.element(ids.B_PROGRAM_CHANNEL, ids.A_PROGRAM_CHANNEL).get("selected_conversation")
+    if channel not in (None, "") and not (isinstance(channel, str) and SLACK_ID.fullmatch(channel)):
+        errors[ids.B_PROGRAM_CHANNEL] = text("signup.errors.unknown_choice")
     if errors:
         return None, errors
     assert isinstance(start, dt.date) and cadence and weekday
@@ -335,8 +382,9 @@ def _rating(
     value = reader.option(block, action)
     if value is None:
         return None
-    if value.isdigit() and low <= int(value) <= high:
-        return int(value)
+    number = small_int(value)
+    if number is not None and low <= number <= high:
+        return number
     errors[block] = text("feedback.errors.choice")
     return None
 
@@ -374,8 +422,9 @@ def parse_feedback(
         value = r.option(block, ids.A_FB_GOAL)
         if value is None:
             continue
-        if value.isdigit() and int(value) in PROGRESS_STEPS:
-            progress[goal_id] = int(value)
+        step = small_int(value)
+        if step in PROGRESS_STEPS:
+            progress[goal_id] = step  # type: ignore[assignment]
         else:
             errors[block] = text("feedback.errors.choice")
     form = FeedbackForm(

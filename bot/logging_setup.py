@@ -46,6 +46,21 @@ class SecretScrubber(logging.Filter):
         return True
 
 
+OWN_LOGGERS = ("root", "bot", "__main__")
+
+
+class OwnRecordsOnly(logging.Filter):
+    """Below WARNING, only our own loggers' records pass.
+
+    Libraries log whole payloads at DEBUG/INFO: aiosqlite every SQL statement with its parameters
+    (names, goals, answers), Bolt request bodies. Bolt also sets its loggers' level from the root
+    logger, so lowering their level in `configure_logging` is not enough; this filter is.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] in OWN_LOGGERS
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -64,6 +79,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=N
     """Install the JSON handler on the root logger (idempotent: replaces earlier handlers)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(OwnRecordsOnly())
     handler.addFilter(SecretScrubber(secrets))
     root = logging.getLogger()
     root.handlers = [handler]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 
 from bot.context import AppContext
 from bot.models import ProcessedRequest
+from bot.slack_client import SlackUnreachable
 from bot.texts import text
 
 log = logging.getLogger(__name__)
@@ -24,11 +27,16 @@ DATABASE_ERRORS = (OperationalError, SAInterfaceError, ConnectionError, OSError)
 def request_key(body: dict[str, Any]) -> str | None:
     """A stable id for one delivery: Events API `event_id`, else the interaction's `trigger_id`."""
     if body.get("type") == "event_callback" and body.get("event_id"):
-        return f"event:{body['event_id']}"
-    trigger = body.get("trigger_id")
-    if trigger:
-        return f"trigger:{trigger}"
-    return None
+        key = f"event:{body['event_id']}"
+    elif body.get("trigger_id"):
+        key = f"trigger:{body['trigger_id']}"
+    else:
+        return None
+    # The column holds 200 characters; an over-long (hostile) id is kept as its digest instead of
+    # failing the insert (PostgreSQL refuses it) or being cut short (two ids would collide).
+    if len(key) > 120:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return key
 
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
@@ -52,31 +60,111 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         return await next()
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest) -> None:
-        await tell_user_about_failure(ctx, error, body)
+    async def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        response: BoltResponse | None,
+    ) -> BoltResponse | None:
+        # `response` is set when the failure came before the listener acked: Bolt would answer
+        # Slack with a bare 500 (Slack then shows the person a generic error, or retries). Answer
+        # 200 instead, with the message where Slack shows it, so nobody is left guessing.
+        answer = await tell_user_about_failure(ctx, error, body, can_answer=response is not None)
+        if response is None:
+            keep_ack(request)
+            return None
+        return answer or BoltResponse(status=200, body="")
+
+
+def keep_ack(request: AsyncBoltRequest) -> None:
+    """Work around Bolt (1.30) resetting the ack when a listener fails after acking.
+
+    Bolt's runner sets `ack.response = None` once this handler returns, while it is still polling
+    for the ack: if it had not seen it yet, Slack gets nothing for 3 s and then a 500 (people see
+    an error, events are retried). Put the ack back as soon as the runner's task yields.
+    """
+    ack = request.context.ack
+    acked = ack.response if ack is not None else None
+    if acked is not None:
+        asyncio.get_running_loop().call_soon(setattr, ack, "response", acked)
 
 
 def failure_message(error: Exception) -> str:
-    if isinstance(error, DATABASE_ERRORS):
+    # SlackUnreachable is an OSError too: check it first so Slack trouble never blames the database.
+    if isinstance(error, DATABASE_ERRORS) and not isinstance(error, SlackUnreachable):
         return text("errors.database_down")
     return text("errors.try_again")
 
 
-async def tell_user_about_failure(ctx: AppContext, error: Exception, body: dict[str, Any]) -> None:
-    """Log with ids only, then tell the person plainly, in an ephemeral or DM, to try again."""
-    user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+def _acting_user(body: dict[str, Any]) -> str | None:
+    """The Slack user behind a request, if the body (which may be malformed) says."""
+    user = body.get("user_id") or body.get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    return user if isinstance(user, str) and user else None
+
+
+def _kind(body: dict[str, Any]) -> str | None:
+    kind = body.get("type")
+    return kind[:40] if isinstance(kind, str) else None  # logged: never a payload's free text
+
+
+def _first_input_block(body: dict[str, Any]) -> str | None:
+    view = body.get("view")
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input":
+            block_id = block.get("block_id")
+            if isinstance(block_id, str) and block_id:
+                return block_id
+    return None
+
+
+def _answer_in_ack(body: dict[str, Any], message: str) -> BoltResponse | None:
+    """The failure as the ack itself: a field error in a modal, an ephemeral for a command."""
+    if body.get("type") == "view_submission":
+        block_id = _first_input_block(body)
+        if block_id is None:
+            return None
+        payload = {"response_action": "errors", "errors": {block_id: message}}
+    elif body.get("command"):
+        payload = {"response_type": "ephemeral", "text": message}
+    else:
+        return None
+    return BoltResponse(
+        status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+    )
+
+
+def _response_url(body: dict[str, Any]) -> str | None:
+    url = body.get("response_url")
+    urls = body.get("response_urls")
+    if not url and isinstance(urls, list):
+        url = next((r.get("response_url") for r in urls if isinstance(r, dict)), None)
+    return url if isinstance(url, str) and url else None
+
+
+async def tell_user_about_failure(
+    ctx: AppContext, error: Exception, body: dict[str, Any], *, can_answer: bool = False
+) -> BoltResponse | None:
+    """Log with ids only, then tell the person plainly to try again.
+
+    Returns the ack to send when the failure came before the listener acked (`can_answer`) and
+    the message fits in it (modal field error, command ephemeral); otherwise an ephemeral
+    (response_url) or a DM carries it.
+    """
+    user_id = _acting_user(body)
     log.error(
         "listener failed",
-        extra={"user": user_id, "error_type": type(error).__name__, "kind": body.get("type")},
+        extra={"user": user_id, "error_type": type(error).__name__, "kind": _kind(body)},
         exc_info=(type(error), error, error.__traceback__),
     )
-    if not user_id:
-        return
     message = failure_message(error)
+    answer = _answer_in_ack(body, message) if can_answer else None
+    if not user_id or answer is not None:
+        return answer
     try:
-        response_url = body.get("response_url") or next(
-            iter(r.get("response_url") for r in body.get("response_urls") or []), None
-        )
+        response_url = _response_url(body)
         if response_url:
             await AsyncWebhookClient(response_url).send(text=message, response_type="ephemeral")
         else:
@@ -85,6 +173,7 @@ async def tell_user_about_failure(ctx: AppContext, error: Exception, body: dict[
         log.error(
             "could not tell the user about a failure", extra={"error_type": type(exc).__name__}
         )
+    return None
 
 
 def parse_json(value: str | None) -> dict[str, Any]:

@@ -287,7 +287,6 @@ class Response(Timestamped, Base):
     quote_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     prompt_rating: Mapped[int | None] = mapped_column(Integer)  # +1 / -1
     feedback_submitted_at: Mapped[dt.datetime | None]
-    reminded_at: Mapped[dt.datetime | None]
 
 
 class SurveyResponse(Timestamped, Base):
@@ -318,7 +317,6 @@ class PairingFeedback(Timestamped, Base):
     works: Mapped[bool | None] = mapped_column(Boolean)
     repair_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     private_reason: Mapped[str | None] = mapped_column(Text)  # seen by HR only
-    asked_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class PromptDelivery(Base):

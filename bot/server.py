@@ -39,7 +39,8 @@ async def serve(
 
     runner = web.AppRunner(build_web_app(ctx, bolt_app), shutdown_timeout=10)
     await runner.setup()
-    await web.TCPSite(runner, host, settings.port).start()
+    site = web.TCPSite(runner, host, settings.port)
+    await site.start()
     log.info("http server listening", extra={"port": settings.port, "socket_mode": socket_mode})
 
     socket_handler = None
@@ -60,8 +61,42 @@ async def serve(
             scheduler.shutdown(wait=False)
         if socket_handler is not None:
             await socket_handler.close_async()
-        await runner.cleanup()
+        await site.stop()  # no new connections; requests already in flight carry on
+        await finish_background_work(SHUTDOWN_GRACE)
+        await runner.cleanup()  # waits for open requests, then closes the Slack client
         await ctx.db.dispose()
+
+
+SHUTDOWN_GRACE = 10.0  # seconds; platforms usually SIGKILL 30 s after SIGTERM
+#: Coroutines that carry on after Slack got its answer: Bolt's listeners (ack first, then the
+#: work) and APScheduler's job runs. Nothing else awaits them, so `asyncio.run` would cancel
+#: them at exit: a person's confirmation or a job's posts lost halfway.
+BACKGROUND_WORK = ("run_ack_function_asynchronously", "run_coroutine_job")
+
+
+async def finish_background_work(grace: float) -> None:
+    """Wait (up to `grace` seconds) for listeners and jobs that are still working."""
+    deadline = asyncio.get_running_loop().time() + grace
+    while True:
+        pending = {
+            task
+            for task in asyncio.all_tasks()
+            if task is not asyncio.current_task()
+            and any(name in task.get_coro().__qualname__ for name in BACKGROUND_WORK)
+        }
+        remaining = deadline - asyncio.get_running_loop().time()
+        if not pending or remaining <= 0:
+            if pending:
+                log.warning("shutdown grace over; work cancelled", extra={"tasks": len(pending)})
+            return
+        await asyncio.wait(pending, timeout=remaining)
+
+
+async def close_client(ctx) -> None:
+    """Close the Slack client's pooled connections (the web app does it on cleanup itself)."""
+    close = getattr(ctx.client, "aclose", None)
+    if close is not None:
+        await close()
 
 
 async def run_scheduler(settings: Settings) -> None:
@@ -75,6 +110,7 @@ async def run_scheduler(settings: Settings) -> None:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await close_client(ctx)
         await ctx.db.dispose()
 
 
@@ -87,6 +123,7 @@ async def run_once(settings: Settings, name: str, at: dt.datetime | None) -> int
     try:
         run = await run_job(ctx, name, function, slot)
     finally:
+        await close_client(ctx)
         await ctx.db.dispose()
     if run is None:
         return 1

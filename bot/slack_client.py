@@ -3,13 +3,24 @@
 slack_sdk retries only dropped connections by default. We add: 429s honouring `Retry-After`,
 5xx and Slack's own `internal_error`/`fatal_error` answers, and timeouts, with exponential backoff
 and jitter. Posting is made safe to retry by the jobs (they claim a row before posting).
+
+When every retry is spent, a transport failure surfaces as `SlackUnreachable`, whatever aiohttp
+raised, so callers need only catch `(SlackApiError, OSError, TimeoutError)`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError
+from aiohttp import (
+    ClientError,
+    ClientOSError,
+    ClientSession,
+    ClientTimeout,
+    ServerConnectionError,
+    ServerDisconnectedError,
+)
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -65,8 +76,47 @@ def retry_handlers(max_retries: int = 4) -> list[AsyncRetryHandler]:
     ]
 
 
+class SlackUnreachable(ConnectionError):
+    """Slack could not be reached (dropped connection, timeout) even after every retry."""
+
+
+class RetryingWebClient(AsyncWebClient):
+    """AsyncWebClient that keeps its connections and reports every transport failure the same way.
+
+    * Without a session slack_sdk opens a new aiohttp session, so a new TCP (and TLS) connection,
+      for every call; under load that set-up was a large share of the bot's CPU. One session per
+      event loop keeps connections alive; `aclose()` ends it.
+    * aiohttp's ServerDisconnectedError is not an OSError, so it used to escape every
+      `except (SlackApiError, OSError, TimeoutError)`: a job left its claim taken and a handler
+      blamed the database. All transport failures become `SlackUnreachable` (an OSError), timeouts
+      too, so they are never mistaken for database ones.
+    """
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _closed = False
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        loop = asyncio.get_running_loop()
+        if not self._closed and (self.session is None or self._loop is not loop):
+            self.session = ClientSession(timeout=ClientTimeout(total=self.timeout))
+            self._loop = loop
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except (ClientError, TimeoutError) as exc:
+            raise SlackUnreachable(f"{api_method}: {type(exc).__name__}") from exc
+
+    async def aclose(self) -> None:
+        """Close the pooled connections; a call made later (work finishing during shutdown)
+        still goes through, on a connection of its own as slack_sdk does by default."""
+        self._closed = True
+        session, self.session = self.session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+
 def build_client(token: str, base_url: str, *, timeout: float = 10.0) -> AsyncWebClient:
     """A Web API client for `base_url` (Slack, GovSlack or the local fake) with our retries."""
-    return AsyncWebClient(
-        token=token, base_url=base_url, timeout=int(timeout), retry_handlers=retry_handlers()
+    # aiohttp takes fractional seconds; int() would turn a sub-second timeout into "none".
+    return RetryingWebClient(
+        token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
     )

@@ -19,6 +19,7 @@ from bot.forms import parse_program, split_topics
 from bot.handlers.home import publish_home
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
+from bot.scheduler.digest import hr_channel_for, post_report
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service
 from bot.services import participants as people
@@ -37,7 +38,7 @@ def clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return channel, ts
 
 
-def register(app: AsyncApp, ctx: AppContext, report_command: Any = None) -> dict[str, Any]:
+def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
     """Admin listeners; returns the `admin` subcommand."""
 
     async def refuse(body: dict[str, Any]) -> None:
@@ -261,6 +262,26 @@ def register(app: AsyncApp, ctx: AppContext, report_command: Any = None) -> dict
         problem = await open_program_modal(body["trigger_id"])
         if problem:
             await notify.dm(ctx, body["user"]["id"], problem)
+
+    @app.action(ids.HOME_ADMIN_REPORT)
+    async def home_report(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+        if not ctx.is_admin(user_id):
+            await refuse(body)
+            return
+        async with ctx.db.session() as session:
+            program = await open_program(session)
+        channel = hr_channel_for(ctx, program)
+        if program is None or channel is None:
+            await notify.dm(
+                ctx,
+                user_id,
+                text("reports.no_program" if program is None else "reports.no_hr_channel"),
+            )
+            return
+        if not await post_report(ctx, program, channel, weeks=None):
+            await notify.dm(ctx, user_id, text("errors.try_again"))
 
     @app.action(ids.HOME_ADMIN_MATCH)
     async def home_match(ack: AsyncAck, body: dict[str, Any]) -> None:

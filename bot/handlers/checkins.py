@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import ids, notify
 from bot.context import AppContext
-from bot.forms import StateReader, parse_feedback, parse_survey
+from bot.forms import StateReader, db_id, parse_feedback, parse_survey
 from bot.handlers.home import publish_home
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import (
@@ -90,8 +90,7 @@ async def tell(ctx: AppContext, body: dict[str, Any], message: str) -> None:
 
 
 def checkin_id_of(body: dict[str, Any]) -> int | None:
-    value = str(body["actions"][0].get("value") or "").split(":")[0]
-    return int(value) if value.isdigit() else None
+    return db_id(str(body["actions"][0].get("value") or "").split(":")[0])
 
 
 async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
@@ -123,6 +122,14 @@ async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
 
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
+    async def refused(body: dict[str, Any], scope: object) -> bool:
+        """Tell a person why they may not answer; True if so. Called after the transaction: a
+        Slack call inside one held its connection (and SQLite's turn) through every retry."""
+        if isinstance(scope, str):
+            await tell(ctx, body, text(f"checkin.{scope}"))
+            return True
+        return False
+
     async def attendance(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         checkin_id = checkin_id_of(body)
@@ -131,12 +138,12 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         choice = ATTENDANCE_BUTTONS[body["actions"][0]["action_id"]]
         async with ctx.db.session() as session:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            if isinstance(scope, str):
-                await tell(ctx, body, text(f"checkin.{scope}"))
-                return
-            await answers.record_attendance(session, scope, choice)
-            pair_id = scope.pair.id
-            first = choice == Attendance.MET and await answers.first_meeting(session, pair_id)
+            if not isinstance(scope, str):
+                await answers.record_attendance(session, scope, choice)
+                pair_id = scope.pair.id
+                first = choice == Attendance.MET and await answers.first_meeting(session, pair_id)
+        if await refused(body, scope):
+            return
         await refresh_checkin_message(ctx, checkin_id)
         await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
         if first:
@@ -153,10 +160,10 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         rating = 1 if body["actions"][0]["action_id"] == ids.CHECKIN_THUMBS_UP else -1
         async with ctx.db.session() as session:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            if isinstance(scope, str):
-                await tell(ctx, body, text(f"checkin.{scope}"))
-                return
-            await answers.rate_prompt(session, scope, rating)
+            if not isinstance(scope, str):
+                await answers.rate_prompt(session, scope, rating)
+        if await refused(body, scope):
+            return
         await tell(ctx, body, text("checkin.rated"))
 
     app.action(ids.CHECKIN_THUMBS_UP)(rate)
@@ -170,17 +177,17 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             return
         async with ctx.db.session() as session:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            if isinstance(scope, str):
-                await tell(ctx, body, text(f"checkin.{scope}"))
-                return
-            response = await answers.ensure_response(session, checkin_id, scope.me.id)
-            goals = await people.open_goals(session, scope.me)
-            view = feedback_modal(
-                checkin_id=checkin_id,
-                response=response,
-                goals=goals,
-                quote_default=scope.me.consent_quote,
-            )
+            if not isinstance(scope, str):
+                response = await answers.ensure_response(session, checkin_id, scope.me.id)
+                goals = await people.open_goals(session, scope.me)
+                view = feedback_modal(
+                    checkin_id=checkin_id,
+                    response=response,
+                    goals=goals,
+                    quote_default=scope.me.consent_quote,
+                )
+        if await refused(body, scope):
+            return
         try:
             await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
         except SLACK_ERRORS:
@@ -189,8 +196,9 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     @app.view(ids.FEEDBACK_CALLBACK)
     async def submit_feedback(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = parse_json(view.get("private_metadata"))
-        checkin_id = metadata.get("checkin_id")
-        goal_ids = [g for g in metadata.get("goal_ids") or [] if isinstance(g, int)]
+        checkin_id = db_id(metadata.get("checkin_id"))
+        goal_list = metadata.get("goal_ids")
+        goal_ids = [g for g in map(db_id, goal_list if isinstance(goal_list, list) else []) if g]
         form, errors = parse_feedback(view, goal_ids)
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -199,7 +207,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             async with ctx.db.session() as session:
                 scope = (
                     await answers.scope_for(session, checkin_id, body["user"]["id"])
-                    if isinstance(checkin_id, int)
+                    if checkin_id is not None
                     else "gone"
                 )
                 if isinstance(scope, str):
@@ -241,17 +249,17 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             return
         async with ctx.db.session() as session:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            if isinstance(scope, str):
-                await tell(ctx, body, text(f"checkin.{scope}"))
-                return
-            existing = await session.scalar(
-                select(SurveyResponse).where(
-                    SurveyResponse.program_id == scope.pair.program_id,
-                    SurveyResponse.participant_id == scope.me.id,
-                    SurveyResponse.kind == kind,
+            if not isinstance(scope, str):
+                existing = await session.scalar(
+                    select(SurveyResponse).where(
+                        SurveyResponse.program_id == scope.pair.program_id,
+                        SurveyResponse.participant_id == scope.me.id,
+                        SurveyResponse.kind == kind,
+                    )
                 )
-            )
-            view = survey_modal(checkin_id=checkin_id, kind=kind, existing=existing)
+                view = survey_modal(checkin_id=checkin_id, kind=kind, existing=existing)
+        if await refused(body, scope):
+            return
         try:
             await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
         except SLACK_ERRORS:
@@ -260,7 +268,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     @app.view(ids.SURVEY_CALLBACK)
     async def submit_survey(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = parse_json(view.get("private_metadata"))
-        checkin_id, kind = metadata.get("checkin_id"), metadata.get("kind")
+        checkin_id, kind = db_id(metadata.get("checkin_id")), metadata.get("kind")
         form, errors = parse_survey(view)
         if errors or form is None:
             await ack(response_action="errors", errors=errors)
@@ -268,7 +276,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         async with ctx.db.session() as session:
             scope = (
                 await answers.scope_for(session, checkin_id, body["user"]["id"])
-                if isinstance(checkin_id, int) and kind in ("mid", "end")
+                if checkin_id is not None and kind in ("mid", "end")
                 else "gone"
             )
             if isinstance(scope, str):
@@ -296,13 +304,11 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     @app.action(ids.FIT_REPAIR)
     async def fit_repair(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        value = str(body["actions"][0].get("value") or "")
-        if not value.isdigit():
+        pair_id = db_id(str(body["actions"][0].get("value") or ""))
+        if pair_id is None:
             return
         try:
-            await ctx.client.views_open(
-                trigger_id=body["trigger_id"], view=repair_modal(int(value))
-            )
+            await ctx.client.views_open(trigger_id=body["trigger_id"], view=repair_modal(pair_id))
         except SLACK_ERRORS:
             await tell(ctx, body, text("errors.try_again"))
 
@@ -311,12 +317,10 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
     ) -> tuple | None:
         """Store the person's private answer; returns (pair, me, partner) if they may give it."""
         value = str(body["actions"][0].get("value") or "") if body.get("actions") else ""
-        pair_id = (
-            int(value)
-            if value.isdigit()
-            else parse_json((body.get("view") or {}).get("private_metadata")).get("pair_id")
+        pair_id = db_id(value) or db_id(
+            parse_json((body.get("view") or {}).get("private_metadata")).get("pair_id")
         )
-        if not isinstance(pair_id, int):
+        if pair_id is None:
             return None
         async with ctx.db.session() as session:
             pair = await session.get(Pair, pair_id)

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
-from bot.forms import parse_goals
+from bot.forms import db_id, parse_goals
 from bot.handlers.home import publish_home
 from bot.handlers.signup import earliest_today
 from bot.middleware import DATABASE_ERRORS, parse_json
@@ -55,7 +55,8 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         raw_ids = parse_json(view.get("private_metadata")).get("goal_ids")
-        slot_ids = [i if isinstance(i, int) else None for i in raw_ids or []][: ids.MAX_GOALS]
+        slot_ids = [db_id(i) for i in (raw_ids if isinstance(raw_ids, list) else [])]
+        slot_ids = slot_ids[: ids.MAX_GOALS]
         now = ctx.clock.now()
         goals_in, errors = parse_goals(view, today=earliest_today(now), slot_goal_ids=slot_ids)
         if errors:

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
+from bot.forms import small_int
 from bot.handlers.home import publish_home
 from bot.models import ParticipantStatus
 from bot.services import participants as people
@@ -25,9 +26,9 @@ def parse_weeks(args: list[str]) -> int | str | None:
     """`pause` -> None (until resumed), `pause 2` -> 2, anything else -> 'invalid'."""
     if not args:
         return None
-    word = args[0].removesuffix("w")
-    if word.isdigit() and 1 <= int(word) <= MAX_PAUSE_WEEKS:
-        return int(word)
+    weeks = small_int(args[0].removesuffix("w"), max_digits=2)  # "²" or 5,000 digits: invalid
+    if weeks is not None and 1 <= weeks <= MAX_PAUSE_WEEKS:
+        return weeks
     return "invalid"
 
 

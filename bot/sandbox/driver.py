@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .blockkit import BlockKitError, all_options, check_view, iter_elements
+from .blockkit import BlockKitError, all_options, check_view, iter_elements, json_copy
 from .server import HttpServer
 from .state import ApiError, Record, slack_message
 
@@ -132,7 +132,11 @@ class AppDriver(HttpServer):
             )
         self.acks.append(
             Record(
-                kind=kind, status=result.status, elapsed=result.elapsed, timed_out=result.timed_out
+                kind=kind,
+                status=result.status,
+                elapsed=result.elapsed,
+                timed_out=result.timed_out,
+                request=body,  # the exact bytes sent, so a test can replay a delivery
             )
         )
         return result
@@ -263,7 +267,7 @@ class AppDriver(HttpServer):
             trigger_id = self._issue_trigger(user_id)
             payload.update(
                 container={"type": "view", "view_id": view_id},
-                view={**copy.deepcopy(view), "state": {"values": self._build_state(view, {})}},
+                view={**json_copy(view), "state": {"values": self._build_state(view, {})}},
             )
         elif channel is not None:
             msg, is_ephemeral = self._visible_message(user_id, channel, ts, action_id)
@@ -521,7 +525,7 @@ class AppDriver(HttpServer):
         payload.update(
             trigger_id=self._issue_trigger(user_id),
             view={
-                **copy.deepcopy(view),
+                **json_copy(view),
                 "state": {"values": self._build_state(view, values or {}, submitting=True)},
             },
             response_urls=[],

@@ -8,7 +8,9 @@ seed and call sequence always produce the same faults.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 FAULT_KINDS = ("ratelimited", "http_500", "http_503", "internal_error", "timeout", "disconnect")
 
@@ -20,7 +22,9 @@ class FaultRule:
     ``method`` is a Web API method name or ``"*"``. With ``count`` set the rule fails exactly the
     next ``count`` matching calls; otherwise each matching call fails with probability ``rate``.
     ``retry_after`` is the Retry-After header of ``ratelimited``; ``delay`` is how long a
-    ``timeout`` holds the response (make it longer than the client's timeout).
+    ``timeout`` holds the response (make it longer than the client's timeout). ``when``, if set,
+    limits the rule to calls whose arguments it accepts (e.g. one channel), so a test can fail one
+    conversation's calls while others go through.
     """
 
     method: str = "*"
@@ -29,6 +33,7 @@ class FaultRule:
     count: int | None = None
     retry_after: int = 1
     delay: float = 35.0
+    when: Callable[[dict[str, Any]], bool] | None = field(default=None, repr=False)
     remaining: int | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -42,8 +47,10 @@ class FaultRule:
             raise ValueError("count must be >= 0")
         self.remaining = self.count
 
-    def matches(self, method: str) -> bool:
-        return self.method in ("*", method)
+    def matches(self, method: str, args: dict[str, Any] | None = None) -> bool:
+        if self.method not in ("*", method):
+            return False
+        return self.when is None or bool(self.when(args or {}))
 
 
 class FaultInjector:
@@ -62,10 +69,10 @@ class FaultInjector:
         """Remove every rule so calls succeed again."""
         self.rules.clear()
 
-    def pick(self, method: str) -> FaultRule | None:
+    def pick(self, method: str, args: dict[str, Any] | None = None) -> FaultRule | None:
         """Return the rule that fails this call, consuming one use of a counted rule."""
         for rule in self.rules:
-            if not rule.matches(method):
+            if not rule.matches(method, args):
                 continue
             if rule.remaining is not None:
                 if rule.remaining > 0:

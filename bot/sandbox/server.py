@@ -116,7 +116,7 @@ class HttpServer(WebApi):
         except ValueError:
             self._record_call(method, {}, 200, "invalid_json")
             return _api_response({"ok": False, "error": "invalid_json"})
-        rule = self.faults.pick(method)
+        rule = self.faults.pick(method, args)
         if rule is not None:
             return await self._apply_fault(rule, method, args, request)
         error = None

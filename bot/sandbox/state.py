@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .blockkit import iter_elements
+from .blockkit import iter_elements, json_copy
 
 #: Keys the fake keeps on stored messages that Slack never sends back to the app.
 FAKE_ONLY_KEYS = ("history", "channel")
@@ -137,7 +137,7 @@ class Workspace:
 
     def _fill_ids(self, blocks: list) -> list:
         """Copy ``blocks`` adding block_id/action_id where missing, as Slack does on storage."""
-        blocks = copy.deepcopy(blocks)
+        blocks = json_copy(blocks)
         taken = {b["block_id"] for b in blocks if isinstance(b, dict) and "block_id" in b}
         for block in blocks:
             block.setdefault("block_id", self._short_id(taken))

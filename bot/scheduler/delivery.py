@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import AppContext
@@ -149,7 +149,3 @@ async def release(ctx: AppContext, checkin_id: int) -> None:
             .values(status=CheckinStatus.FAILED)
         )
 
-
-def unposted_filter():
-    """SQL condition for rows a pass may (re)try."""
-    return or_(Checkin.status != CheckinStatus.POSTED, Checkin.message_ts.is_(None))

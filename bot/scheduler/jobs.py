@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.context import AppContext
 from bot.models import JobRun
 from bot.scheduler.checkins import run_checkins
+from bot.scheduler.digest import run_digest
 from bot.scheduler.kickoffs import PassCounts, run_kickoffs
 from bot.scheduler.nudges import run_nudges
 
@@ -34,6 +35,7 @@ def job_table(extra: dict[str, tuple[JobFunction, CronTrigger]] | None = None):
         "checkins": (run_checkins, CronTrigger(minute="*/10", timezone=dt.UTC)),
         "kickoffs": (run_kickoffs, CronTrigger(minute="5-59/15", timezone=dt.UTC)),
         "nudges": (run_nudges, CronTrigger(minute=30, timezone=dt.UTC)),
+        "digest": (run_digest, CronTrigger(day_of_week="mon", hour=9, timezone=dt.UTC)),
     }
     jobs.update(extra or {})
     return jobs

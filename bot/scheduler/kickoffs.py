@@ -14,7 +14,17 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.models import Goal, GoalStatus, Pair, PairStatus, Participant, Program, PromptDelivery
+from bot.models import (
+    Checkin,
+    CheckinStatus,
+    Goal,
+    GoalStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    Program,
+    PromptDelivery,
+)
 from bot.prompts import choose_prompt
 from bot.scheduler import delivery
 from bot.texts import text
@@ -88,7 +98,7 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
         due_at=ctx.clock.now(),
     )
     if claimed is None:
-        return "skipped"
+        return await adopt_posted_kickoff(ctx, pair.id)
     categories = sorted({g.category for gs in goals.values() for g in gs})
     choice = choose_prompt(
         ctx.prompts,
@@ -133,6 +143,42 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
                 )
             )
     return "sent"
+
+
+async def adopt_posted_kickoff(ctx: AppContext, pair_id: int) -> str:
+    """A kickoff posted by a pass that stopped before noting it on the pair: note it now.
+
+    Otherwise the pair stayed pending forever (and never got check-ins, which wait for the
+    kickoff), as every later pass found the kickoff row posted and skipped it.
+    """
+    async with ctx.db.session() as session:
+        posted = await session.scalar(
+            select(Checkin).where(
+                Checkin.pair_id == pair_id,
+                Checkin.period_key == KICKOFF_PERIOD,
+                Checkin.status == CheckinStatus.POSTED,
+                Checkin.message_ts.is_not(None),
+            )
+        )
+        pair = await session.get(Pair, pair_id)
+        if posted is not None and pair is not None and not pair.kickoff_ts:
+            pair.kickoff_ts = posted.message_ts
+            if posted.prompt_id and not await session.scalar(
+                select(PromptDelivery.id).where(
+                    PromptDelivery.pair_id == pair_id, PromptDelivery.prompt_id == posted.prompt_id
+                )
+            ):
+                session.add(
+                    PromptDelivery(
+                        pair_id=pair_id,
+                        prompt_id=posted.prompt_id,
+                        checkin_id=posted.id,
+                        week=1,
+                        reason="kickoff prompt",
+                        delivered_at=posted.sent_at or ctx.clock.now(),
+                    )
+                )
+    return "skipped"  # nothing posted by this pass (or another pass holds the claim)
 
 
 async def run_kickoffs(ctx: AppContext, program_id: int | None = None) -> PassCounts:

@@ -6,7 +6,9 @@ change (ending a pair when someone leaves) commits or rolls back as one.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from bot.models import (
     Goal,
     GoalProgress,
     GoalStatus,
+    MatchProposal,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -203,11 +206,57 @@ async def leave(
     return partner
 
 
+FORMER_PARTICIPANT = "a former participant"
+
+
+def _redact(value: Any, replacements: dict[str, str]) -> Any:
+    """`value` (JSON) with every occurrence of each key replaced, in strings at any depth."""
+    if isinstance(value, str):
+        for old, new in replacements.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [_redact(item, replacements) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact(item, replacements) for key, item in value.items()}
+    return value
+
+
+async def _scrub_matching_records(session: AsyncSession, participant: Participant) -> None:
+    """Matching wrote the person's name, department and typed topics into pair reasons and kept
+    their Slack id and name in proposals: erase those too, or deleting would leave them behind.
+    """
+    slack_id, erased_id = participant.slack_user_id, f"{ERASED_PREFIX}{participant.id}"
+    await session.execute(
+        update(Pair)
+        .where(or_(Pair.sharer_id == participant.id, Pair.learner_id == participant.id))
+        .values(reasons=[])
+    )
+    names = {participant.display_name: FORMER_PARTICIPANT} if participant.display_name else {}
+    for proposal in (await session.scalars(select(MatchProposal))).all():
+        data = copy.deepcopy(proposal.proposal or {})  # edited in place below
+        for item in data.get("pairs", []):
+            for side in ("sharer", "learner"):
+                if item.get(side) == slack_id:
+                    item[side], item[f"{side}_name"], item["reasons"] = erased_id, None, []
+        for item in data.get("unmatched", []):
+            if item.get("user") == slack_id:
+                item["user"], item["reason"] = erased_id, ""
+        scrubbed = _redact(data, names)  # others' reasons may name them ("can't pair with ...")
+        excluded = [
+            ":".join(erased_id if part == slack_id else part for part in key.split(":"))
+            for key in proposal.excluded or []
+        ]
+        if scrubbed != proposal.proposal or excluded != proposal.excluded:
+            proposal.proposal, proposal.excluded = scrubbed, excluded  # new objects: JSON changed
+
+
 async def erase(
     session: AsyncSession, participant: Participant, now: dt.datetime
 ) -> Participant | None:
     """Delete personal data and free text; keep anonymous rows so aggregate counts stay true."""
     partner = await leave(session, participant, now)
+    await _scrub_matching_records(session, participant)
     participant.slack_user_id = f"{ERASED_PREFIX}{participant.id}"
     participant.display_name = None
     participant.department = None

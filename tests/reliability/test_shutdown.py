@@ -1,0 +1,200 @@
+"""Shutdown and restarts: SIGTERM finishes in-flight work and exits 0; an interrupted pass resumes
+without duplicates; two processes running the same slot run it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import secrets
+import signal
+import socket
+import sys
+import time
+
+import httpx
+from sqlalchemy import select, update
+
+from bot.app import build_context
+from bot.clock import FixedClock
+from bot.db import Database
+from bot.local import LocalBot
+from bot.models import Checkin, CheckinStatus, JobRun, Pair, Participant
+from bot.sandbox import FakeSlack, FaultRule
+from bot.scheduler.checkins import run_checkins
+from bot.scheduler.delivery import post_metadata
+from bot.scheduler.jobs import run_job
+from bot.scheduler.kickoffs import KICKOFF_PERIOD, run_kickoffs
+from tests.conftest import START
+from tests.flows import DEFAULT_ANSWERS, open_modal
+
+from .helpers import WEEK2_DUE, checkin_posts, count, make_pairs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Serving:
+    """`mentorbot serve` as a subprocess, talking to a FakeSlack in this process."""
+
+    def __init__(self, fake: FakeSlack, database_url: str) -> None:
+        self.fake, self.database_url, self.port = fake, database_url, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": self.fake.bot_token,
+            "SLACK_SIGNING_SECRET": self.fake.signing_secret,
+            "SLACK_API_URL": self.fake.base_url,
+            "DATABASE_URL": self.database_url,
+            "PORT": str(self.port),
+            "HR_ADMIN_IDS": "UHRADMIN1",
+            "LOG_LEVEL": "WARNING",
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", cwd=ROOT, env=env
+        )
+        self.fake.app_url = f"{self.url}/slack/events"
+        deadline = time.monotonic() + 30
+        async with httpx.AsyncClient() as client:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
+                        return
+                assert self.proc.returncode is None, "mentorbot serve exited at start"
+                assert time.monotonic() < deadline, "mentorbot serve never became healthy"
+                await asyncio.sleep(0.1)
+
+    async def stop(self) -> int | None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            return await self.proc.wait()
+        return None
+
+
+class _Driver:
+    """Just enough of LocalBot for tests.flows.open_modal against a bare FakeSlack."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.fake = fake
+
+
+async def test_sigterm_finishes_in_flight_work_and_exits_zero(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    async with FakeSlack(
+        signing_secret=secrets.token_hex(16), bot_token="xoxb-serve-" + secrets.token_hex(6)
+    ) as fake:
+        served = Serving(fake, database_url)
+        try:
+            await served.start()
+            fake.add_user("U0PRIYA01", "priya", real_name="Priya Patel")
+            view = await open_modal(_Driver(fake), "U0PRIYA01", "join")
+            # The confirmation DM will be held up: Slack answers 429, retry after 1 s.
+            fake.faults.add(
+                FaultRule(method="chat.postMessage", kind="ratelimited", count=1, retry_after=1)
+            )
+            result = await fake.submit_view("U0PRIYA01", view["id"], DEFAULT_ANSWERS)
+            assert result.status == 200 and not result.errors
+            stopping = time.monotonic()
+            served.proc.send_signal(signal.SIGTERM)  # while the DM is still waiting to be sent
+            code = await asyncio.wait_for(served.proc.wait(), timeout=15)
+            took = time.monotonic() - stopping
+        finally:
+            await served.stop()
+        assert code == 0 and took < 15
+        assert any("Thanks for joining" in m["text"] for m in fake.dm_messages("U0PRIYA01"))
+        db = Database(database_url)
+        try:
+            assert await count(db, Participant) == 1
+        finally:
+            await db.dispose()
+
+
+async def test_a_pass_cancelled_mid_way_resumes_without_duplicates(db_url):
+    async with LocalBot(db_url, clock=FixedClock(START), slack_max_concurrency=1) as bot:
+        pairs = await make_pairs(bot, 6)
+        bot.clock.set(WEEK2_DUE)
+        running = asyncio.create_task(run_checkins(bot.ctx))
+        await bot.fake.wait_for(
+            lambda: sum(len(checkin_posts(bot.fake, c)) for *_, c in pairs) >= 2, timeout=10
+        )
+        running.cancel()  # the process stops part-way through the pass
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        posted_before = sum(len(checkin_posts(bot.fake, c)) for *_, c in pairs)
+        assert 2 <= posted_before < len(pairs)
+
+        bot.clock.set(WEEK2_DUE + dt.timedelta(minutes=10))  # the next scheduled pass
+        await run_checkins(bot.ctx)
+        for *_, channel in pairs:
+            assert len(checkin_posts(bot.fake, channel)) == 1, channel
+        async with bot.ctx.db.session() as session:
+            rows = (await session.scalars(select(Checkin))).all()
+        assert len(rows) == len(pairs)
+        assert all(r.status == CheckinStatus.POSTED and r.message_ts for r in rows)
+
+
+async def test_a_kickoff_posted_but_not_noted_is_adopted_not_resent(db_url):
+    """The pass died between Slack accepting the kickoff and the pair recording it."""
+    async with LocalBot(db_url, clock=FixedClock(START)) as bot:
+        ((pair_id, _, _, channel),) = await make_pairs(bot, 1, kicked_off=False)
+        async with bot.ctx.db.session() as session:
+            row = Checkin(
+                pair_id=pair_id,
+                period_key=KICKOFF_PERIOD,
+                week=1,
+                kind="kickoff",
+                due_at=START,
+                claimed_at=START,
+                attempts=1,
+                status=CheckinStatus.CLAIMED,
+            )
+            session.add(row)
+            await session.flush()
+            row_id = row.id
+        posted = await bot.ctx.client.chat_postMessage(
+            channel=channel, text="Kickoff", metadata=post_metadata(row_id)
+        )
+        async with bot.ctx.db.session() as session:
+            await session.execute(
+                update(Checkin)
+                .where(Checkin.id == row_id)
+                .values(status=CheckinStatus.POSTED, message_ts=posted["ts"], channel_id=channel)
+            )
+        await run_kickoffs(bot.ctx)
+        assert len(bot.fake.messages(channel)) == 1  # not sent again
+        async with bot.ctx.db.session() as session:
+            assert (await session.get(Pair, pair_id)).kickoff_ts == posted["ts"]
+        bot.clock.set(WEEK2_DUE)
+        assert (await run_checkins(bot.ctx)).sent == 1  # and the pair's check-ins now go out
+
+
+async def test_two_processes_run_one_slot_once(db_url):
+    async with LocalBot(db_url, clock=FixedClock(START)) as bot:
+        pairs = await make_pairs(bot, 4)
+        bot.clock.set(WEEK2_DUE)
+        # A second process: its own engine, pool and Slack client on the same database.
+        other = build_context(bot.settings, db=Database(db_url), clock=bot.clock)
+        try:
+            runs = await asyncio.gather(
+                run_job(bot.ctx, "checkins", run_checkins, "2026-01-20T10:00Z"),
+                run_job(other, "checkins", run_checkins, "2026-01-20T10:00Z"),
+            )
+        finally:
+            await other.client.aclose()
+            await other.db.dispose()
+        done = [r for r in runs if r is not None]
+        assert len(done) == 1 and done[0].sent == len(pairs) and done[0].status == "done"
+        assert await count(bot.ctx.db, JobRun) == 1
+        for *_, channel in pairs:
+            assert len(checkin_posts(bot.fake, channel)) == 1

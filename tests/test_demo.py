@@ -1,0 +1,39 @@
+"""The demo is the project's end-to-end smoke test: a small program played to the end."""
+
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from bot.db import Database
+from bot.demo import run_demo
+from bot.models import Checkin, Pair, Participant
+
+
+async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url, tmp_path, capsys):
+    out = tmp_path / "demo-out"
+    status = await run_demo(
+        people=12, weeks=5, seed=3, out=str(out), quiet=True, database_url=db_url
+    )
+    assert status == 0
+    summary = capsys.readouterr().out
+    assert "12 people joined" in summary
+
+    report = (out / "report.txt").read_text()
+    rows = list(csv.DictReader(io.StringIO((out / "weekly.csv").read_text())))
+    assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
+    transcript = (out / "transcript.txt").read_text()
+    assert "Welcome to your reverse mentoring pair" in transcript
+    assert "Week 2 check-in" in transcript
+
+    database = Database(db_url)
+    async with database.session() as session:
+        people = await session.scalar(select(func.count()).select_from(Participant))
+        pairs = await session.scalar(select(func.count()).select_from(Pair))
+        checkins = await session.scalar(
+            select(func.count()).select_from(Checkin).where(Checkin.kind == "checkin")
+        )
+    await database.dispose()
+    assert people == 12 and f"{people} enrolled" in report
+    assert len(rows) == checkins  # one CSV row per pair per week, as posted
+    assert {r["pair_id"] for r in rows} <= {str(i) for i in range(1, pairs + 1)}
