@@ -59,7 +59,11 @@ class AsyncServerFaultRetryHandler(AsyncRetryHandler):
         return False
 
 
+RATE_LIMIT_RETRIES = 12  # waiting out Retry-After is always safe; a busy pass needs several
+
+
 def retry_handlers(max_retries: int = 4) -> list[AsyncRetryHandler]:
+    """Faults get `max_retries` retries with backoff; 429s more, each after its Retry-After."""
     return [
         AsyncConnectionErrorRetryHandler(
             max_retry_count=max_retries,
@@ -71,7 +75,7 @@ def retry_handlers(max_retries: int = 4) -> list[AsyncRetryHandler]:
                 asyncio.TimeoutError,
             ],
         ),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         AsyncServerFaultRetryHandler(max_retry_count=max_retries, interval_calculator=BACKOFF),
     ]
 

@@ -150,3 +150,24 @@ async def test_exclude_a_pair_then_rematch_only_the_unmatched_after_someone_leav
     rematch = await request_match(bot)
     assert "from 1 people waiting" in texts_of([rematch])  # only the left-behind partner
     assert await count(bot, Pair, Pair.status == "active") == pairs_before - 1
+
+
+async def test_double_click_on_approve_creates_each_pair_once(bot):
+    import asyncio
+
+    await enrol_everyone(bot)
+    proposal = await request_match(bot)
+    await asyncio.gather(
+        *(
+            bot.fake.click(HR_ADMIN_ID, ids.MATCH_APPROVE, channel=HR_CHANNEL_ID, ts=proposal["ts"])
+            for _ in range(2)
+        )
+    )
+    await bot.fake.wait_for(
+        lambda: any("Kickoffs sent" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
+    )
+    await bot.fake.wait_for(
+        lambda: any("no longer open" in m["text"] for m in bot.fake.dm_messages(HR_ADMIN_ID))
+    )
+    assert await count(bot, Pair) == 2
+    assert await count(bot, Checkin, Checkin.kind == "kickoff") == 2

@@ -199,12 +199,13 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             return
         async with ctx.db.session() as session:
             proposal = await session.get(MatchProposal, int(value))
-            if proposal is None or proposal.status != "open":
-                await notify.dm(ctx, user_id, text("matching.stale"))
-                return
-            pairs = await matching_service.approve(session, proposal)
-            program_id = proposal.program_id
-            unmatched = list(proposal.proposal.get("unmatched", []))
+            pairs = await matching_service.approve(session, proposal) if proposal else None
+            if proposal is not None and pairs is not None:
+                program_id = proposal.program_id
+                unmatched = list(proposal.proposal.get("unmatched", []))
+        if proposal is None or pairs is None:
+            await notify.dm(ctx, user_id, text("matching.stale"))
+            return
         note = text("matching.approved", user=user_id, pairs=len(pairs))
         await close_message(proposal, note, body)
         counts = await run_kickoffs(ctx, program_id)
@@ -229,10 +230,10 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             return
         async with ctx.db.session() as session:
             proposal = await session.get(MatchProposal, proposal_id)
-            if proposal is None or proposal.status != "open":
-                await notify.dm(ctx, user_id, text("matching.stale"))
-                return
-            excluded = list(proposal.excluded or [])
+        if proposal is None or proposal.status != "open":
+            await notify.dm(ctx, user_id, text("matching.stale"))
+            return
+        excluded = list(proposal.excluded or [])
         if extra_excluded and extra_excluded not in excluded:
             excluded.append(extra_excluded)
         await close_message(proposal, text("matching.superseded"), body)

@@ -125,10 +125,16 @@ async def propose(
     return proposal
 
 
-async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair]:
-    """Turn an open proposal into pairs; people paired meanwhile are skipped, not doubled."""
-    if proposal.status != "open":
-        return []
+async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair] | None:
+    """Turn an open proposal into pairs; None if it is no longer open (approved by a concurrent
+    click, or replaced). People paired meanwhile are skipped, never doubled."""
+    taken = await session.execute(
+        update(MatchProposal)
+        .where(MatchProposal.id == proposal.id, MatchProposal.status == "open")
+        .values(status="approved")
+    )
+    if taken.rowcount != 1:
+        return None
     program = await session.get(Program, proposal.program_id)
     assert program is not None
     available = {p.slack_user_id: p for p in await pool(session, program)}
@@ -148,6 +154,5 @@ async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair]:
         session.add(pair)
         del available[item["sharer"]], available[item["learner"]]
         pairs.append(pair)
-    proposal.status = "approved"
     await session.flush()
     return pairs
