@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
-from bot.forms import parse_program, split_topics
+from bot.forms import db_id, parse_program, split_topics
 from bot.handlers.home import publish_home
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
@@ -194,11 +194,11 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         if not ctx.is_admin(user_id):
             await refuse(body)
             return
-        value = body["actions"][0].get("value", "")
-        if not value.isdigit():
+        proposal_id = db_id(body["actions"][0].get("value"))
+        if proposal_id is None:
             return
         async with ctx.db.session() as session:
-            proposal = await session.get(MatchProposal, int(value))
+            proposal = await session.get(MatchProposal, proposal_id)
             pairs = await matching_service.approve(session, proposal) if proposal else None
             if proposal is not None and pairs is not None:
                 program_id = proposal.program_id
@@ -242,17 +242,18 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
     @app.action(ids.MATCH_RERUN)
     async def rerun(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        value = body["actions"][0].get("value", "")
-        if value.isdigit():
-            await rerun_from(body, int(value), None)
+        proposal_id = db_id(body["actions"][0].get("value"))
+        if proposal_id is not None:
+            await rerun_from(body, proposal_id, None)
 
     @app.action(ids.MATCH_EXCLUDE)
     async def exclude(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         selected = (body["actions"][0].get("selected_option") or {}).get("value")
         data = parse_json(selected)
-        if isinstance(data.get("p"), int) and isinstance(data.get("k"), str):
-            await rerun_from(body, data["p"], data["k"])
+        proposal_id = db_id(data.get("p"))
+        if proposal_id is not None and isinstance(data.get("k"), str):
+            await rerun_from(body, proposal_id, data["k"][:100])
 
     @app.action(ids.HOME_ADMIN_PROGRAM)
     async def home_program(ack: AsyncAck, body: dict[str, Any]) -> None:

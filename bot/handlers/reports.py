@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from sqlalchemy import select
 
 from bot.context import AppContext
+from bot.forms import small_int
 from bot.models import Program
 from bot.scheduler.digest import hr_channel_for, post_csv, post_report
 from bot.services.programs import open_program
@@ -26,9 +27,9 @@ def parse_report_args(args: list[str]) -> tuple[str | None, int | None, bool, st
     if want_csv:
         words = words[1:]
     weeks = None
-    if words and words[-1].isdigit():
-        weeks = int(words.pop())
-        if not 1 <= weeks <= 52:
+    if words and small_int(words[-1]) is not None:
+        weeks = small_int(words.pop())
+        if weeks is None or not 1 <= weeks <= 52:
             return None, None, want_csv, text("reports.bad_weeks")
     name = " ".join(words).strip().strip("\"“”'") or None
     return name, weeks, want_csv, None

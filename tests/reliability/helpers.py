@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from bot.models import Base, Checkin, Pair, Participant, Program
+from bot.models import Base, Pair, Participant, Program
 from bot.sandbox import FaultRule
 
 WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # Tue of week 2, 10:00 London
@@ -147,11 +147,6 @@ async def make_pairs(bot, n: int, *, kicked_off: bool = True) -> list[tuple[int,
 
 def checkin_posts(fake, channel: str) -> list:
     return [m for m in fake.messages(channel) if "check-in" in m["text"]]
-
-
-async def posted_checkins(db) -> list[Checkin]:
-    async with db.session() as session:
-        return list((await session.scalars(select(Checkin).order_by(Checkin.id))).all())
 
 
 async def gather_bounded(coros, limit: int = 50, spread: float = 0.0) -> list:

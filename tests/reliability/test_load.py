@@ -30,7 +30,7 @@ pytestmark = pytest.mark.load
 PEOPLE = 200
 SIGNUP_WINDOW = 6.0  # seconds over which the 200 arrive ("within 10 s")
 CLICKS = 500
-CLICK_WINDOW = 5.0  # the 500 arrive within 5 s ("within a minute")
+CLICK_WINDOW = 6.0  # the 500 arrive within 6 s ("within a minute")
 IN_FLIGHT = 50
 WEEK = dt.timedelta(weeks=1)
 
