@@ -89,6 +89,14 @@ async def tell(ctx: AppContext, body: dict[str, Any], message: str) -> None:
     await notify.dm(ctx, user_id, message)
 
 
+async def open_modal(ctx: AppContext, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal on the click's trigger; if Slack refuses, say so where the person clicked."""
+    try:
+        await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SLACK_ERRORS:
+        await tell(ctx, body, text("errors.try_again"))
+
+
 def checkin_id_of(body: dict[str, Any]) -> int | None:
     return db_id(str(body["actions"][0].get("value") or "").split(":")[0])
 
@@ -188,10 +196,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 )
         if await refused(body, scope):
             return
-        try:
-            await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SLACK_ERRORS:
-            await tell(ctx, body, text("errors.try_again"))
+        await open_modal(ctx, body, view)
 
     @app.view(ids.FEEDBACK_CALLBACK)
     async def submit_feedback(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -260,10 +265,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 view = survey_modal(checkin_id=checkin_id, kind=kind, existing=existing)
         if await refused(body, scope):
             return
-        try:
-            await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SLACK_ERRORS:
-            await tell(ctx, body, text("errors.try_again"))
+        await open_modal(ctx, body, view)
 
     @app.view(ids.SURVEY_CALLBACK)
     async def submit_survey(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -307,10 +309,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         pair_id = db_id(str(body["actions"][0].get("value") or ""))
         if pair_id is None:
             return
-        try:
-            await ctx.client.views_open(trigger_id=body["trigger_id"], view=repair_modal(pair_id))
-        except SLACK_ERRORS:
-            await tell(ctx, body, text("errors.try_again"))
+        await open_modal(ctx, body, repair_modal(pair_id))
 
     async def record_fit(
         body: dict[str, Any], *, works: bool, reason: str | None = None
