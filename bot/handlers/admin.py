@@ -17,6 +17,7 @@ from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import db_id, parse_program, split_topics
 from bot.handlers.home import publish_home
+from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
 from bot.scheduler.digest import hr_channel_for, post_report
@@ -61,13 +62,8 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
     async def open_program_modal(trigger_id: str) -> str | None:
         async with ctx.db.session() as session:
             program = await open_program(session)
-        try:
-            await ctx.client.views_open(
-                trigger_id=trigger_id, view=program_modal(program, ctx.settings.hr_channel_id)
-            )
-        except (SlackApiError, OSError, TimeoutError):
-            return text("errors.slack_down", command="admin program")
-        return None
+        view = program_modal(program, ctx.settings.hr_channel_id)
+        return await open_modal(ctx, trigger_id, view, command="admin program")
 
     async def post_proposal(requested_by: str, excluded: list[str]) -> str:
         """Run matching and post the proposal to the HR channel; returns a note for the admin."""

@@ -89,7 +89,7 @@ async def tell(ctx: AppContext, body: dict[str, Any], message: str) -> None:
     await notify.dm(ctx, user_id, message)
 
 
-async def open_modal(ctx: AppContext, body: dict[str, Any], view: dict[str, Any]) -> None:
+async def open_on_click(ctx: AppContext, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Open a modal on the click's trigger; if Slack refuses, say so where the person clicked."""
     try:
         await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -196,7 +196,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 )
         if await refused(body, scope):
             return
-        await open_modal(ctx, body, view)
+        await open_on_click(ctx, body, view)
 
     @app.view(ids.FEEDBACK_CALLBACK)
     async def submit_feedback(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -265,7 +265,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 view = survey_modal(checkin_id=checkin_id, kind=kind, existing=existing)
         if await refused(body, scope):
             return
-        await open_modal(ctx, body, view)
+        await open_on_click(ctx, body, view)
 
     @app.view(ids.SURVEY_CALLBACK)
     async def submit_survey(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -309,7 +309,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         pair_id = db_id(str(body["actions"][0].get("value") or ""))
         if pair_id is None:
             return
-        await open_modal(ctx, body, repair_modal(pair_id))
+        await open_on_click(ctx, body, repair_modal(pair_id))
 
     async def record_fit(
         body: dict[str, Any], *, works: bool, reason: str | None = None

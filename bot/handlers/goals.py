@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import db_id, parse_goals
 from bot.handlers.home import publish_home
+from bot.handlers.modals import open_modal
 from bot.handlers.signup import earliest_today
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.services import participants as people
@@ -28,14 +28,7 @@ async def open_goals(ctx: AppContext, trigger_id: str, user_id: str) -> str | No
         if participant is None:
             return text("goals.need_profile")
         goals = await people.open_goals(session, participant)
-    try:
-        await ctx.client.views_open(trigger_id=trigger_id, view=goals_modal(goals))
-    except (SlackApiError, OSError, TimeoutError) as exc:
-        log.warning(
-            "goals modal not opened", extra={"user": user_id, "error_type": type(exc).__name__}
-        )
-        return text("errors.slack_down", command="goals")
-    return None
+    return await open_modal(ctx, trigger_id, goals_modal(goals), command="goals")
 
 
 def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:

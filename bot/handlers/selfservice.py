@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import small_int
 from bot.handlers.home import publish_home
+from bot.handlers.modals import open_modal
 from bot.models import ParticipantStatus
 from bot.services import participants as people
 from bot.services.dashboard import personal_view
@@ -96,11 +96,10 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         if participant is None or participant.status == ParticipantStatus.DELETED:
             await respond(text=text("self_service.not_in_program"), response_type="ephemeral")
             return
-        try:
-            await ctx.client.views_open(trigger_id=command["trigger_id"], view=view)
-        except (SlackApiError, OSError, TimeoutError):
-            name = "leave" if view["callback_id"] == ids.LEAVE_CALLBACK else "delete-my-data"
-            await respond(text=text("errors.slack_down", command=name), response_type="ephemeral")
+        name = "leave" if view["callback_id"] == ids.LEAVE_CALLBACK else "delete-my-data"
+        problem = await open_modal(ctx, command["trigger_id"], view, command=name)
+        if problem:
+            await respond(text=problem, response_type="ephemeral")
 
     async def leave(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
         await open_confirmation(command, respond, leave_modal())

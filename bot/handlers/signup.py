@@ -13,6 +13,7 @@ from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import parse_signup
 from bot.handlers.home import publish_home
+from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.services import participants as people
 from bot.services.programs import open_program
@@ -55,14 +56,7 @@ async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | N
         program_name=program.name if program else None,
         ask_first_goal=ask_goal,
     )
-    try:
-        await ctx.client.views_open(trigger_id=trigger_id, view=view)
-    except (SlackApiError, OSError, TimeoutError) as exc:
-        log.warning(
-            "signup modal not opened", extra={"user": user_id, "error_type": type(exc).__name__}
-        )
-        return text("errors.slack_down", command="join")
-    return None
+    return await open_modal(ctx, trigger_id, view, command="join")
 
 
 def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
