@@ -40,6 +40,15 @@ def checkin_messages(bot, channel: str) -> list:
     return [m for m in bot.fake.messages(channel) if "check-in" in m["text"]]
 
 
+async def first_week_checkin(bot):
+    """Two pairs kicked off and week 2's check-ins posted: the first pair and its message."""
+    await paired_program(bot)
+    bot.clock.set(WEEK2_DUE)
+    await run_checkins(bot.ctx)
+    pair, sharer, learner = (await pairs_with_channels(bot))[0]
+    return pair, sharer, learner, checkin_messages(bot, pair.dm_channel_id)[0]
+
+
 async def feedback_view(bot, user: str, not_id: str | None = None) -> dict:
     def found():
         views = [
@@ -109,11 +118,7 @@ async def test_pair_across_time_zones_gets_it_inside_both_working_days(bot):
 
 
 async def test_buttons_and_feedback_store_rows_and_update_the_message(bot):
-    await paired_program(bot)
-    bot.clock.set(WEEK2_DUE)
-    await run_checkins(bot.ctx)
-    pair, sharer, learner = (await pairs_with_channels(bot))[0]
-    message = checkin_messages(bot, pair.dm_channel_id)[0]
+    pair, sharer, learner, message = await first_week_checkin(bot)
 
     await bot.fake.click(sharer, ids.CHECKIN_MET, channel=pair.dm_channel_id, ts=message["ts"])
     updated = await bot.fake.wait_for(
@@ -182,11 +187,7 @@ async def test_someone_from_another_pair_cannot_answer(bot):
 
 
 async def test_one_reminder_then_at_risk_after_two_missed_weeks(bot):
-    await paired_program(bot)
-    bot.clock.set(WEEK2_DUE)
-    await run_checkins(bot.ctx)
-    pair, sharer, learner = (await pairs_with_channels(bot))[0]
-    message = checkin_messages(bot, pair.dm_channel_id)[0]
+    pair, sharer, learner, message = await first_week_checkin(bot)
     await bot.fake.click(sharer, ids.CHECKIN_SKIP, channel=pair.dm_channel_id, ts=message["ts"])
     await bot.fake.wait_for(
         lambda: f"✅ <@{sharer}>" in texts_of(checkin_messages(bot, pair.dm_channel_id))
@@ -292,11 +293,7 @@ async def test_mid_program_survey_is_offered_and_stored(bot):
 
 
 async def test_no_fault_repair_ends_pair_and_tells_hr_privately(bot):
-    await paired_program(bot)
-    bot.clock.set(WEEK2_DUE)
-    await run_checkins(bot.ctx)
-    pair, sharer, learner = (await pairs_with_channels(bot))[0]
-    message = checkin_messages(bot, pair.dm_channel_id)[0]
+    pair, sharer, learner, message = await first_week_checkin(bot)
     await bot.fake.click(sharer, ids.CHECKIN_MET, channel=pair.dm_channel_id, ts=message["ts"])
     question = await bot.fake.wait_for(
         lambda: [m for m in bot.fake.dm_messages(learner) if "does this pairing work" in m["text"]]

@@ -56,6 +56,33 @@ def checkin_blocks(
     ]
 
 
+def long_answer(block_id: str, action_id: str, label_key: str, initial: str | None) -> dict:
+    """An optional free-text answer, private to its author, prefilled when editing."""
+    return b.input_block(
+        block_id,
+        text(label_key),
+        b.text_input(
+            action_id, initial=initial or None, max_length=MAX_FEEDBACK_TEXT, multiline=True
+        ),
+        optional=True,
+    )
+
+
+def quote_choice(block_id: str, action_id: str, option_key: str, checked: bool) -> dict:
+    """The opt-in that lets HR quote an answer word for word (off unless the author ticks it)."""
+    return b.input_block(
+        block_id,
+        text("feedback.quote_label"),
+        b.multi(
+            action_id,
+            [b.option("quote", text(option_key))],
+            initial=["quote"] if checked else [],
+            kind="checkboxes",
+        ),
+        optional=True,
+    )
+
+
 def _radio(action_id: str, choices: list, initial: str | None) -> dict[str, Any]:
     options = b.options(choices)
     element: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": options}
@@ -89,16 +116,8 @@ def feedback_modal(
             ),
             optional=True,
         ),
-        b.input_block(
-            ids.B_FB_LEARNED,
-            text("feedback.learned_label"),
-            b.text_input(
-                ids.A_FB_LEARNED,
-                initial=r.learned_text if r else None,
-                max_length=MAX_FEEDBACK_TEXT,
-                multiline=True,
-            ),
-            optional=True,
+        long_answer(
+            ids.B_FB_LEARNED, ids.A_FB_LEARNED, "feedback.learned_label", r and r.learned_text
         ),
     ]
     steps = [(str(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
@@ -123,28 +142,10 @@ def feedback_modal(
             optional=True,
             hint=text("feedback.candour_hint"),
         ),
-        b.input_block(
-            ids.B_FB_BLOCKERS,
-            text("feedback.blockers_label"),
-            b.text_input(
-                ids.A_FB_BLOCKERS,
-                initial=r.blockers_text if r else None,
-                max_length=MAX_FEEDBACK_TEXT,
-                multiline=True,
-            ),
-            optional=True,
+        long_answer(
+            ids.B_FB_BLOCKERS, ids.A_FB_BLOCKERS, "feedback.blockers_label", r and r.blockers_text
         ),
-        b.input_block(
-            ids.B_FB_QUOTE,
-            text("feedback.quote_label"),
-            b.multi(
-                ids.A_FB_QUOTE,
-                [b.option("quote", text("feedback.quote_option"))],
-                initial=["quote"] if quote else [],
-                kind="checkboxes",
-            ),
-            optional=True,
-        ),
+        quote_choice(ids.B_FB_QUOTE, ids.A_FB_QUOTE, "feedback.quote_option", quote),
     ]
     return b.modal(
         ids.FEEDBACK_CALLBACK,
@@ -179,28 +180,10 @@ def survey_modal(*, checkin_id: int, kind: str, existing: SurveyResponse | None)
                 initial=str(e.goal_attainment) if e and e.goal_attainment else None,
             ),
         ),
-        b.input_block(
-            ids.B_SV_CHANGED,
-            text("survey.changed_label"),
-            b.text_input(
-                ids.A_SV_CHANGED,
-                initial=e.what_changed if e else None,
-                max_length=MAX_FEEDBACK_TEXT,
-                multiline=True,
-            ),
-            optional=True,
+        long_answer(
+            ids.B_SV_CHANGED, ids.A_SV_CHANGED, "survey.changed_label", e and e.what_changed
         ),
-        b.input_block(
-            ids.B_SV_QUOTE,
-            text("feedback.quote_label"),
-            b.multi(
-                ids.A_SV_QUOTE,
-                [b.option("quote", text("survey.quote_option"))],
-                initial=["quote"] if e and e.quote_ok else [],
-                kind="checkboxes",
-            ),
-            optional=True,
-        ),
+        quote_choice(ids.B_SV_QUOTE, ids.A_SV_QUOTE, "survey.quote_option", bool(e and e.quote_ok)),
     ]
     return b.modal(
         ids.SURVEY_CALLBACK,
