@@ -15,6 +15,8 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
 TOKEN_PATTERN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -61,6 +63,19 @@ class OwnRecordsOnly(logging.Filter):
         return record.levelno >= logging.WARNING or record.name.split(".")[0] in OWN_LOGGERS
 
 
+class WithoutKnownBoltNotice(logging.Filter):
+    """Drop Bolt's start-up warning that our `client` wins over a token.
+
+    We hand Bolt our retrying client, and Bolt also reads SLACK_BOT_TOKEN from the environment on
+    its own, so every start would warn about a choice that is deliberate.
+    """
+
+    NOTICE = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("slack_bolt") and record.getMessage() == self.NOTICE)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -80,6 +95,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=N
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(OwnRecordsOnly())
+    handler.addFilter(WithoutKnownBoltNotice())
     handler.addFilter(SecretScrubber(secrets))
     root = logging.getLogger()
     root.handlers = [handler]

@@ -84,3 +84,31 @@ async def test_unknown_subcommand_says_so_and_shows_help(bot):
     result = await bot.fake.slash_command("U100", text="dance")
     assert "I don't know `dance`" in str(result.json)
     assert "/mentoring join" in str(result.json)
+
+
+def test_start_up_logs_no_warning_about_our_own_client(monkeypatch):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client wins; operators see no noise,
+    while Bolt's other warnings still reach the log."""
+    import io
+    import logging
+
+    from bot.app import build_bolt_app, build_context
+    from bot.config import load_settings
+    from bot.logging_setup import configure_logging
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    try:
+        settings = load_settings(
+            None,
+            slack_bot_token="xoxb-from-the-environment",
+            slack_signing_secret="s" * 32,
+            database_url="sqlite:///:memory:",
+        )
+        build_bolt_app(build_context(settings))
+        logging.getLogger("slack_bolt.AsyncApp").warning("another Bolt warning")
+    finally:
+        logging.getLogger().handlers = []
+    assert "token` will be unused" not in stream.getvalue()
+    assert "another Bolt warning" in stream.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
@@ -147,26 +146,6 @@ async def make_pairs(bot, n: int, *, kicked_off: bool = True) -> list[tuple[int,
 
 def checkin_posts(fake, channel: str) -> list:
     return [m for m in fake.messages(channel) if "check-in" in m["text"]]
-
-
-async def gather_bounded(coros, limit: int = 50, spread: float = 0.0) -> list:
-    """Run coroutines concurrently, at most `limit` at a time, keeping their order.
-
-    With `spread` (seconds) they arrive evenly over that time, like people clicking, instead of
-    all in the same millisecond.
-    """
-    coros = list(coros)
-    gate = asyncio.Semaphore(limit)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    gap = spread / len(coros) if coros else 0.0
-
-    async def one(i, coro):
-        await asyncio.sleep(max(0.0, start + i * gap - loop.time()))
-        async with gate:
-            return await coro
-
-    return await asyncio.gather(*(one(i, c) for i, c in enumerate(coros)))
 
 
 def envelope(bot, kind: str, user: str, **fields: Any) -> dict[str, Any]:

@@ -7,14 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import secrets
-import signal
-import socket
-import sys
 import time
 
-import httpx
 from sqlalchemy import select, update
 
 from bot.app import build_context
@@ -23,6 +18,7 @@ from bot.db import Database
 from bot.local import LocalBot
 from bot.models import Checkin, CheckinStatus, JobRun, Pair, Participant
 from bot.sandbox import FakeSlack, FaultRule
+from bot.sandbox.served import ServeProcess
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.delivery import post_metadata
 from bot.scheduler.jobs import run_job
@@ -31,55 +27,6 @@ from tests.conftest import START
 from tests.flows import DEFAULT_ANSWERS, open_modal
 
 from .helpers import WEEK2_DUE, checkin_posts, count, make_pairs
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Serving:
-    """`mentorbot serve` as a subprocess, talking to a FakeSlack in this process."""
-
-    def __init__(self, fake: FakeSlack, database_url: str) -> None:
-        self.fake, self.database_url, self.port = fake, database_url, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": self.fake.bot_token,
-            "SLACK_SIGNING_SECRET": self.fake.signing_secret,
-            "SLACK_API_URL": self.fake.base_url,
-            "DATABASE_URL": self.database_url,
-            "PORT": str(self.port),
-            "HR_ADMIN_IDS": "UHRADMIN1",
-            "LOG_LEVEL": "WARNING",
-        }
-        env.pop("SLACK_APP_TOKEN", None)
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", cwd=ROOT, env=env
-        )
-        self.fake.app_url = f"{self.url}/slack/events"
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient() as client:
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                assert self.proc.returncode is None, "mentorbot serve exited at start"
-                assert time.monotonic() < deadline, "mentorbot serve never became healthy"
-                await asyncio.sleep(0.1)
-
-    async def stop(self) -> int | None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            return await self.proc.wait()
-        return None
 
 
 class _Driver:
@@ -94,7 +41,7 @@ async def test_sigterm_finishes_in_flight_work_and_exits_zero(tmp_path):
     async with FakeSlack(
         signing_secret=secrets.token_hex(16), bot_token="xoxb-serve-" + secrets.token_hex(6)
     ) as fake:
-        served = Serving(fake, database_url)
+        served = ServeProcess(fake, database_url)
         try:
             await served.start()
             fake.add_user("U0PRIYA01", "priya", real_name="Priya Patel")
@@ -106,11 +53,10 @@ async def test_sigterm_finishes_in_flight_work_and_exits_zero(tmp_path):
             result = await fake.submit_view("U0PRIYA01", view["id"], DEFAULT_ANSWERS)
             assert result.status == 200 and not result.errors
             stopping = time.monotonic()
-            served.proc.send_signal(signal.SIGTERM)  # while the DM is still waiting to be sent
-            code = await asyncio.wait_for(served.proc.wait(), timeout=15)
+            code = await served.terminate(grace=15)  # while the DM is still waiting to be sent
             took = time.monotonic() - stopping
         finally:
-            await served.stop()
+            await served.kill()
         assert code == 0 and took < 15
         assert any("Thanks for joining" in m["text"] for m in fake.dm_messages("U0PRIYA01"))
         db = Database(database_url)

@@ -1,0 +1,199 @@
+"""The load scenario of issue #8, shared by tests/reliability/test_load.py and bench/bench_load.py.
+
+People sign up (`/mentoring join`, then the modal submitted) and answer check-ins (attendance and a
+prompt rating), over HTTP exactly as Slack sends them: at most `in_flight` requests at a time,
+arriving evenly over a window of seconds, like people clicking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot import ids
+from bot.app import build_context
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.context import AppContext
+from bot.db import Database
+from bot.models import Goal, Pair, Participant, Program, Response
+from bot.scheduler.checkins import run_checkins
+
+from .fake import FakeSlack
+
+WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # Tue of week 2, 10:00 London
+SIGNUP_ANSWERS: dict[str, Any] = {
+    ids.A_ROLE: "share",
+    ids.A_EXPERIENCE: "0-2",
+    ids.A_DEPARTMENT: "Marketing",
+    ids.A_SHARE_TOPICS: ["generative AI tools"],
+    ids.A_LEARN_TOPICS: ["strategic planning"],
+    ids.A_TIMEZONE: "Europe/London",
+    ids.A_DAYS: ["tue", "wed"],
+    ids.A_GOAL["category"]: "tech_upskilling",
+}
+
+
+@dataclass(frozen=True)
+class Click:
+    user: str
+    action_id: str
+    channel: str
+    ts: str
+
+
+async def bounded(coros: Iterable[Awaitable[Any]], limit: int, window: float = 0.0) -> list:
+    """Run awaitables concurrently, at most `limit` at a time, keeping their order; with `window`
+    (seconds) they start evenly over that time instead of all in the same millisecond."""
+    coros = list(coros)
+    gate = asyncio.Semaphore(limit)
+    loop = asyncio.get_running_loop()
+    start, gap = loop.time(), (window / len(coros) if coros else 0.0)
+
+    async def one(i: int, coro: Awaitable[Any]) -> Any:
+        await asyncio.sleep(max(0.0, start + i * gap - loop.time()))
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(one(i, c) for i, c in enumerate(coros)))
+
+
+def add_people(fake: FakeSlack, count: int, prefix: str = "U0LOAD") -> list[str]:
+    users = [f"{prefix}{i:05d}" for i in range(count)]
+    for i, user in enumerate(users):
+        fake.add_user(user, f"person.{i}", real_name=f"Person {i}")
+    return users
+
+
+async def sign_up(fake: FakeSlack, user: str, goal: str) -> bool:
+    """`/mentoring join`, wait for the modal, submit it; True when the submission was accepted."""
+    before = len(fake.open_views(user))
+    result = await fake.slash_command(user, text="join")
+    if result.status != 200:
+        return False
+    try:
+        await fake.wait_for(lambda: len(fake.open_views(user)) > before, timeout=10)
+    except TimeoutError:
+        return False  # the person was told to run the command again: the modal never opened
+    view = fake.open_views(user)[-1]
+    submitted = await fake.submit_view(
+        user, view["id"], {**SIGNUP_ANSWERS, ids.A_GOAL["description"]: goal}
+    )
+    return submitted.status == 200 and not submitted.errors
+
+
+def scene_context(fake: FakeSlack, database_url: str) -> AppContext:
+    """The bot's context in this process, on the served bot's database and the same fake: sets
+    the scene (program, pairs, check-ins) and reads what was stored. Close with `close_scene`."""
+    settings = load_settings(
+        None,
+        slack_bot_token=fake.bot_token,
+        slack_signing_secret=fake.signing_secret,
+        slack_api_url=fake.base_url,
+        database_url=database_url,
+    )
+    return build_context(settings, db=Database(database_url), clock=FixedClock(WEEK2_DUE))
+
+
+async def close_scene(ctx: AppContext) -> None:
+    await ctx.client.aclose()  # type: ignore[attr-defined]
+    await ctx.db.dispose()
+
+
+async def open_program(ctx: AppContext) -> None:
+    async with ctx.db.session() as session:
+        session.add(Program(name="Load cohort", start_date=dt.date(2026, 1, 12)))
+
+
+async def post_two_weeks_of_checkins(ctx: AppContext, fake: FakeSlack) -> list[Click]:
+    """Pair everyone who joined (rows inserted), post weeks 2 and 3's check-ins, and return the
+    answers the pairs can give: attendance and a prompt rating from both people of each."""
+    limiter, fake.limiter = fake.limiter, None  # setting the scene is not the load
+    try:
+        async with ctx.db.session() as session:
+            people = (await session.scalars(select(Participant).order_by(Participant.id))).all()
+        made = []
+        for sharer, learner in zip(people[::2], people[1::2], strict=False):
+            users = f"{sharer.slack_user_id},{learner.slack_user_id}"
+            opened = await ctx.client.conversations_open(users=users)
+            made.append((sharer, learner, opened["channel"]["id"]))
+        async with ctx.db.session() as session:
+            for sharer, learner, channel in made:
+                session.add(
+                    Pair(
+                        program_id=sharer.program_id,
+                        sharer_id=sharer.id,
+                        learner_id=learner.id,
+                        dm_channel_id=channel,
+                        kickoff_ts="1767600000.000001",
+                        reasons=[],
+                    )
+                )
+        for week in range(2):
+            ctx.clock.set(WEEK2_DUE + dt.timedelta(weeks=week))  # type: ignore[attr-defined]
+            await run_checkins(ctx)
+    finally:
+        fake.limiter = limiter
+    return [
+        Click(person.slack_user_id, action, channel, message["ts"])
+        for sharer, learner, channel in made
+        for message in fake.messages(channel)
+        if "check-in" in message["text"]
+        for person in (sharer, learner)
+        for action in (ids.CHECKIN_MET, ids.CHECKIN_THUMBS_UP)
+    ]
+
+
+async def answer(fake: FakeSlack, click: Click) -> bool:
+    result = await fake.click(click.user, click.action_id, channel=click.channel, ts=click.ts)
+    return result.status == 200 and not result.timed_out
+
+
+@dataclass(frozen=True)
+class StoredRows:
+    participants: int
+    distinct_participants: int
+    goals: int
+    distinct_goals: int
+    responses: int
+    distinct_responses: int
+    answered: int  # responses with both attendance and a prompt rating
+
+
+async def stored_rows(ctx: AppContext) -> StoredRows:
+    async with ctx.db.session() as session:
+        counts = []
+        for column in (Participant.slack_user_id, Goal.description):
+            counts += [
+                await session.scalar(select(func.count(column))),
+                await session.scalar(select(func.count(column.distinct()))),
+            ]
+        keys = (await session.execute(select(Response.checkin_id, Response.participant_id))).all()
+        answered = await session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.attendance.is_not(None), Response.prompt_rating.is_not(None))
+        )
+    return StoredRows(*counts, len(keys), len(set(keys)), answered or 0)
+
+
+def latency_summary(label: str, acks: list[dict[str, Any]], seconds: float) -> str:
+    """One line: requests, rate, ack p50/p99/max and how many Slack would have given up on."""
+    latencies = sorted(a["elapsed"] for a in acks if not a["timed_out"])
+    missing = sum(1 for a in acks if a["timed_out"] or a["status"] != 200)
+    if not latencies:
+        return f"{label}: no answers at all"
+
+    def at(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000
+
+    return (
+        f"{label}: {len(acks)} requests in {seconds:.1f} s ({len(acks) / seconds:.0f}/s); ack p50 "
+        f"{at(0.5):.0f} ms, p99 {at(0.99):.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
+        f"over 3 s or unanswered: {missing + sum(1 for x in latencies if x >= 3)}"
+    )
