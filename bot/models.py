@@ -19,6 +19,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -26,6 +27,8 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -119,6 +122,17 @@ class Attendance(enum.StrEnum):
     SKIPPED = "skipped"
     CANCELLED = "cancelled"  # this person cancelled the meeting
     PARTNER_CANCELLED = "partner_cancelled"  # this person says their partner cancelled
+
+
+class Outcome(enum.IntEnum):
+    """What a check-in came to, ranked so that the higher of the two answers wins: if one
+    person says they met and the other says "later this week", the pair met."""
+
+    NO_ANSWER = 0
+    SKIPPED = 1
+    CANCELLED = 2
+    SCHEDULED = 3
+    MET = 4
 
 
 class Timestamped:
@@ -248,10 +262,10 @@ class Checkin(Timestamped, Base):
     """One weekly check-in (or survey) posted into a pair's group DM."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("pair_id", "period_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))  # the pair's, for reports
     period_key: Mapped[str] = mapped_column(String(16))
     week: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(
@@ -268,6 +282,62 @@ class Checkin(Timestamped, Base):
     claimed_at: Mapped[dt.datetime | None]  # a claim older than the lease may be retaken
     sent_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # What its answers came to, refreshed by bot.services.summaries whenever an answer changes,
+    # so that HR's report reads one row per check-in instead of every answer.
+    outcome: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # Outcome
+    answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # feedback given
+    usefulness_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    usefulness_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    candour_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    candour_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    thumbs_up: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    thumbs_down: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sharer_answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    learner_answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cancelled_by_sharer: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    cancelled_by_learner: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+
+    # HR's report reads posted check-ins of one program by week and by pair: these two indexes
+    # hold every column it reads, in that order, so neither database sorts or visits the table.
+    __table_args__ = (
+        UniqueConstraint("pair_id", "period_key"),
+        Index(
+            "ix_checkins_report_by_week",
+            "program_id",
+            "kind",
+            "week",
+            "prompt_id",
+            "outcome",
+            "answers",
+            "usefulness_sum",
+            "usefulness_count",
+            "candour_sum",
+            "candour_count",
+            "thumbs_up",
+            "thumbs_down",
+            sqlite_where=text("message_ts IS NOT NULL"),
+            postgresql_where=text("message_ts IS NOT NULL"),
+        ),
+        Index(
+            "ix_checkins_report_by_pair",
+            "program_id",
+            "kind",
+            "pair_id",
+            "week",
+            "outcome",
+            "sent_at",
+            "sharer_answered",
+            "learner_answered",
+            "cancelled_by_sharer",
+            "cancelled_by_learner",
+            sqlite_where=text("message_ts IS NOT NULL"),
+            postgresql_where=text("message_ts IS NOT NULL"),
+        ),
+    )
 
 
 class Response(Timestamped, Base):

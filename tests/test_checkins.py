@@ -1,6 +1,7 @@
 """Weekly check-ins end to end: the scheduler pass posts at local time, people answer in Slack."""
 
 import asyncio
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,16 @@ from sqlalchemy import func, select
 
 from bot import ids
 from bot.local import HR_CHANNEL_ID
-from bot.models import Checkin, GoalProgress, JobRun, Nudge, Pair, Participant, Response
+from bot.models import (
+    Checkin,
+    GoalProgress,
+    JobRun,
+    Nudge,
+    Outcome,
+    Pair,
+    Participant,
+    Response,
+)
 from bot.sandbox import FaultRule
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.jobs import run_job
@@ -171,6 +181,77 @@ async def test_buttons_and_feedback_store_rows_and_update_the_message(bot):
     reopened = await feedback_view(bot, learner, not_id=view["id"])
     learned = next(b for b in reopened["blocks"] if b.get("block_id") == ids.B_FB_LEARNED)
     assert learned["element"]["initial_value"] == "How the board reads a business case"
+
+
+async def test_every_answer_keeps_the_checkins_summary_for_hr(bot):
+    """The check-in row carries what its answers came to (HR's report reads only that)."""
+    pair, sharer, learner, message = await first_week_checkin(bot)
+    where = {"channel": pair.dm_channel_id, "ts": message["ts"]}
+
+    async def summary():
+        async with bot.ctx.db.session() as session:
+            row = await session.scalar(
+                select(Checkin).where(Checkin.pair_id == pair.id, Checkin.kind == "checkin")
+            )
+        return {
+            "outcome": Outcome(row.outcome).name,
+            "answers": row.answers,
+            "usefulness": (row.usefulness_sum, row.usefulness_count),
+            "candour": (row.candour_sum, row.candour_count),
+            "thumbs": (row.thumbs_up, row.thumbs_down),
+            "answered": (row.sharer_answered, row.learner_answered),
+            "cancelled_by": (row.cancelled_by_sharer, row.cancelled_by_learner),
+        }
+
+    async def settled(expected: dict) -> dict:
+        """The summary once clicks still being processed after their ack are saved."""
+
+        async def matches() -> bool:
+            return await summary() == expected
+
+        with contextlib.suppress(TimeoutError):
+            await bot.fake.wait_for(matches, timeout=5)
+        return await summary()
+
+    async def give_feedback(user: str, answers: dict, not_id: str | None = None) -> str:
+        await bot.fake.click(user, ids.CHECKIN_FEEDBACK, **where)
+        view = await feedback_view(bot, user, not_id=not_id)
+        assert not (await bot.fake.submit_view(user, view["id"], answers)).errors
+        return view["id"]
+
+    assert (await summary())["outcome"] == "NO_ANSWER"
+    await bot.fake.click(sharer, ids.CHECKIN_SKIP, **where)
+    await bot.fake.wait_for(lambda: bot.fake.ephemerals(sharer))
+    first = await give_feedback(
+        learner, {ids.A_FB_MET: "cancelled", ids.A_FB_USEFUL: "3", ids.A_FB_CANDOUR: "2"}
+    )
+    await bot.fake.click(sharer, ids.CHECKIN_THUMBS_UP, **where)
+    await bot.fake.click(learner, ids.CHECKIN_THUMBS_DOWN, **where)
+    expected = {
+        "outcome": "CANCELLED",  # a cancellation outranks a skip
+        "answers": 1,
+        "usefulness": (3, 1),
+        "candour": (2, 1),
+        "thumbs": (1, 1),
+        "answered": (False, True),
+        "cancelled_by": (False, True),
+    }
+    assert await settled(expected) == expected
+    # The learner corrects the answer: it replaces the earlier one, it is not added to it.
+    await give_feedback(
+        learner, {ids.A_FB_MET: "met", ids.A_FB_USEFUL: "5", ids.A_FB_CANDOUR: "4"}, first
+    )
+    await give_feedback(sharer, {ids.A_FB_MET: "partner_cancelled", ids.A_FB_USEFUL: "1"})
+    expected = {
+        "outcome": "MET",
+        "answers": 2,
+        "usefulness": (6, 2),
+        "candour": (4, 1),
+        "thumbs": (1, 1),
+        "answered": (True, True),
+        "cancelled_by": (False, True),  # the sharer says the learner cancelled
+    }
+    assert await settled(expected) == expected
 
 
 async def test_someone_from_another_pair_cannot_answer(bot):

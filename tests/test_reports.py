@@ -47,6 +47,7 @@ from bot.reports.metrics import (
     suppress_small_groups,
 )
 from bot.sandbox.blockkit import block_text_length, check_message_blocks
+from bot.services.summaries import summarize_checkins
 
 START = dt.date(2026, 1, 5)  # a Monday: week N starts START + 7*(N-1)
 NOW = dt.datetime(2026, 2, 4, 12, 0, tzinfo=dt.UTC)  # Wednesday of week 5
@@ -183,6 +184,7 @@ def person(key, role, department, status, share, learn, program_id) -> Participa
 
 def checkin(pair: Pair, week: int, *, kind: str = "checkin", posted: bool = True) -> Checkin:
     return Checkin(
+        program_id=pair.program_id,
         pair_id=pair.id,
         period_key="kickoff" if kind == "kickoff" else f"w{week:02d}",
         week=week,
@@ -309,6 +311,8 @@ async def program_id(db) -> int:
                 progress=90,
             )
         )
+        # The answers were inserted directly: summarize their check-ins as saving them does.
+        await summarize_checkins(s, None)
         return program.id
 
 

@@ -74,10 +74,10 @@ async def weekly_csv(
             facts.c.outcome,
             facts.c.open,
             facts.c.answers,
-            facts.c.useful_sum,
-            facts.c.useful_n,
+            facts.c.usefulness_sum,
+            facts.c.usefulness_count,
             facts.c.candour_sum,
-            facts.c.candour_n,
+            facts.c.candour_count,
             Pair.created_at,
         )
         .join(Pair, Pair.id == facts.c.pair_id)

@@ -1,13 +1,13 @@
 """HR's program report as plain dataclasses, computed with SQL aggregates.
 
-Every number comes from GROUP BY queries; Python only sees aggregate rows (per week, per pair,
-per department, per prompt), never one row per answer, so the report stays fast at 10,000 people
-and a million answers. Answers are aggregated per check-in exactly once per report, into a
-temporary table (`FACTS`) that the weekly, per-pair and per-prompt breakdowns then read: that
-one pass is most of the cost, and repeating it per breakdown tripled it. Two things are finished
-in Python over aggregate rows: departments (each pair's totals, and whether each member gave
-feedback, added to the members' departments) and topics, which are JSON lists (two small columns
-of the program's participants, a few thousand rows), because unnesting JSON is dialect-specific.
+Every number comes from GROUP BY queries; Python only sees aggregate rows (per week and prompt,
+per pair, per department), never one row per answer, so the report stays fast at 10,000 people
+and a million answers. Answers are never read here: each check-in carries the summary of its
+answers (bot/services/summaries.py), and two covering indexes on check-ins serve the two passes,
+one by week and prompt, one by pair. Finished in Python over aggregate rows: the weekly and
+per-prompt totals (from the week x prompt sums), departments (each pair's totals, and whether
+each member gave feedback, added to the members' departments) and topics, which are JSON lists
+(two small columns of the program's participants), because unnesting JSON is dialect-specific.
 
 Privacy is enforced in this layer, so no renderer or caller can leak by mistake:
 
@@ -27,34 +27,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
     Select,
-    String,
-    Table,
     and_,
     case,
     func,
-    insert,
-    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.models import (
-    Attendance,
     Checkin,
     Goal,
     GoalStatus,
+    Outcome,
     Pair,
     PairStatus,
     Participant,
@@ -62,17 +54,15 @@ from bot.models import (
     Program,
     Response,
     SurveyResponse,
-    UTCDateTime,
 )
 from bot.prompts.library import load_prompts
 from bot.scheduling import AT_RISK_STREAK, MIN_OUTCOMES, pair_health
 
 MIN_GROUP_FLOOR = 3
 WEEKLY_KIND = "checkin"  # kickoff rows are not weekly check-ins
-# Outcome of a check-in, ranked so that MAX() over its answers picks the winning one:
-# met > scheduled > cancelled > skipped > nobody answered.
-OUTCOMES = ("no_answer", "skipped", "cancelled", "scheduled", "met")
-NO_ANSWER, SKIPPED, CANCELLED, SCHEDULED, MET = range(len(OUTCOMES))
+# A check-in's outcome code (bot.models.Outcome, kept on the check-in) and its name.
+OUTCOMES = tuple(outcome.name.lower() for outcome in Outcome)
+NO_ANSWER, SKIPPED, CANCELLED, SCHEDULED, MET = (int(outcome) for outcome in Outcome)
 HEALTH_STATES = ("on_track", "needs_checkin", "at_risk", "too_early")
 # pair_health only looks at the trailing misses (at_risk from 2) and whether there are 2 outcomes,
 # so the last HEALTH_TAIL outcomes decide it exactly as the full history would.
@@ -273,33 +263,6 @@ class _PairRow:
     counts: _PairCounts
 
 
-# One row per posted weekly check-in of the program, as `checkin_facts` computes it. Temporary:
-# it lives in the report's own transaction only.
-FACTS = Table(
-    "report_checkin_facts",
-    MetaData(),
-    Column("checkin_id", Integer),
-    Column("pair_id", Integer),
-    Column("week", Integer),
-    Column("period_key", String(16)),
-    Column("sent_at", UTCDateTime()),
-    Column("prompt_id", String(80)),
-    Column("outcome", Integer),
-    Column("answers", Integer),
-    Column("useful_sum", Integer),
-    Column("useful_n", Integer),
-    Column("candour_sum", Integer),
-    Column("candour_n", Integer),
-    Column("thumbs_up", Integer),
-    Column("thumbs_down", Integer),
-    Column("sharer_answered", Integer),
-    Column("learner_answered", Integer),
-    Column("open", Integer),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
-)
-
-
 def check_min_group(min_group: int) -> None:
     if min_group < MIN_GROUP_FLOOR:
         raise ValueError(f"min_group must be at least {MIN_GROUP_FLOOR}")
@@ -325,83 +288,53 @@ def ratio(part: Any, whole: Any) -> float | None:
     return float(part or 0) / float(whole) if whole else None
 
 
-def _outcome_code() -> Any:
-    """An answer's attendance as an outcome code (NO_ANSWER when it has none)."""
-    said = Response.attendance
-    return case(
-        (said == Attendance.MET, MET),
-        (said == Attendance.SCHEDULED, SCHEDULED),
-        (said.in_([Attendance.CANCELLED, Attendance.PARTNER_CANCELLED]), CANCELLED),
-        (said == Attendance.SKIPPED, SKIPPED),
-        else_=NO_ANSWER,
+def posted_weekly(program_id: int) -> tuple[Any, ...]:
+    """The program's weekly check-ins that reached Slack (the report indexes' conditions)."""
+    return (
+        Checkin.program_id == program_id,
+        Checkin.kind == WEEKLY_KIND,
+        Checkin.message_ts.is_not(None),
+    )
+
+
+def _flag(column: Any) -> Any:
+    return case((column.is_(True), 1), else_=0)
+
+
+def _open(now: dt.datetime) -> Any:
+    """Nobody has answered yet and it is less than a week old: not a miss yet."""
+    return and_(
+        Checkin.outcome == NO_ANSWER,
+        Checkin.sent_at.is_not(None),
+        Checkin.sent_at > now - ANSWER_WINDOW,
     )
 
 
 def checkin_facts(program_id: int, now: dt.datetime) -> Select[Any]:
-    """One row per posted weekly check-in: outcome, answers, rating and thumbs sums, and which
-    of the two gave feedback.
-
-    A check-in nobody has answered yet that is less than a week old is `open`: not a miss yet.
-    The program filter is an EXISTS, not a condition on the joined pair, so that SQLite scans
-    check-ins in id order and groups as it goes rather than walking pairs -> check-ins ->
-    answers through indexes (three times slower on a large program); PostgreSQL plans both
-    forms alike.
-    """
-    program_pair = aliased(Pair)
-    in_program = (
-        select(program_pair.id)
-        .where(program_pair.id == Checkin.pair_id, program_pair.program_id == program_id)
-        .exists()
-    )
-    outcome = func.max(_outcome_code())
-
-    def gave_feedback(person: Any) -> Any:
-        answered = and_(
-            Response.participant_id == person, Response.feedback_submitted_at.is_not(None)
-        )
-        return func.max(case((answered, 1), else_=0))
-
-    opened = and_(
-        outcome == NO_ANSWER,
-        Checkin.sent_at.is_not(None),
-        Checkin.sent_at > now - ANSWER_WINDOW,
-    )
-    return (
-        select(
-            Checkin.id.label("checkin_id"),
-            Checkin.pair_id,
-            Checkin.week,
-            Checkin.period_key,
-            Checkin.sent_at,
-            Checkin.prompt_id,
-            outcome.label("outcome"),
-            func.count(Response.feedback_submitted_at).label("answers"),
-            func.sum(Response.usefulness).label("useful_sum"),
-            func.count(Response.usefulness).label("useful_n"),
-            func.sum(Response.candour).label("candour_sum"),
-            func.count(Response.candour).label("candour_n"),
-            func.count(case((Response.prompt_rating > 0, 1))).label("thumbs_up"),
-            func.count(case((Response.prompt_rating < 0, 1))).label("thumbs_down"),
-            gave_feedback(Pair.sharer_id).label("sharer_answered"),
-            gave_feedback(Pair.learner_id).label("learner_answered"),
-            case((opened, 1), else_=0).label("open"),
-        )
-        .join(Pair, Pair.id == Checkin.pair_id)
-        .outerjoin(Response, Response.checkin_id == Checkin.id)
-        .where(in_program, Checkin.kind == WEEKLY_KIND, Checkin.message_ts.is_not(None))
-        .group_by(Checkin.id)
-    )
-
-
-@asynccontextmanager
-async def _facts(session: AsyncSession, program_id: int, now: dt.datetime) -> AsyncIterator[Table]:
-    """FACTS filled for this program, dropped afterwards (a rollback drops it too)."""
-    # checkfirst: a caller that swallowed an error and committed may have left one behind.
-    await session.run_sync(lambda s: FACTS.drop(s.connection(), checkfirst=True))
-    await session.run_sync(lambda s: FACTS.create(s.connection()))
-    await session.execute(insert(FACTS).from_select(FACTS.columns, checkin_facts(program_id, now)))
-    yield FACTS
-    await session.run_sync(lambda s: FACTS.drop(s.connection()))
+    """One row per posted weekly check-in of the program, with its answer summary (outcome,
+    feedback count, rating sums, thumbs, who gave feedback, who cancelled) as integers, and
+    whether it is still `open`."""
+    return select(
+        Checkin.id.label("checkin_id"),
+        Checkin.pair_id,
+        Checkin.week,
+        Checkin.period_key,
+        Checkin.sent_at,
+        Checkin.prompt_id,
+        Checkin.outcome,
+        Checkin.answers,
+        Checkin.usefulness_sum,
+        Checkin.usefulness_count,
+        Checkin.candour_sum,
+        Checkin.candour_count,
+        Checkin.thumbs_up,
+        Checkin.thumbs_down,
+        _flag(Checkin.sharer_answered).label("sharer_answered"),
+        _flag(Checkin.learner_answered).label("learner_answered"),
+        _flag(Checkin.cancelled_by_sharer).label("cancelled_by_sharer"),
+        _flag(Checkin.cancelled_by_learner).label("cancelled_by_learner"),
+        case((_open(now), 1), else_=0).label("open"),
+    ).where(*posted_weekly(program_id))
 
 
 async def program_report(
@@ -422,10 +355,10 @@ async def program_report(
     if program is None:
         raise LookupError(f"no program {program_id}")
 
-    async with _facts(session, program_id, now) as facts:
-        weekly, overall = await _weekly(session, facts, program)
-        pair_rows = await _pair_rows(session, facts, program_id)
-        best, worst = await _prompts(session, facts)
+    by_week_and_prompt = await _by_week_and_prompt(session, program_id)
+    weekly, overall = _weekly(by_week_and_prompt, program)
+    best, worst = _prompts(by_week_and_prompt)
+    pair_rows = await _pair_rows(session, program_id, now)
     latest = weekly[-1] if weekly else None
     trend = (
         weekly
@@ -493,45 +426,81 @@ async def _headcount(session: AsyncSession, program_id: int) -> Headcount:
     return Headcount(*row)
 
 
-async def _weekly(
-    session: AsyncSession, facts: Table, program: Program
-) -> tuple[list[WeekStats], Activity]:
-    """Per-week activity, and the program-wide totals from the same per-week sums."""
-    rows = (
-        await session.execute(
-            select(
-                facts.c.week,
-                func.count(),
-                func.count(case((facts.c.outcome == MET, 1))),
-                func.sum(facts.c.answers),
-                func.sum(facts.c.useful_sum),
-                func.sum(facts.c.useful_n),
-                func.sum(facts.c.candour_sum),
-                func.sum(facts.c.candour_n),
-            )
-            .group_by(facts.c.week)
-            .order_by(facts.c.week)
+@dataclass(frozen=True)
+class _WeekPromptRow:
+    """Sums over the posted check-ins of one program week that used one prompt."""
+
+    week: int
+    prompt_id: str | None
+    checkins: int
+    met: int
+    answers: int
+    usefulness_sum: int
+    usefulness_count: int
+    candour_sum: int
+    candour_count: int
+    thumbs_up: int
+    thumbs_down: int
+
+
+async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_WeekPromptRow]:
+    """The one pass over the program's check-ins for the weekly and the per-prompt numbers:
+    a few thousand aggregate rows (weeks x prompts), read in the order of the report index."""
+    rows = await session.execute(
+        select(
+            Checkin.week,
+            Checkin.prompt_id,
+            func.count(),
+            func.count(case((Checkin.outcome == MET, 1))),
+            *(
+                func.sum(column)
+                for column in (
+                    Checkin.answers,
+                    Checkin.usefulness_sum,
+                    Checkin.usefulness_count,
+                    Checkin.candour_sum,
+                    Checkin.candour_count,
+                    Checkin.thumbs_up,
+                    Checkin.thumbs_down,
+                )
+            ),
         )
-    ).all()
-    weeks = [
-        WeekStats(
-            checkins=n,
-            met=met,
-            answers=int(answers),
-            avg_usefulness=ratio(u_sum, u_n),
-            avg_candour=ratio(c_sum, c_n),
-            week=week,
-            starts_on=week_start(program, week),
-        )
-        for week, n, met, answers, u_sum, u_n, c_sum, c_n in rows
-    ]
-    n, met, answers, u_sum, u_n, c_sum, c_n = (
-        sum(int(row[i] or 0) for row in rows) for i in range(1, 8)
+        .where(*posted_weekly(program_id))
+        .group_by(Checkin.week, Checkin.prompt_id)
     )
-    return weeks, Activity(n, met, answers, ratio(u_sum, u_n), ratio(c_sum, c_n))
+    return [
+        _WeekPromptRow(week, prompt_id, *(int(n or 0) for n in sums))
+        for week, prompt_id, *sums in rows
+    ]
 
 
-async def _pair_rows(session: AsyncSession, facts: Table, program_id: int) -> list[_PairRow]:
+def _weekly(
+    rows: Iterable[_WeekPromptRow], program: Program
+) -> tuple[list[WeekStats], Activity]:
+    """Per-week activity, and the program-wide totals from the same sums."""
+    fields = ("checkins", "met", "answers", "usefulness_sum", "usefulness_count")
+    fields += ("candour_sum", "candour_count")
+    by_week: dict[int, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        by_week[row.week].update({name: getattr(row, name) for name in fields})
+
+    def activity(sums: Counter[str]) -> dict[str, Any]:
+        return {
+            "checkins": sums["checkins"],
+            "met": sums["met"],
+            "answers": sums["answers"],
+            "avg_usefulness": ratio(sums["usefulness_sum"], sums["usefulness_count"]),
+            "avg_candour": ratio(sums["candour_sum"], sums["candour_count"]),
+        }
+
+    weeks = [
+        WeekStats(**activity(sums), week=week, starts_on=week_start(program, week))
+        for week, sums in sorted(by_week.items())
+    ]
+    return weeks, Activity(**activity(sum(by_week.values(), Counter())))
+
+
+async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -> list[_PairRow]:
     """One row per pair of the program (any status): its aggregates and both members' details.
 
     Three queries merged here by pair id: totals, the latest outcomes, and the members. Joined
@@ -539,15 +508,17 @@ async def _pair_rows(session: AsyncSession, facts: Table, program_id: int) -> li
     """
     totals = await session.execute(
         select(
-            facts.c.pair_id,
+            Checkin.pair_id,
             func.count(),
-            func.count(case((facts.c.outcome == MET, 1))),
-            func.max(case((facts.c.outcome == MET, facts.c.week))),
-            func.max(facts.c.sharer_answered),
-            func.max(facts.c.learner_answered),
-        ).group_by(facts.c.pair_id)
+            func.count(case((Checkin.outcome == MET, 1))),
+            func.max(case((Checkin.outcome == MET, Checkin.week))),
+            func.max(_flag(Checkin.sharer_answered)),
+            func.max(_flag(Checkin.learner_answered)),
+        )
+        .where(*posted_weekly(program_id))
+        .group_by(Checkin.pair_id)
     )
-    recent = {pair_id: (tail, sums) for pair_id, tail, sums in await _recent(session, facts)}
+    recent = await _recent(session, program_id, now)
     none_recent = _PairCounts().tail, _PairCounts().recent  # every check-in still open
     counts = {
         pair_id: _PairCounts(
@@ -584,73 +555,57 @@ async def _pair_rows(session: AsyncSession, facts: Table, program_id: int) -> li
     ]
 
 
+# A recent check-in as one integer: its outcome code plus these flags.
+_BY_LEARNER, _BY_SHARER = 8, 16
+
+
 async def _recent(
-    session: AsyncSession, facts: Table
-) -> list[tuple[int, tuple[int, ...], tuple[int, int, int, int]]]:
+    session: AsyncSession, program_id: int, now: dt.datetime
+) -> dict[int, tuple[tuple[int, ...], tuple[int, int, int, int]]]:
     """Per pair, over its last RECENT_CHECKINS outcomes (open check-ins left out): the last
-    HEALTH_TAIL outcome codes, and cancellations by the learner and the sharer, skips, silences.
+    HEALTH_TAIL outcome codes (oldest first), and cancellations by the learner and the sharer,
+    skips and silences.
 
-    A learner cancelled when they said "cancelled" or their sharer said "partner_cancelled" (and
-    the other way round); a check-in counts once whoever reported it. Attributing cancellations
-    needs the answers again, so it is done here for the few latest check-ins only.
+    Each pair's latest check-ins are looked up by index (newest first, one per rank), rather
+    than ranking every check-in of the program, which is most of the work on a long program.
     """
-    ranked = (
-        select(
-            facts.c.checkin_id,
-            facts.c.pair_id,
-            facts.c.outcome,
-            func.row_number()
-            .over(partition_by=facts.c.pair_id, order_by=facts.c.week.desc())
-            .label("rank"),
-        )
-        .where(facts.c.open == 0)
-        .subquery("ranked")
-    )
-    said = Response.attendance
-    by_learner = or_(
-        and_(Response.participant_id == Pair.learner_id, said == Attendance.CANCELLED),
-        and_(Response.participant_id == Pair.sharer_id, said == Attendance.PARTNER_CANCELLED),
-    )
-    by_sharer = or_(
-        and_(Response.participant_id == Pair.sharer_id, said == Attendance.CANCELLED),
-        and_(Response.participant_id == Pair.learner_id, said == Attendance.PARTNER_CANCELLED),
-    )
-    latest = (
-        select(
-            ranked.c.pair_id,
-            ranked.c.rank,
-            ranked.c.outcome,
-            func.max(case((by_learner, 1), else_=0)).label("by_learner"),
-            func.max(case((by_sharer, 1), else_=0)).label("by_sharer"),
-        )
-        .join(Pair, Pair.id == ranked.c.pair_id)
-        .outerjoin(Response, Response.checkin_id == ranked.c.checkin_id)
-        .where(ranked.c.rank <= RECENT_CHECKINS)
-        .group_by(ranked.c.checkin_id, ranked.c.pair_id, ranked.c.rank, ranked.c.outcome)
-        .subquery("latest")
-    )
 
-    def at(rank: int) -> Any:
-        return func.max(case((latest.c.rank == rank, latest.c.outcome)))
+    def latest(rank: int) -> Any:
+        code = (
+            Checkin.outcome
+            + case((Checkin.cancelled_by_learner.is_(True), _BY_LEARNER), else_=0)
+            + case((Checkin.cancelled_by_sharer.is_(True), _BY_SHARER), else_=0)
+        )
+        return (
+            select(code)
+            .where(*posted_weekly(program_id), Checkin.pair_id == Pair.id, ~_open(now))
+            .order_by(Checkin.week.desc())
+            .limit(1)
+            .offset(rank)
+            .scalar_subquery()
+        )
 
     rows = await session.execute(
-        select(
-            latest.c.pair_id,
-            func.sum(latest.c.by_learner),
-            func.sum(latest.c.by_sharer),
-            func.count(case((latest.c.outcome == SKIPPED, 1))),
-            func.count(case((latest.c.outcome == NO_ANSWER, 1))),
-            *(at(rank) for rank in range(HEALTH_TAIL, 0, -1)),
-        ).group_by(latest.c.pair_id)
-    )
-    return [
-        (
-            pair_id,
-            tuple(code for code in tail if code is not None),
-            (int(learner), int(sharer), skips, silent),
+        select(Pair.id, *(latest(rank) for rank in range(RECENT_CHECKINS))).where(
+            Pair.program_id == program_id
         )
-        for pair_id, learner, sharer, skips, silent, *tail in rows
-    ]
+    )
+    recent = {}
+    for pair_id, *newest_first in rows:
+        codes = [code for code in newest_first if code is not None]
+        if not codes:
+            continue  # every check-in is still open
+        outcomes = [code % _BY_LEARNER for code in codes]
+        recent[pair_id] = (
+            tuple(reversed(outcomes[:HEALTH_TAIL])),
+            (
+                sum(1 for code in codes if code & _BY_LEARNER),
+                sum(1 for code in codes if code & _BY_SHARER),
+                outcomes.count(SKIPPED),
+                outcomes.count(NO_ANSWER),
+            ),
+        )
+    return recent
 
 
 def _health(
@@ -771,19 +726,21 @@ def _prompt_texts() -> dict[str, str]:
     return {prompt.id: prompt.text for prompt in load_prompts()}
 
 
-async def _prompts(
-    session: AsyncSession, facts: Table
+def _prompts(
+    rows: Iterable[_WeekPromptRow],
 ) -> tuple[tuple[PromptScore, ...], tuple[PromptScore, ...]]:
     """Best and worst prompts by net thumbs, among those rated at least MIN_PROMPT_RATINGS times."""
-    up, down = func.sum(facts.c.thumbs_up), func.sum(facts.c.thumbs_down)
-    rows = await session.execute(
-        select(facts.c.prompt_id, up, down)
-        .where(facts.c.prompt_id.is_not(None))
-        .group_by(facts.c.prompt_id)
-        .having(up + down >= MIN_PROMPT_RATINGS)
-    )
+    thumbs: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        if row.prompt_id is not None:
+            thumbs[row.prompt_id][0] += row.thumbs_up
+            thumbs[row.prompt_id][1] += row.thumbs_down
     texts = _prompt_texts()
-    scores = [PromptScore(pid, texts.get(pid), int(u), int(d)) for pid, u, d in rows]
+    scores = [
+        PromptScore(prompt_id, texts.get(prompt_id), up, down)
+        for prompt_id, (up, down) in thumbs.items()
+        if up + down >= MIN_PROMPT_RATINGS
+    ]
     best = sorted((s for s in scores if s.net > 0), key=lambda s: (-s.net, s.prompt_id))
     worst = sorted((s for s in scores if s.net < 0), key=lambda s: (s.net, s.prompt_id))
     return tuple(best[:TOP_PROMPTS]), tuple(worst[:TOP_PROMPTS])

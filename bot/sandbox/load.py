@@ -21,7 +21,7 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.models import Goal, Pair, Participant, Program, Response
+from bot.models import Checkin, Goal, Outcome, Pair, Participant, Program, Response
 from bot.scheduler.checkins import run_checkins
 
 from .fake import FakeSlack
@@ -163,6 +163,8 @@ class StoredRows:
     responses: int
     distinct_responses: int
     answered: int  # responses with both attendance and a prompt rating
+    # check-ins whose summary says both met and both gave a thumbs up (both answered)
+    summarized_both: int
 
 
 async def stored_rows(ctx: AppContext) -> StoredRows:
@@ -179,7 +181,10 @@ async def stored_rows(ctx: AppContext) -> StoredRows:
             .select_from(Response)
             .where(Response.attendance.is_not(None), Response.prompt_rating.is_not(None))
         )
-    return StoredRows(*counts, len(keys), len(set(keys)), answered or 0)
+        summarized = await session.scalar(
+            select(func.count()).where(Checkin.outcome == Outcome.MET, Checkin.thumbs_up == 2)
+        )
+    return StoredRows(*counts, len(keys), len(set(keys)), answered or 0, summarized or 0)
 
 
 def latency_summary(label: str, acks: list[dict[str, Any]], seconds: float) -> str:

@@ -29,7 +29,6 @@ from bot.models import (
     Program,
     ProgramStatus,
     PromptDelivery,
-    Response,
 )
 from bot.prompts import Prompt, choose_prompt
 from bot.scheduler import delivery
@@ -71,13 +70,14 @@ def survey_for_week(cal: scheduling.ProgramCalendar, week: int) -> str | None:
 
 async def prompt_ratings(session) -> dict[str, float]:
     """Net thumbs per prompt across all pairs, in [-1, 1] (feedback loop into prompt choice)."""
+    up, down = func.sum(Checkin.thumbs_up), func.sum(Checkin.thumbs_down)
     rows = await session.execute(
-        select(Checkin.prompt_id, func.avg(Response.prompt_rating))
-        .join(Response, Response.checkin_id == Checkin.id)
-        .where(Response.prompt_rating.is_not(None), Checkin.prompt_id.is_not(None))
+        select(Checkin.prompt_id, up, down)
+        .where(Checkin.prompt_id.is_not(None))
         .group_by(Checkin.prompt_id)
+        .having(up + down > 0)
     )
-    return {prompt_id: float(avg) for prompt_id, avg in rows.all()}
+    return {prompt_id: float(up - down) / float(up + down) for prompt_id, up, down in rows.all()}
 
 
 async def plan(ctx: AppContext) -> tuple[list[PlannedCheckin], int, dict[str, float]]:

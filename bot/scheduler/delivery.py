@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import AppContext
-from bot.models import Checkin, CheckinStatus
+from bot.models import Checkin, CheckinStatus, Pair
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ async def claim(
         async with ctx.db.session() as session:
             row = Checkin(
                 pair_id=pair_id,
+                program_id=select(Pair.program_id).where(Pair.id == pair_id).scalar_subquery(),
                 period_key=period_key,
                 week=week,
                 kind=kind,

@@ -11,16 +11,16 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import notify, scheduling
 from bot.context import AppContext
 from bot.models import (
-    Attendance,
     Checkin,
     CheckinStatus,
     Nudge,
+    Outcome,
     Pair,
     PairStatus,
     Participant,
@@ -101,28 +101,12 @@ async def send_reminders(ctx: AppContext, counts: PassCounts) -> None:
             counts.failed += 1
 
 
-def outcome_expression():
-    """Per check-in outcome from its responses: met > scheduled > cancelled > skipped."""
-    rank = case(
-        (Response.attendance == Attendance.MET, 4),
-        (Response.attendance == Attendance.SCHEDULED, 3),
-        (Response.attendance.in_([Attendance.CANCELLED, Attendance.PARTNER_CANCELLED]), 2),
-        (Response.attendance == Attendance.SKIPPED, 1),
-        else_=0,
-    )
-    return func.max(rank)
-
-
-OUTCOMES = {4: "met", 3: "scheduled", 2: "cancelled", 1: "skipped", 0: "no_answer"}
-
-
 async def flag_pairs_at_risk(ctx: AppContext, counts: PassCounts) -> None:
     now = ctx.clock.now()
     async with ctx.db.session() as session:
         rows = (
             await session.execute(
-                select(Checkin.pair_id, Checkin.week, Checkin.period_key, outcome_expression())
-                .outerjoin(Response, Response.checkin_id == Checkin.id)
+                select(Checkin.pair_id, Checkin.period_key, Checkin.outcome)
                 .join(Pair, Pair.id == Checkin.pair_id)
                 .where(
                     Checkin.kind == "checkin",
@@ -130,13 +114,12 @@ async def flag_pairs_at_risk(ctx: AppContext, counts: PassCounts) -> None:
                     Checkin.sent_at <= now - WEEK_DONE,
                     Pair.status == PairStatus.ACTIVE,
                 )
-                .group_by(Checkin.pair_id, Checkin.week, Checkin.period_key)
                 .order_by(Checkin.pair_id, Checkin.week)
             )
         ).all()
         history: dict[int, list[tuple[str, str]]] = {}
-        for pair_id, _week, period_key, rank in rows:
-            history.setdefault(pair_id, []).append((period_key, OUTCOMES[int(rank or 0)]))
+        for pair_id, period_key, outcome in rows:
+            history.setdefault(pair_id, []).append((period_key, Outcome(outcome).name.lower()))
         newly_at_risk = []
         for pair_id, outcomes in history.items():
             pair = await session.get(Pair, pair_id)
@@ -170,19 +153,8 @@ async def suggested_action(ctx: AppContext, pair: Pair) -> str:
     """Cancellations by the senior are the most common failure: say so when it is the pattern."""
     async with ctx.db.session() as session:
         senior_cancels = await session.scalar(
-            select(func.count())
-            .select_from(Response)
-            .join(Checkin, Checkin.id == Response.checkin_id)
-            .where(
-                Checkin.pair_id == pair.id,
-                (
-                    (Response.participant_id == pair.learner_id)
-                    & (Response.attendance == Attendance.CANCELLED)
-                )
-                | (
-                    (Response.participant_id == pair.sharer_id)
-                    & (Response.attendance == Attendance.PARTNER_CANCELLED)
-                ),
+            select(func.count()).where(
+                Checkin.pair_id == pair.id, Checkin.cancelled_by_learner.is_(True)
             )
         )
     return text("nudges.action_senior_cancels" if senior_cancels else "nudges.action_default")

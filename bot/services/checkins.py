@@ -27,6 +27,7 @@ from bot.models import (
     SurveyResponse,
 )
 from bot.services import participants as people
+from bot.services.summaries import lock_checkin, summarize_checkins
 
 
 @dataclass
@@ -53,7 +54,11 @@ async def scope_for(session: AsyncSession, checkin_id: int, user_id: str) -> Che
 
 
 async def ensure_response(session: AsyncSession, checkin_id: int, participant_id: int) -> Response:
-    """The person's one response row for a check-in, created if missing (race-safe upsert)."""
+    """The person's one response row for a check-in, created if missing (race-safe upsert).
+
+    Callers change it and then call `summarize_checkins`: the check-in is locked here first.
+    """
+    await lock_checkin(session, checkin_id)
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = dt.datetime.now(dt.UTC)
@@ -105,12 +110,14 @@ async def record_attendance(
 ) -> Response:
     response = await ensure_response(session, scope.checkin.id, scope.me.id)
     response.attendance = attendance
+    await summarize_checkins(session, [scope.checkin.id])
     return response
 
 
 async def rate_prompt(session: AsyncSession, scope: CheckinScope, rating: int) -> None:
     response = await ensure_response(session, scope.checkin.id, scope.me.id)
     response.prompt_rating = 1 if rating > 0 else -1
+    await summarize_checkins(session, [scope.checkin.id])
 
 
 @dataclass
@@ -136,6 +143,7 @@ async def save_feedback(
     response.blockers_text = data.blockers or None
     response.quote_ok = data.quote_ok
     response.feedback_submitted_at = now
+    await summarize_checkins(session, [scope.checkin.id])
     own_goals = {g.id: g for g in await people.open_goals(session, scope.me)}
     for goal_id, progress in data.goal_progress.items():
         goal = own_goals.get(goal_id)  # ids from the payload are checked against the author's

@@ -97,6 +97,9 @@ async def test_signups_then_checkin_answers_under_load(empty_db_url):
     assert rows.participants == rows.distinct_participants == PEOPLE
     assert rows.goals == rows.distinct_goals == PEOPLE
     assert rows.responses == rows.distinct_responses == rows.answered == expected
+    # Both people answered each of these check-ins, often at the same moment: its summary (what
+    # HR's report reads) counts both answers, none lost to the other's transaction.
+    assert rows.summarized_both == expected // 2
     assert fake.validation_errors == []
     assert exit_code == 0
     print(

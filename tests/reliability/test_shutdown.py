@@ -97,6 +97,7 @@ async def test_a_kickoff_posted_but_not_noted_is_adopted_not_resent(db_url):
         async with bot.ctx.db.session() as session:
             row = Checkin(
                 pair_id=pair_id,
+                program_id=(await session.get(Pair, pair_id)).program_id,
                 period_key=KICKOFF_PERIOD,
                 week=1,
                 kind="kickoff",

@@ -1,0 +1,116 @@
+"""What each check-in's answers came to, kept on the check-in row.
+
+HR's report needs, per check-in, the outcome, how many gave feedback, the rating sums, the
+thumbs and who cancelled. Aggregating every answer for each report took seconds once a program
+held a million answers (bench/bench_report.py), so each change to an answer refreshes its
+check-in's summary here, in the same transaction, and the report reads one row per check-in.
+
+Answers are never deleted (erasing a person blanks their text only), so a check-in without
+answers keeps the defaults: nobody answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Attendance, Checkin, Outcome, Pair, Response
+
+
+def outcome_code(attendance: Any) -> Any:
+    """An answer's attendance as an Outcome code (NO_ANSWER when it has none)."""
+    return case(
+        (attendance == Attendance.MET, Outcome.MET.value),
+        (attendance == Attendance.SCHEDULED, Outcome.SCHEDULED.value),
+        (
+            attendance.in_([Attendance.CANCELLED, Attendance.PARTNER_CANCELLED]),
+            Outcome.CANCELLED.value,
+        ),
+        (attendance == Attendance.SKIPPED, Outcome.SKIPPED.value),
+        else_=Outcome.NO_ANSWER.value,
+    )
+
+
+def _any(condition: Any) -> Any:
+    return func.max(case((condition, 1), else_=0)) > 0
+
+
+def _summaries() -> Any:
+    """One row per answered check-in: its summary, computed from its answers."""
+    said, author = Response.attendance, Response.participant_id
+    gave_feedback = Response.feedback_submitted_at.is_not(None)
+    return (
+        select(
+            Response.checkin_id,
+            func.max(outcome_code(said)).label("outcome"),
+            func.count(Response.feedback_submitted_at).label("answers"),
+            func.coalesce(func.sum(Response.usefulness), 0).label("usefulness_sum"),
+            func.count(Response.usefulness).label("usefulness_count"),
+            func.coalesce(func.sum(Response.candour), 0).label("candour_sum"),
+            func.count(Response.candour).label("candour_count"),
+            func.count(case((Response.prompt_rating > 0, 1))).label("thumbs_up"),
+            func.count(case((Response.prompt_rating < 0, 1))).label("thumbs_down"),
+            _any(and_(author == Pair.sharer_id, gave_feedback)).label("sharer_answered"),
+            _any(and_(author == Pair.learner_id, gave_feedback)).label("learner_answered"),
+            # "I cancelled" from one, or "my partner cancelled" from the other: counted once.
+            _any(
+                or_(
+                    and_(author == Pair.sharer_id, said == Attendance.CANCELLED),
+                    and_(author == Pair.learner_id, said == Attendance.PARTNER_CANCELLED),
+                )
+            ).label("cancelled_by_sharer"),
+            _any(
+                or_(
+                    and_(author == Pair.learner_id, said == Attendance.CANCELLED),
+                    and_(author == Pair.sharer_id, said == Attendance.PARTNER_CANCELLED),
+                )
+            ).label("cancelled_by_learner"),
+        )
+        .join(Checkin, Checkin.id == Response.checkin_id)
+        .join(Pair, Pair.id == Checkin.pair_id)
+        .group_by(Response.checkin_id)
+    )
+
+
+SUMMARY_COLUMNS = (
+    "outcome",
+    "answers",
+    "usefulness_sum",
+    "usefulness_count",
+    "candour_sum",
+    "candour_count",
+    "thumbs_up",
+    "thumbs_down",
+    "sharer_answered",
+    "learner_answered",
+    "cancelled_by_sharer",
+    "cancelled_by_learner",
+)
+
+
+async def summarize_checkins(session: AsyncSession, checkin_ids: Iterable[int] | None) -> None:
+    """Recompute the summaries of these check-ins from their answers; None: every check-in
+    (after a bulk load). Pending ORM changes to answers are flushed first."""
+    query = _summaries()
+    if checkin_ids is not None:
+        query = query.where(Response.checkin_id.in_(list(checkin_ids)))
+    fresh = query.subquery("fresh")
+    await session.execute(
+        update(Checkin)
+        .where(Checkin.id == fresh.c.checkin_id)
+        .values({name: fresh.c[name] for name in SUMMARY_COLUMNS})
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def lock_checkin(session: AsyncSession, checkin_id: int) -> None:
+    """Hold the check-in row until commit, so that the two people's answers to one check-in
+    are summarized one after the other (PostgreSQL; SQLite has one writer at a time anyway).
+    Without it, each transaction would summarize without the other's uncommitted answer."""
+    # NO KEY UPDATE: answers and goal progress may still reference the row meanwhile.
+    await session.execute(
+        select(Checkin.id).where(Checkin.id == checkin_id).with_for_update(key_share=True)
+    )
