@@ -80,7 +80,7 @@ async def main(args: argparse.Namespace) -> int:
         rate_limit_scale=args.rate_limit_scale or 1.0,
     )
     await fake.start()
-    served = ServeProcess(fake, database_url)
+    served = ServeProcess(fake, database_url, jobs=False)
     ctx = None
     try:
         await served.start()

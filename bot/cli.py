@@ -19,6 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket", action="store_true", help="connect over Socket Mode")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--no-migrate", action="store_true", help="skip `db upgrade` at start")
+    serve.add_argument(
+        "--no-jobs",
+        action="store_true",
+        help="serve requests only; scheduled jobs run in a `mentorbot scheduler` worker",
+    )
 
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -99,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_migrate:
             server.migrate(settings)
         asyncio.run(
-            server.serve(settings, host=args.host, socket_mode=args.socket or settings.socket_mode)
+            server.serve(
+                settings,
+                host=args.host,
+                socket_mode=args.socket or settings.socket_mode,
+                jobs=not args.no_jobs,
+            )
         )
         return 0
     return 2

@@ -29,10 +29,17 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    """Starts `python -m bot serve` against `fake` and `database_url` (migrated on start)."""
+    """Starts `python -m bot serve` against `fake` and `database_url` (migrated on start).
 
-    def __init__(self, fake: FakeSlack, database_url: str, **env: str) -> None:
+    `jobs=False` serves requests only (`--no-jobs`): the scheduler runs on the real clock, and a
+    pass firing on the hour over a test's data would be load the test did not ask for.
+    """
+
+    def __init__(
+        self, fake: FakeSlack, database_url: str, *, jobs: bool = True, **env: str
+    ) -> None:
         self.fake, self.database_url, self.port = fake, database_url, free_port()
+        self.jobs = jobs
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env
         self.proc: asyncio.subprocess.Process | None = None
@@ -51,8 +58,9 @@ class ServeProcess:
             **self.extra_env,
         }
         env.pop("SLACK_APP_TOKEN", None)
+        options = [] if self.jobs else ["--no-jobs"]
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", cwd=ROOT, env=env
+            sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", *options, cwd=ROOT, env=env
         )
         self.fake.app_url = f"{self.url}/slack/events"
         deadline = time.monotonic() + healthy_within
