@@ -97,6 +97,8 @@ def test_start_up_logs_no_warning_about_our_own_client(monkeypatch):
     from bot.logging_setup import configure_logging
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     stream = io.StringIO()
     configure_logging("INFO", stream=stream)
     try:
@@ -109,6 +111,7 @@ def test_start_up_logs_no_warning_about_our_own_client(monkeypatch):
         build_bolt_app(build_context(settings))
         logging.getLogger("slack_bolt.AsyncApp").warning("another Bolt warning")
     finally:
-        logging.getLogger().handlers = []
+        root.handlers = handlers
+        root.setLevel(level)
     assert "token` will be unused" not in stream.getvalue()
     assert "another Bolt warning" in stream.getvalue()
