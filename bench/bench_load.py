@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
@@ -103,10 +104,14 @@ async def main(args: argparse.Namespace) -> int:
         await bounded([answer(fake, c) for c in clicks], args.in_flight, args.click_window)
         click_seconds = time.monotonic() - started
         click_acks = fake.acks[acks_before:]
-        await asyncio.sleep(2)
-
-        rows = await stored_rows(ctx)
         expected_answers = len({(c.user, c.ts) for c in clicks})
+
+        async def all_answered() -> bool:
+            return (await stored_rows(ctx)).answered >= expected_answers
+
+        with contextlib.suppress(TimeoutError):  # what is missing after a minute is reported
+            await fake.wait_for(all_answered, timeout=60)
+        rows = await stored_rows(ctx)
         print(f"mentorbot serve on {args.db}, {args.in_flight} in flight")
         completed = f"sign-ups ({sum(joined)}/{len(users)} completed)"
         print(latency_summary(completed, signup_acks, signup_seconds))

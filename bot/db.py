@@ -75,6 +75,14 @@ class Database:
         # busy timeout): under load some requests waited seconds, past Slack's 3 s. Queue this
         # process's transactions in order instead; other processes still meet the busy timeout.
         self._turn = asyncio.Lock() if self.dialect == "sqlite" else None
+        # The request log written before each ack gets its own few connections on PostgreSQL:
+        # under load the main pool is busy with work done after acks (answers to one check-in
+        # wait their turn on its row), and an ack must never queue behind that.
+        self._ack_engine = (
+            None
+            if self._turn
+            else create_engine(url, **{**engine_kwargs, "pool_size": 3, "max_overflow": 7})
+        )
 
     @property
     def dialect(self) -> str:
@@ -95,6 +103,16 @@ class Database:
             finally:
                 _holding_turn.reset(token)
 
+    @asynccontextmanager
+    async def ack_session(self) -> AsyncIterator[AsyncSession]:
+        """A short transaction on the path to an ack (see `__init__`); commits on success."""
+        if self._ack_engine is None:
+            async with self.session() as session:
+                yield session
+            return
+        async with AsyncSession(self._ack_engine) as session, session.begin():
+            yield session
+
     async def ping(self) -> bool:
         """True when the database answers a trivial query (used by /healthz)."""
         try:
@@ -106,6 +124,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._ack_engine is not None:
+            await self._ack_engine.dispose()
 
 
 def alembic_config(url: str) -> Config:

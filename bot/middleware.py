@@ -48,7 +48,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         if key is None:
             return await next()
         try:
-            async with ctx.db.session() as session:
+            async with ctx.db.ack_session() as session:
                 session.add(ProcessedRequest(key=key, received_at=ctx.clock.now()))
         except IntegrityError:
             log.info("duplicate delivery dropped", extra={"request_key": key})
