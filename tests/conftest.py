@@ -127,6 +127,17 @@ def unique_name() -> str:
     return f"mb_{uuid.uuid4().hex[:10]}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path, unique_name):
+    """A database with no tables at all, for migrations: a new SQLite file or PostgreSQL db."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    _require_pg()
+    yield asyncio.run(recreate_pg_database(unique_name))
+    asyncio.run(drop_pg_database(unique_name))
+
+
 START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday
 
 

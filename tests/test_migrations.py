@@ -2,7 +2,6 @@
 
 import asyncio
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,19 +13,9 @@ from bot.db import alembic_config, async_url, downgrade, upgrade
 from bot.local import LocalBot
 from bot.models import Attendance, Base, Checkin, Pair, Response
 from bot.scheduler.checkins import run_checkins
-from bot.services.summaries import summarize_checkins
-from tests.conftest import START, _require_pg, drop_pg_database, recreate_pg_database
+from bot.services.summaries import SUMMARY_COLUMNS, summarize_checkins
+from tests.conftest import START
 from tests.reliability.helpers import WEEK2_DUE, make_pairs
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db_url(request, tmp_path, unique_name):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    _require_pg()
-    yield asyncio.run(recreate_pg_database(unique_name))
-    asyncio.run(drop_pg_database(unique_name))
 
 
 def _diff_and_tables(url: str) -> tuple[list, set[str]]:
@@ -65,20 +54,6 @@ def test_downgrade_to_base_and_up_again(empty_db_url):
     assert diff == []
 
 
-SUMMARY = (
-    "outcome",
-    "answers",
-    "usefulness_sum",
-    "usefulness_count",
-    "candour_sum",
-    "candour_count",
-    "thumbs_up",
-    "thumbs_down",
-    "sharer_answered",
-    "learner_answered",
-    "cancelled_by_sharer",
-    "cancelled_by_learner",
-)
 # (sharer's answer, learner's answer): attendance, usefulness, candour, thumbs, feedback given
 ANSWERS = [
     (("met", 5, 4, 1, True), ("met", 4, None, -1, True)),
@@ -93,7 +68,7 @@ async def _summaries(url: str) -> list[tuple]:
     engine = create_async_engine(async_url(url))
     try:
         async with engine.connect() as conn:
-            columns = ", ".join(SUMMARY)
+            columns = ", ".join(SUMMARY_COLUMNS)
             rows = await conn.execute(
                 text(f"SELECT pair_id, {columns} FROM checkins ORDER BY pair_id")
             )

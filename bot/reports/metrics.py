@@ -288,6 +288,18 @@ def ratio(part: Any, whole: Any) -> float | None:
     return float(part or 0) / float(whole) if whole else None
 
 
+# The summary columns that add up across check-ins, in _WeekPromptRow's order.
+ANSWER_COUNTS = (
+    Checkin.answers,
+    Checkin.usefulness_sum,
+    Checkin.usefulness_count,
+    Checkin.candour_sum,
+    Checkin.candour_count,
+    Checkin.thumbs_up,
+    Checkin.thumbs_down,
+)
+
+
 def posted_weekly(program_id: int) -> tuple[Any, ...]:
     """The program's weekly check-ins that reached Slack (the report indexes' conditions)."""
     return (
@@ -322,13 +334,7 @@ def checkin_facts(program_id: int, now: dt.datetime) -> Select[Any]:
         Checkin.sent_at,
         Checkin.prompt_id,
         Checkin.outcome,
-        Checkin.answers,
-        Checkin.usefulness_sum,
-        Checkin.usefulness_count,
-        Checkin.candour_sum,
-        Checkin.candour_count,
-        Checkin.thumbs_up,
-        Checkin.thumbs_down,
+        *ANSWER_COUNTS,
         _flag(Checkin.sharer_answered).label("sharer_answered"),
         _flag(Checkin.learner_answered).label("learner_answered"),
         _flag(Checkin.cancelled_by_sharer).label("cancelled_by_sharer"),
@@ -452,18 +458,7 @@ async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_W
             Checkin.prompt_id,
             func.count(),
             func.count(case((Checkin.outcome == MET, 1))),
-            *(
-                func.sum(column)
-                for column in (
-                    Checkin.answers,
-                    Checkin.usefulness_sum,
-                    Checkin.usefulness_count,
-                    Checkin.candour_sum,
-                    Checkin.candour_count,
-                    Checkin.thumbs_up,
-                    Checkin.thumbs_down,
-                )
-            ),
+            *(func.sum(column) for column in ANSWER_COUNTS),
         )
         .where(*posted_weekly(program_id))
         .group_by(Checkin.week, Checkin.prompt_id)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.local import LocalBot
-from tests.conftest import START, _require_pg, drop_pg_database, recreate_pg_database
+from tests.conftest import START
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,14 +55,3 @@ def threaded_bot(db_url: str):
     runner = BotInThread(db_url)
     yield runner
     runner.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db_url(request: pytest.FixtureRequest, tmp_path, unique_name):
-    """A database with no tables at all, for migrations: a new SQLite file or PostgreSQL db."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    _require_pg()
-    yield asyncio.run(recreate_pg_database(unique_name))
-    asyncio.run(drop_pg_database(unique_name))
