@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import FixedClock
 from bot.db import Database, async_url
-from bot.local import LocalBot
 from bot.models import Base, Pair, Participant, Program
-from bot.sandbox.ratelimit import POST_MESSAGE_PER_CHANNEL, SPECIAL_LIMITS
 from bot.scheduler.checkins import run_checkins
+from mentorbot_sandbox.local import LocalBot
+from mentorbot_sandbox.ratelimit import POST_MESSAGE_PER_CHANNEL, SPECIAL_LIMITS
 
 DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # week 2's Tuesday, 10:00 London
 

@@ -36,8 +36,8 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from bot.db import async_url  # noqa: E402
-from bot.sandbox import FakeSlack  # noqa: E402
-from bot.sandbox.load import (  # noqa: E402
+from mentorbot_sandbox import FakeSlack  # noqa: E402
+from mentorbot_sandbox.load import (  # noqa: E402
     add_people,
     answer,
     bounded,
@@ -49,7 +49,7 @@ from bot.sandbox.load import (  # noqa: E402
     sign_up,
     stored_rows,
 )
-from bot.sandbox.served import ServeProcess  # noqa: E402
+from mentorbot_sandbox.served import ServeProcess  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

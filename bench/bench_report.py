@@ -97,6 +97,8 @@ FATES = {
     "skipped": 6,
     "silent": 12,
 }
+
+
 def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     chunk: list[dict[str, Any]] = []
     for row in rows:
@@ -202,9 +204,7 @@ async def seed(
                     for pair_id, sharer, learner in pairs
                 ),
             )
-            made = await _seed_checkins(
-                conn, rng, k, pairs, prompts, start, per_program, checkins
-            )
+            made = await _seed_checkins(conn, rng, k, pairs, prompts, start, per_program, checkins)
             checkins, answers = checkins + made[0], answers + made[1]
         await _insert(conn, Goal, _goals(rng, participants))
         await _insert(conn, SurveyResponse, _surveys(rng, participants, programs))

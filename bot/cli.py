@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(list_jobs()))
         return 0
     if args.command == "demo":
-        from bot.demo import run_demo
+        from mentorbot_sandbox.demo import run_demo
 
         return asyncio.run(
             run_demo(

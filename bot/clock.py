@@ -30,4 +30,3 @@ class FixedClock:
 
     def set(self, instant: dt.datetime) -> None:
         self._now = instant.astimezone(dt.UTC)
-

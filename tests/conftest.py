@@ -145,7 +145,7 @@ START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday
 async def bot(db_url: str):
     """The real bot on loopback, talking to the local Slack fake; the clock is the test's."""
     from bot.clock import FixedClock
-    from bot.local import LocalBot
+    from mentorbot_sandbox.local import LocalBot
 
     async with LocalBot(db_url, clock=FixedClock(START)) as local:
         yield local

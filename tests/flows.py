@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 
 DEFAULT_ANSWERS: dict[str, Any] = {
     ids.A_ROLE: "share",
@@ -47,7 +47,7 @@ def add_person(bot: LocalBot, user_id: str, name: str, tz: str = "Europe/London"
 
 def texts_of(messages: list[Any]) -> str:
     """All the words of a list of fake messages (text and blocks), for assertions."""
-    from bot.sandbox.render import render_blocks
+    from mentorbot_sandbox.render import render_blocks
 
     parts = []
     for message in messages:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.local import HR_CHANNEL_ID
 from bot.models import (
     Checkin,
     GoalProgress,
@@ -19,10 +18,11 @@ from bot.models import (
     Participant,
     Response,
 )
-from bot.sandbox import FaultRule
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.jobs import run_job
 from bot.scheduler.nudges import run_nudges
+from mentorbot_sandbox import FaultRule
+from mentorbot_sandbox.local import HR_CHANNEL_ID
 from tests.flows import (
     add_person,
     approve_latest,

@@ -6,8 +6,8 @@ import io
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.demo import run_demo
 from bot.models import Checkin, Pair, Participant
+from mentorbot_sandbox.demo import run_demo
 
 
 async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url, tmp_path, capsys):

@@ -181,7 +181,7 @@ async def test_replayed_submission_stores_one_row(bot):
 
 
 async def test_slack_error_opening_the_modal_tells_the_person(bot):
-    from bot.sandbox import FaultRule
+    from mentorbot_sandbox import FaultRule
 
     add_person(bot, PRIYA, "Priya Patel")
     bot.fake.faults.add(FaultRule(method="views.open", kind="http_500", count=10))
@@ -326,7 +326,7 @@ async def test_leave_confirms_then_ends_pair_and_tells_partner_and_hr(bot):
     await bot.fake.wait_for(
         lambda: any("stepped out" in m["text"] for m in bot.fake.dm_messages(TOM))
     )
-    from bot.local import HR_CHANNEL_ID
+    from mentorbot_sandbox.local import HR_CHANNEL_ID
 
     await bot.fake.wait_for(
         lambda: any("no-fault" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
@@ -364,7 +364,7 @@ async def test_delete_my_data_erases_personal_text(bot):
 
 
 async def test_app_home_for_people_and_for_hr_admins(bot):
-    from bot.local import HR_ADMIN_ID
+    from mentorbot_sandbox.local import HR_ADMIN_ID
 
     add_person(bot, PRIYA, "Priya Patel")
     await bot.fake.open_home(PRIYA)

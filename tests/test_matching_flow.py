@@ -6,8 +6,8 @@ import urllib.parse
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from bot.models import Checkin, MatchProposal, Pair, Participant
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import (
     ODD_ONE,
     SHARERS,

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import FixedClock
 from bot.db import alembic_config, async_url, downgrade, upgrade
-from bot.local import LocalBot
 from bot.models import Attendance, Base, Checkin, Pair, Response
 from bot.scheduler.checkins import run_checkins
 from bot.services.summaries import SUMMARY_COLUMNS, summarize_checkins
+from mentorbot_sandbox.local import LocalBot
 from tests.conftest import START
 from tests.reliability.helpers import WEEK2_DUE, make_pairs
 

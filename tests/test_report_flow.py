@@ -5,9 +5,9 @@ import datetime as dt
 import io
 
 from bot import ids
-from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.digest import run_digest
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import SHARERS, paired_program, texts_of
 from tests.test_checkins import checkin_messages, feedback_view, pairs_with_channels
 

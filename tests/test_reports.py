@@ -46,8 +46,8 @@ from bot.reports.metrics import (
     WeekStats,
     suppress_small_groups,
 )
-from bot.sandbox.blockkit import block_text_length, check_message_blocks
 from bot.services.summaries import summarize_checkins
+from mentorbot_sandbox.blockkit import block_text_length, check_message_blocks
 
 START = dt.date(2026, 1, 5)  # a Monday: week N starts START + 7*(N-1)
 NOW = dt.datetime(2026, 2, 4, 12, 0, tzinfo=dt.UTC)  # Wednesday of week 5

@@ -5,7 +5,7 @@ import time
 import httpx
 
 from bot.clock import FixedClock
-from bot.local import HR_ADMIN_ID, LocalBot
+from mentorbot_sandbox.local import HR_ADMIN_ID, LocalBot
 from tests.conftest import START
 from tests.flows import add_person
 

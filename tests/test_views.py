@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from bot.models import Goal, Pair, Participant, ParticipantStatus, Program
-from bot.sandbox.blockkit import check_message_blocks, check_view
 from bot.services.dashboard import PersonalView, ProgramNumbers
 from bot.texts import raw
 from bot.views.admin import program_modal, proposal_blocks
@@ -15,6 +14,7 @@ from bot.views.home import home_view
 from bot.views.kickoff import kickoff_blocks
 from bot.views.selfservice import delete_modal, leave_modal, status_blocks
 from bot.views.signup import signup_modal
+from mentorbot_sandbox.blockkit import check_message_blocks, check_view
 
 LONG = "x" * 500
 

@@ -469,9 +469,7 @@ async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_W
     ]
 
 
-def _weekly(
-    rows: Iterable[_WeekPromptRow], program: Program
-) -> tuple[list[WeekStats], Activity]:
+def _weekly(rows: Iterable[_WeekPromptRow], program: Program) -> tuple[list[WeekStats], Activity]:
     """Per-week activity, and the program-wide totals from the same sums."""
     fields = ("checkins", "met", "answers", "usefulness_sum", "usefulness_count")
     fields += ("candour_sum", "candour_count")

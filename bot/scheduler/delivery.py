@@ -149,4 +149,3 @@ async def release(ctx: AppContext, checkin_id: int) -> None:
             .where(Checkin.id == checkin_id, Checkin.status != CheckinStatus.POSTED)
             .values(status=CheckinStatus.FAILED)
         )
-

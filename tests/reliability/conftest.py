@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from bot.clock import FixedClock
-from bot.local import LocalBot
+from mentorbot_sandbox.local import LocalBot
 from tests.conftest import START
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from bot.models import Base, Pair, Participant, Program
-from bot.sandbox import FaultRule
+from mentorbot_sandbox import FaultRule
 
 WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # Tue of week 2, 10:00 London
 #: Roughly one Web API call in five fails, one way or another (1 - 0.964**6 ≈ 0.20).

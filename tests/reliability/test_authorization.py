@@ -10,7 +10,6 @@ import json
 from sqlalchemy import select
 
 from bot import ids
-from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from bot.models import (
     Checkin,
     Goal,
@@ -24,6 +23,7 @@ from bot.models import (
     SurveyResponse,
 )
 from bot.scheduler.checkins import run_checkins
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import open_modal, request_match, texts_of
 
 from .helpers import (

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import ids
-from bot.local import HR_ADMIN_ID
 from bot.models import Goal, Participant
 from bot.scheduler.checkins import run_checkins
+from mentorbot_sandbox.local import HR_ADMIN_ID
 from tests.flows import DEFAULT_ANSWERS, add_person, open_modal, texts_of
 
 from .helpers import WEEK2_DUE, checkin_posts, count, make_pairs, row_counts

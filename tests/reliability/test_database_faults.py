@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot import ids
 from bot.clock import FixedClock
 from bot.db import Database, async_url, downgrade, upgrade
-from bot.local import LocalBot
 from bot.models import Base, Goal, Pair, Participant, Response
 from bot.scheduler.checkins import run_checkins
+from mentorbot_sandbox.local import LocalBot
 from tests.conftest import START
 from tests.flows import DEFAULT_ANSWERS, add_person, open_modal, texts_of
 

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from bot.sandbox import FakeSlack
-from bot.sandbox.load import (
+from mentorbot_sandbox import FakeSlack
+from mentorbot_sandbox.load import (
     add_people,
     answer,
     bounded,
@@ -29,7 +29,7 @@ from bot.sandbox.load import (
     sign_up,
     stored_rows,
 )
-from bot.sandbox.served import ServeProcess
+from mentorbot_sandbox.served import ServeProcess
 
 pytestmark = pytest.mark.load
 

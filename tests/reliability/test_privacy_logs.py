@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.clock import FixedClock
-from bot.local import HR_CHANNEL_ID, LocalBot
 from bot.logging_setup import configure_logging
 from bot.models import Participant
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.jobs import run_job
+from mentorbot_sandbox.local import HR_CHANNEL_ID, LocalBot
 from tests.conftest import START
 from tests.flows import approve_latest, join, open_modal, open_program, request_match
 

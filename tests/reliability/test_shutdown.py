@@ -15,14 +15,14 @@ from sqlalchemy import select, update
 from bot.app import build_context
 from bot.clock import FixedClock
 from bot.db import Database
-from bot.local import LocalBot
 from bot.models import Checkin, CheckinStatus, JobRun, Pair, Participant
-from bot.sandbox import FakeSlack, FaultRule
-from bot.sandbox.served import ServeProcess
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.delivery import post_metadata
 from bot.scheduler.jobs import run_job
 from bot.scheduler.kickoffs import KICKOFF_PERIOD, run_kickoffs
+from mentorbot_sandbox import FakeSlack, FaultRule
+from mentorbot_sandbox.local import LocalBot
+from mentorbot_sandbox.served import ServeProcess
 from tests.conftest import START
 from tests.flows import DEFAULT_ANSWERS, open_modal
 

@@ -14,11 +14,11 @@ import itertools
 from sqlalchemy import select
 
 from bot import ids
-from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from bot.models import Checkin, CheckinStatus, Pair, Participant, Response
-from bot.sandbox import FaultRule
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.kickoffs import run_kickoffs
+from mentorbot_sandbox import FaultRule
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import DEFAULT_ANSWERS, add_person, request_match, texts_of
 
 from .helpers import (

@@ -17,7 +17,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox import FakeSlack
+from mentorbot_sandbox import FakeSlack
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"

@@ -6,8 +6,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox import FakeSlack, render_blocks
-from bot.sandbox.blockkit import BlockKitError, check_message_blocks, check_view
+from mentorbot_sandbox import FakeSlack, render_blocks
+from mentorbot_sandbox.blockkit import BlockKitError, check_message_blocks, check_view
 
 
 def section(text: str, **extra) -> dict:

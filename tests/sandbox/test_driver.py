@@ -10,7 +10,7 @@ import httpx
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox import FakeSlack, sign_request
+from mentorbot_sandbox import FakeSlack, sign_request
 
 from .conftest import Receiver
 

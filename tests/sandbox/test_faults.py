@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox import FakeSlack, FaultRule
+from mentorbot_sandbox import FakeSlack, FaultRule
 
 from .conftest import TOKEN
 

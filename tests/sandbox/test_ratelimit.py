@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox import FakeSlack
-from bot.sandbox.ratelimit import METHOD_TIERS, RateLimiter
+from mentorbot_sandbox import FakeSlack
+from mentorbot_sandbox.ratelimit import METHOD_TIERS, RateLimiter
 
 from .conftest import TOKEN
 

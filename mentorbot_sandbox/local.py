@@ -20,7 +20,7 @@ from bot.clock import Clock, FixedClock
 from bot.config import Settings, load_settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.sandbox import FakeSlack
+from mentorbot_sandbox import FakeSlack
 
 HR_ADMIN_ID = "UHRADMIN1"
 HR_CHANNEL_ID = "CHRTEAM01"

@@ -29,6 +29,7 @@ def json_copy(value: Any) -> Any:
     except (TypeError, ValueError):
         return copy.deepcopy(value)
 
+
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_VIEW_BYTES = 250 * 1024

@@ -24,13 +24,13 @@ from sqlalchemy import func, select
 from bot import db as dbmod
 from bot import ids
 from bot.clock import FixedClock
-from bot.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 from bot.models import Checkin, Pair, PairStatus, Participant, Response
-from bot.sandbox.people import Person, synthetic_people
-from bot.sandbox.render import render_blocks
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.scheduler.nudges import run_nudges
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
+from mentorbot_sandbox.people import Person, synthetic_people
+from mentorbot_sandbox.render import render_blocks
 
 DEMO_START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # Monday; the program starts a week later
 PROGRAM_START = DEMO_START.date() + dt.timedelta(days=7)
