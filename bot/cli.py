@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="scheduled jobs")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser("run", help="run one pass now and exit")
-    run.add_argument("name", choices=["checkins", "nudges", "kickoffs", "digest"])
+    run.add_argument("name", choices=["checkins", "nudges", "kickoffs", "digest", "closing"])
     run.add_argument(
         "--at", type=_instant, help="as of this ISO-8601 instant (e.g. 2026-01-13T10:00Z)"
     )

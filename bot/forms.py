@@ -20,6 +20,7 @@ from bot.scheduling import CHECKIN_WEEKDAYS
 from bot.texts import raw, text
 
 MAX_DEPARTMENT = 80
+MAX_DEPARTMENTS = 30  # in one program's eligibility list
 MAX_OTHER_TOPICS = 200
 MAX_TOPIC_LABEL = 60
 MAX_TOPICS = 15
@@ -320,6 +321,7 @@ class ProgramForm:
     checkin_weekday: str
     checkin_time: dt.time
     hr_channel_id: str | None
+    eligible_departments: tuple[str, ...] = ()
 
 
 def parse_program(
@@ -337,9 +339,17 @@ def parse_program(
     elif start < today and not (existing and existing.start_date == start):
         errors[ids.B_PROGRAM_START] = text("admin.errors.start_past")
     length_text = r.text(ids.B_PROGRAM_LENGTH, ids.A_PROGRAM_LENGTH)
-    length = small_int(length_text) or 0
-    if not 2 <= length <= 52:
+    length = small_int(length_text.lstrip("-")) if length_text else None
+    if length_text.startswith("-") or length == 0:
+        errors[ids.B_PROGRAM_LENGTH] = text("programs.end_before_start")
+    elif length is None or not 2 <= length <= 52:
         errors[ids.B_PROGRAM_LENGTH] = text("admin.errors.length_range")
+    elif (
+        existing is not None
+        and isinstance(start, dt.date)
+        and start + dt.timedelta(weeks=length) <= today
+    ):
+        errors[ids.B_PROGRAM_LENGTH] = text("programs.end_past")
     cadence = r.option(ids.B_PROGRAM_CADENCE, ids.A_PROGRAM_CADENCE)
     if cadence not in ("1", "2"):
         errors[ids.B_PROGRAM_CADENCE] = text("signup.errors.unknown_choice")
@@ -355,9 +365,14 @@ def parse_program(
     channel = r.element(ids.B_PROGRAM_CHANNEL, ids.A_PROGRAM_CHANNEL).get("selected_conversation")
     if channel not in (None, "") and not (isinstance(channel, str) and SLACK_ID.fullmatch(channel)):
         errors[ids.B_PROGRAM_CHANNEL] = text("signup.errors.unknown_choice")
+    departments = tuple(
+        split_topics(r.text(ids.B_PROGRAM_DEPARTMENTS, ids.A_PROGRAM_DEPARTMENTS) or "")
+    )
+    if len(departments) > MAX_DEPARTMENTS:
+        errors[ids.B_PROGRAM_DEPARTMENTS] = text("programs.too_many_departments")
     if errors:
         return None, errors
-    assert isinstance(start, dt.date) and cadence and weekday
+    assert isinstance(start, dt.date) and cadence and weekday and length
     return (
         ProgramForm(
             name=name,
@@ -367,6 +382,7 @@ def parse_program(
             checkin_weekday=weekday,
             checkin_time=checkin_time,
             hr_channel_id=channel if isinstance(channel, str) and channel else None,
+            eligible_departments=departments,
         ),
         {},
     )

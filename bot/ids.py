@@ -60,6 +60,14 @@ B_PROGRAM_CADENCE, A_PROGRAM_CADENCE = "program_cadence", "cadence"
 B_PROGRAM_WEEKDAY, A_PROGRAM_WEEKDAY = "program_weekday", "weekday"
 B_PROGRAM_TIME, A_PROGRAM_TIME = "program_time", "time"
 B_PROGRAM_CHANNEL, A_PROGRAM_CHANNEL = "program_channel", "channel"
+B_PROGRAM_DEPARTMENTS, A_PROGRAM_DEPARTMENTS = "program_departments", "departments"
+B_PROGRAM_INVITE, A_PROGRAM_INVITE = "program_invite", "invite"
+
+# Admin: closing a program early (private_metadata: the program id)
+CLOSE_CALLBACK = "admin_close_program"
+
+# Next round: the Join button in an invitation DM (value: the program id)
+NEXT_ROUND_JOIN = "next_round_join"
 
 # Admin: matching proposal message
 MATCH_APPROVE = "match_approve"

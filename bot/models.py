@@ -82,7 +82,10 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 
 class ProgramStatus(enum.StrEnum):
-    OPEN = "open"  # taking sign-ups and running
+    """Stored state. What HR reads (enrolling / running / closed) also depends on the date:
+    an open program is enrolling until its start date and running from then on."""
+
+    OPEN = "open"
     CLOSED = "closed"
 
 
@@ -143,12 +146,13 @@ class Timestamped:
 
 
 class Program(Timestamped, Base):
-    """A cohort: dates, cadence and where HR hears about it."""
+    """A cohort: dates, cadence, who may join and where HR hears about it. Several run at once,
+    so every admin command names one; names are unique."""
 
     __tablename__ = "programs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(80), unique=True)
     start_date: Mapped[dt.date] = mapped_column(Date)
     length_weeks: Mapped[int] = mapped_column(Integer, default=12)
     cadence_weeks: Mapped[int] = mapped_column(Integer, default=1)
@@ -157,6 +161,9 @@ class Program(Timestamped, Base):
     hr_channel_id: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[ProgramStatus] = mapped_column(_enum(ProgramStatus), default=ProgramStatus.OPEN)
     created_by: Mapped[str | None] = mapped_column(String(32))
+    # Departments whose people may join; empty means everyone.
+    eligible_departments: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    closed_at: Mapped[dt.datetime | None]
 
 
 class Participant(Timestamped, Base):
@@ -185,6 +192,10 @@ class Participant(Timestamped, Base):
     )
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Invite me to the next round": a new program DMs them a Join button.
+    next_round: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Why they are waiting for a partner, as they were told; their App Home repeats it.
+    waiting_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Topic(Base):
@@ -387,6 +398,21 @@ class PairingFeedback(Timestamped, Base):
     works: Mapped[bool | None] = mapped_column(Boolean)
     repair_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     private_reason: Mapped[str | None] = mapped_column(Text)  # seen by HR only
+
+
+class ConfidenceRating(Base):
+    """How confident someone felt (1-5) in a topic they wanted to learn, at sign-up ("before")
+    and in the end survey ("after"): the final report shows the gain per topic and side."""
+
+    __tablename__ = "confidence_ratings"
+    __table_args__ = (UniqueConstraint("program_id", "participant_id", "topic", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    phase: Mapped[str] = mapped_column(String(8))  # before|after
+    rating: Mapped[int] = mapped_column(Integer)
 
 
 class PromptDelivery(Base):

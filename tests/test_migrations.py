@@ -1,6 +1,7 @@
 """Migrations produce exactly the models, and go down and up cleanly, on both databases."""
 
 import asyncio
+import datetime as dt
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -10,11 +11,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import FixedClock
 from bot.db import alembic_config, async_url, downgrade, upgrade
-from bot.models import Attendance, Base, Checkin, Pair, Response
+from bot.models import Attendance, Base, Checkin, Pair, Program, Response
 from bot.scheduler.checkins import run_checkins
 from bot.services.summaries import SUMMARY_COLUMNS, summarize_checkins
-from mentorbot_sandbox.local import LocalBot
+from mentorbot_sandbox.local import HR_ADMIN_ID, LocalBot
 from tests.conftest import START
+from tests.flows import texts_of
 from tests.reliability.helpers import WEEK2_DUE, make_pairs
 
 
@@ -119,3 +121,34 @@ async def test_upgrading_fills_in_the_summaries_of_existing_checkins(empty_db_ur
     await asyncio.to_thread(downgrade, empty_db_url, "0001")  # as before the summaries existed
     await asyncio.to_thread(upgrade, empty_db_url)
     assert await _summaries(empty_db_url) == kept
+
+
+async def test_upgrading_keeps_the_single_program_as_a_named_program(empty_db_url):
+    """0006 names programs uniquely: an existing database's program (and a same-named second
+    one, which the old schema allowed) survive the upgrade in place and HR can list them."""
+    await asyncio.to_thread(upgrade, empty_db_url, "0002")
+    engine = create_async_engine(async_url(empty_db_url))
+    async with engine.begin() as conn:
+        for start in ("2026-01-12", "2026-03-02"):
+            await conn.execute(
+                text(
+                    "INSERT INTO programs (name, start_date, length_weeks, cadence_weeks,"
+                    " checkin_weekday, checkin_time, status, hr_channel_id, created_at,"
+                    " updated_at) VALUES ('Pilot', :start, 12, 1, 'tue', '10:00:00', 'open',"
+                    " 'C0HRCHAN01', :now, :now)"
+                ),
+                {"start": dt.date.fromisoformat(start), "now": START},
+            )
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, empty_db_url)
+    async with LocalBot(empty_db_url, clock=FixedClock(START)) as bot:
+        async with bot.ctx.db.session() as session:
+            programs = (await session.scalars(select(Program).order_by(Program.id))).all()
+            assert [(p.name, p.eligible_departments) for p in programs] == [
+                ("Pilot", []),
+                ("Pilot (2)", []),
+            ]
+        await bot.fake.slash_command(HR_ADMIN_ID, text="admin programs")
+        listed = await bot.fake.wait_for(lambda: bot.fake.ephemerals(HR_ADMIN_ID))
+        shown = texts_of(listed)
+        assert "*Pilot* · enrolling" in shown and "*Pilot (2)* · enrolling" in shown

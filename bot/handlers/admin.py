@@ -15,18 +15,19 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
-from bot.forms import db_id, parse_program, split_topics
+from bot.forms import StateReader, db_id, parse_program, split_topics
+from bot.handlers import programs as program_flows
 from bot.handlers.home import publish_home
-from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import MatchProposal, Program
+from bot.models import MatchProposal, Program, ProgramStatus
 from bot.scheduler.digest import hr_channel_for, post_report
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service
 from bot.services import participants as people
-from bot.services.programs import open_program, save_program
+from bot.services import programs as cohorts
+from bot.services.programs import save_program
 from bot.texts import raw, text
-from bot.views.admin import closed_proposal_blocks, program_modal, proposal_blocks
+from bot.views.admin import closed_proposal_blocks, proposal_blocks
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,11 @@ def clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     return channel, ts
+
+
+def wants_invitations(view: dict[str, Any]) -> bool:
+    """Whether a new program's modal asked to invite people who want the next round."""
+    return bool(StateReader(view).options(ids.B_PROGRAM_INVITE, ids.A_PROGRAM_INVITE))
 
 
 def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
@@ -59,18 +65,23 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         except (SlackApiError, OSError, TimeoutError):
             pass
 
-    async def open_program_modal(trigger_id: str) -> str | None:
+    async def post_proposal(
+        requested_by: str, excluded: list[str], program_ref: str | int | None = None
+    ) -> str:
+        """Run matching for the named program (by name, or its id on a re-run) and post the
+        proposal to its HR channel; returns a note for the admin."""
         async with ctx.db.session() as session:
-            program = await open_program(session)
-        view = program_modal(program, ctx.settings.hr_channel_id)
-        return await open_modal(ctx, trigger_id, view, command="admin program")
-
-    async def post_proposal(requested_by: str, excluded: list[str]) -> str:
-        """Run matching and post the proposal to the HR channel; returns a note for the admin."""
-        async with ctx.db.session() as session:
-            program = await open_program(session)
-            if program is None:
-                return text("admin.no_program")
+            if isinstance(program_ref, int):
+                program = await session.get(Program, program_ref)
+                if program is None:
+                    return text("matching.stale")
+            else:
+                found = await cohorts.resolve(session, program_ref)
+                if isinstance(found, str):
+                    return found
+                program = found
+            if program.status == ProgramStatus.CLOSED:
+                return text("programs.already_closed", name=program.name)
             channel = program.hr_channel_id or ctx.settings.hr_channel_id
             if not channel:
                 return text("admin.no_hr_channel")
@@ -116,12 +127,19 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             await respond(text=text("errors.not_admin"), response_type="ephemeral")
             return
         action = args[0].lower() if args else ""
+        name = program_flows.program_name(args[1:])
         if action == "program":
-            problem = await open_program_modal(command["trigger_id"])
+            problem = await program_flows.open_program_modal(ctx, command["trigger_id"], args[1:])
+            if problem:
+                await respond(text=problem, response_type="ephemeral")
+        elif action == "programs":
+            await program_flows.list_programs(ctx, respond)
+        elif action == "close":
+            problem = await program_flows.ask_to_close(ctx, command["trigger_id"], args[1:])
             if problem:
                 await respond(text=problem, response_type="ephemeral")
         elif action == "match":
-            await respond(text=await post_proposal(user_id, []), response_type="ephemeral")
+            await respond(text=await post_proposal(user_id, [], name), response_type="ephemeral")
         elif action == "topics":
             labels = split_topics(" ".join(args[1:]))
             if not labels:
@@ -157,12 +175,17 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                 if errors or form is None:
                     await ack(response_action="errors", errors=errors)
                     return
-                program, created, joined = await save_program(
+                saved = await save_program(
                     session,
                     form,
                     program_id=existing.id if existing else None,
                     created_by=user_id,
                 )
+                if isinstance(saved, dict):
+                    await ack(response_action="errors", errors=saved)
+                    return
+                program, created, joined = saved
+                new_program_id = program.id if created else None
                 summary = text(
                     "admin.program_saved",
                     name=program.name,
@@ -181,6 +204,8 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             return
         await ack()
         await notify.dm(ctx, user_id, summary)
+        if new_program_id is not None and wants_invitations(view):
+            await program_flows.invite_next_round(ctx, new_program_id, user_id)
         await publish_home(ctx, user_id)
 
     @app.action(ids.MATCH_APPROVE)
@@ -233,7 +258,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         if extra_excluded and extra_excluded not in excluded:
             excluded.append(extra_excluded)
         await close_message(proposal, text("matching.superseded"), body)
-        await notify.dm(ctx, user_id, await post_proposal(user_id, excluded))
+        await notify.dm(ctx, user_id, await post_proposal(user_id, excluded, proposal.program_id))
 
     @app.action(ids.MATCH_RERUN)
     async def rerun(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -257,7 +282,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         if not ctx.is_admin(body["user"]["id"]):
             await refuse(body)
             return
-        problem = await open_program_modal(body["trigger_id"])
+        problem = await program_flows.open_program_modal(ctx, body["trigger_id"], [])
         if problem:
             await notify.dm(ctx, body["user"]["id"], problem)
 
@@ -269,14 +294,14 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             await refuse(body)
             return
         async with ctx.db.session() as session:
-            program = await open_program(session)
+            found = await cohorts.resolve(session, None)
+        if isinstance(found, str):
+            await notify.dm(ctx, user_id, found)
+            return
+        program = found
         channel = hr_channel_for(ctx, program)
-        if program is None or channel is None:
-            await notify.dm(
-                ctx,
-                user_id,
-                text("reports.no_program" if program is None else "reports.no_hr_channel"),
-            )
+        if channel is None:
+            await notify.dm(ctx, user_id, text("reports.no_hr_channel"))
             return
         if not await post_report(ctx, program, channel, weeks=None):
             await notify.dm(ctx, user_id, text("errors.try_again"))

@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
-from sqlalchemy import select
 
 from bot.context import AppContext
 from bot.forms import small_int
 from bot.models import Program
 from bot.scheduler.digest import hr_channel_for, post_csv, post_report
-from bot.services.programs import open_program
+from bot.services import programs as cohorts
 from bot.texts import text
 
 
@@ -35,18 +34,24 @@ def parse_report_args(args: list[str]) -> tuple[str | None, int | None, bool, st
     return name, weeks, want_csv, None
 
 
-async def find_program(ctx: AppContext, name: str | None) -> Program | str:
-    """The named program (case-insensitive prefix), or the open one; a message if none."""
+async def find_program(ctx: AppContext, args: list[str]) -> tuple[Program | str, int | None, bool]:
+    """(program or what to say instead, weeks, csv?) for `report [csv] [program] [weeks]`.
+
+    The whole text after `csv` is tried as a name first (names may end in a number, like
+    "Spring 2027"); otherwise a trailing number is the weeks. Without a name, the only active
+    program; with several, their names rather than a guess."""
+    name, weeks, want_csv, problem = parse_report_args(args)
+    words = args[1:] if want_csv else args
     async with ctx.db.session() as session:
-        if name is None:
-            program = await open_program(session)
-            return program or text("reports.no_program")
-        programs = (await session.scalars(select(Program).order_by(Program.id.desc()))).all()
-    for program in programs:
-        if program.name.lower().startswith(name.lower()):
-            return program
-    names = ", ".join(p.name for p in programs) or "none yet"
-    return text("reports.unknown_program", name=name, names=names)
+        whole = await cohorts.by_name(session, " ".join(words)) if words else None
+        if whole is not None:
+            return whole, None, want_csv
+        if problem:
+            return problem, None, want_csv
+        found = await cohorts.resolve(session, name)
+    if found == text("admin.no_program"):
+        found = text("reports.no_program")
+    return found, weeks, want_csv
 
 
 def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
@@ -57,11 +62,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         if not ctx.is_admin(user_id):
             await respond(text=text("errors.not_admin"), response_type="ephemeral")
             return
-        name, weeks, want_csv, problem = parse_report_args(args)
-        if problem:
-            await respond(text=problem, response_type="ephemeral")
-            return
-        program = await find_program(ctx, name)
+        program, weeks, want_csv = await find_program(ctx, args)
         if isinstance(program, str):
             await respond(text=program, response_type="ephemeral")
             return

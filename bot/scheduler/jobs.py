@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.context import AppContext
 from bot.models import JobRun
 from bot.scheduler.checkins import run_checkins
+from bot.scheduler.closing import run_closing
 from bot.scheduler.digest import run_digest
 from bot.scheduler.kickoffs import PassCounts, run_kickoffs
 from bot.scheduler.nudges import run_nudges
@@ -30,12 +31,14 @@ JobFunction = Callable[[AppContext], Awaitable[PassCounts]]
 
 def job_table(extra: dict[str, tuple[JobFunction, CronTrigger]] | None = None):
     """name -> (function, trigger). Check-ins run every 10 minutes so each pair's local time
-    is met within 10 minutes; nudges hourly (sent only inside people's working hours)."""
+    is met within 10 minutes; nudges hourly (sent only inside people's working hours); closing
+    hourly (programs close after their last week; wrap-ups and final reports owed are posted)."""
     jobs: dict[str, tuple[JobFunction, CronTrigger]] = {
         "checkins": (run_checkins, CronTrigger(minute="*/10", timezone=dt.UTC)),
         "kickoffs": (run_kickoffs, CronTrigger(minute="5-59/15", timezone=dt.UTC)),
         "nudges": (run_nudges, CronTrigger(minute=30, timezone=dt.UTC)),
         "digest": (run_digest, CronTrigger(day_of_week="mon", hour=9, timezone=dt.UTC)),
+        "closing": (run_closing, CronTrigger(minute=20, timezone=dt.UTC)),
     }
     jobs.update(extra or {})
     return jobs

@@ -1,23 +1,85 @@
-"""Programs (cohorts): which one is open, its calendar, and HR's edits."""
+"""Programs (cohorts): several at once, found by name; their calendar, status and closing.
+
+HR runs reverse mentoring as repeated cohorts, often overlapping (a spring cohort, an
+engineering-only one), so every admin command that acts on a program takes its name. A command
+without a name acts on the one active program; with several it must not guess.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import ids, scheduling
 from bot.forms import ProgramForm
-from bot.models import Participant, Program, ProgramStatus
+from bot.models import Pair, PairStatus, Participant, ParticipantStatus, Program, ProgramStatus
 from bot.scheduling import ProgramCalendar
+from bot.texts import text
+
+ENROLLING, RUNNING, CLOSED = "enrolling", "running", "closed"
 
 
 async def open_program(session: AsyncSession) -> Program | None:
-    """The program new people join: the most recently started open one."""
+    """The program new people join when nobody says which: the most recently started open one."""
     return await session.scalar(
         select(Program)
         .where(Program.status == ProgramStatus.OPEN)
         .order_by(Program.start_date.desc(), Program.id.desc())
         .limit(1)
     )
+
+
+async def active_programs(session: AsyncSession) -> list[Program]:
+    """Programs not closed yet, oldest first."""
+    rows = await session.scalars(
+        select(Program)
+        .where(Program.status == ProgramStatus.OPEN)
+        .order_by(Program.start_date, Program.id)
+    )
+    return list(rows.all())
+
+
+async def all_programs(session: AsyncSession) -> list[Program]:
+    rows = await session.scalars(select(Program).order_by(Program.start_date, Program.id))
+    return list(rows.all())
+
+
+def clean_name(name: str | None) -> str:
+    """The name as typed after the command, without quotes or extra spaces."""
+    return " ".join((name or "").split()).strip("\"“”'")
+
+
+async def by_name(session: AsyncSession, name: str) -> Program | None:
+    """The program with this name, ignoring case and spacing."""
+    wanted = clean_name(name).lower()
+    return await session.scalar(select(Program).where(func.lower(Program.name) == wanted))
+
+
+def names_list(programs: list[Program]) -> str:
+    return ", ".join(f"*{p.name}*" for p in programs) or text("programs.none_yet")
+
+
+async def resolve(session: AsyncSession, name: str | None) -> Program | str:
+    """The program a command means, or what to tell HR instead.
+
+    A name must match one program exactly (any status: a closed program stays readable). With
+    no name, the one active program; with none active or several, the list of names, never a
+    guess."""
+    if clean_name(name):
+        program = await by_name(session, name or "")
+        if program is not None:
+            return program
+        known = names_list(await all_programs(session))
+        return text("programs.unknown", name=clean_name(name), names=known)
+    active = await active_programs(session)
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        return text("admin.no_program")
+    return text("programs.which_one", names=names_list(active))
 
 
 def calendar(program: Program) -> ProgramCalendar:
@@ -30,12 +92,73 @@ def calendar(program: Program) -> ProgramCalendar:
     )
 
 
+END_SURVEY_TIME = dt.timedelta(days=7)
+
+
+def last_day(program: Program) -> dt.date:
+    """The last day of the program's final week."""
+    return program.start_date + dt.timedelta(weeks=program.length_weeks, days=-1)
+
+
+def closes_on(program: Program) -> dt.date:
+    """When the program closes by itself: a week after its last check-in (which carries the
+    end survey), so that everyone has had time to answer it."""
+    cal = calendar(program)
+    weeks = scheduling.checkin_weeks(cal)
+    last = scheduling.checkin_date(cal, weeks[-1]) if weeks else last_day(program)
+    return last + END_SURVEY_TIME
+
+
+def status_of(program: Program, today: dt.date) -> str:
+    """enrolling until the start date, running from then on, closed once closed."""
+    if program.status == ProgramStatus.CLOSED:
+        return CLOSED
+    return ENROLLING if today < program.start_date else RUNNING
+
+
+@dataclass(frozen=True)
+class ProgramLine:
+    program: Program
+    status: str
+    enrolled: int
+    pairs: int
+
+
+async def overview(session: AsyncSession, today: dt.date) -> list[ProgramLine]:
+    """Every program with its status, how many people are in it and how many pairs it made."""
+    programs = await all_programs(session)
+    enrolled = dict(
+        (
+            await session.execute(
+                select(Participant.program_id, func.count())
+                .where(Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)))
+                .group_by(Participant.program_id)
+            )
+        ).all()
+    )
+    pairs = dict(
+        (
+            await session.execute(select(Pair.program_id, func.count()).group_by(Pair.program_id))
+        ).all()
+    )
+    return [
+        ProgramLine(p, status_of(p, today), enrolled.get(p.id, 0), pairs.get(p.id, 0))
+        for p in programs
+    ]
+
+
 async def save_program(
     session: AsyncSession, form: ProgramForm, *, program_id: int | None, created_by: str
-) -> tuple[Program, bool, int]:
-    """Create or edit; people who signed up with no program open join it. Returns
-    (program, created, how many waiting people joined)."""
+) -> tuple[Program, bool, int] | dict[str, str]:
+    """Create or edit a program, or the modal's errors (a name another program has). People
+    who signed up while no program was open join it. Returns (program, created, how many
+    waiting people joined)."""
     program = await session.get(Program, program_id) if program_id else None
+    same_name = await by_name(session, form.name)
+    if same_name is not None and same_name is not program:
+        return {ids.B_PROGRAM_NAME: text("programs.duplicate_name", name=form.name)}
+    if program is not None and program.status == ProgramStatus.CLOSED:
+        return {ids.B_PROGRAM_NAME: text("programs.edit_closed", name=program.name)}
     created = program is None
     if program is None:
         program = Program(created_by=created_by, status=ProgramStatus.OPEN)
@@ -47,8 +170,44 @@ async def save_program(
     program.checkin_weekday = form.checkin_weekday
     program.checkin_time = form.checkin_time
     program.hr_channel_id = form.hr_channel_id
+    program.eligible_departments = list(form.eligible_departments)
     await session.flush()
     joined = await session.execute(
         update(Participant).where(Participant.program_id.is_(None)).values(program_id=program.id)
     )
     return program, created, joined.rowcount or 0
+
+
+def eligible(program: Program, department: str | None) -> bool:
+    """Whether someone of this department may join (no list means everyone may)."""
+    allowed = {d.lower() for d in program.eligible_departments or []}
+    return not allowed or (department or "").strip().lower() in allowed
+
+
+async def enrolling_for(session: AsyncSession, department: str | None) -> list[Program]:
+    """Open programs this person may join."""
+    return [p for p in await active_programs(session) if eligible(p, department)]
+
+
+async def close(session: AsyncSession, program: Program, now: dt.datetime) -> str | None:
+    """Close the program: its pairs end ("completed"), check-ins, nudges and digests stop.
+    Returns what to tell HR instead if it was closed already. Wrap-ups and the final report
+    are posted by the closing pass (`bot.scheduler.closing`), exactly once."""
+    closed = await session.execute(
+        update(Program)
+        .where(Program.id == program.id, Program.status == ProgramStatus.OPEN)
+        .values(status=ProgramStatus.CLOSED, closed_at=now)
+    )
+    if closed.rowcount != 1:
+        return text("programs.already_closed", name=program.name)
+    await session.execute(
+        update(Pair)
+        .where(Pair.program_id == program.id, Pair.status == PairStatus.ACTIVE)
+        .values(status=PairStatus.ENDED, end_reason="completed", ended_at=now)
+    )
+    return None
+
+
+async def due_to_close(session: AsyncSession, today: dt.date) -> list[Program]:
+    """Open programs whose end survey has had its time."""
+    return [p for p in await active_programs(session) if closes_on(p) <= today]

@@ -14,8 +14,11 @@ MAX_PAIRS_SHOWN = 15  # Slack allows 50 blocks a message; the rest are summarise
 TEXT_BUDGET = 8000  # Slack refuses messages past ~12,000 characters of block text
 
 
-def program_modal(program: Program | None, default_channel: str | None) -> dict[str, Any]:
-    """Create (empty) or edit (prefilled) the open program."""
+def program_modal(
+    program: Program | None, default_channel: str | None, *, can_invite: bool = False
+) -> dict[str, Any]:
+    """Create (empty) or edit (prefilled) a program. A new program can invite people of
+    earlier programs who asked for the next round (`can_invite`: there are some)."""
     p = program
     channel = p.hr_channel_id if p and p.hr_channel_id else default_channel
     weekdays = [(code, label) for code, label in raw("catalogue.days")]
@@ -76,7 +79,34 @@ def program_modal(program: Program | None, default_channel: str | None) -> dict[
         b.input_block(
             ids.B_PROGRAM_CHANNEL, text("admin.channel_label"), channel_element, optional=True
         ),
+        b.input_block(
+            ids.B_PROGRAM_DEPARTMENTS,
+            text("programs.departments_label"),
+            b.text_input(
+                ids.A_PROGRAM_DEPARTMENTS,
+                initial=", ".join(p.eligible_departments or []) if p else None,
+                max_length=1000,
+            ),
+            optional=True,
+            hint=text("programs.departments_hint"),
+        ),
     ]
+    if p is None and can_invite:
+        invite = b.option("yes", text("programs.invite_option"))
+        blocks.append(
+            b.input_block(
+                ids.B_PROGRAM_INVITE,
+                text("programs.invite_label"),
+                {
+                    "type": "checkboxes",
+                    "action_id": ids.A_PROGRAM_INVITE,
+                    "options": [invite],
+                    "initial_options": [invite],
+                },
+                optional=True,
+                hint=text("programs.invite_hint"),
+            )
+        )
     return b.modal(
         ids.PROGRAM_CALLBACK,
         text("admin.program_title"),
