@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from bot import ids, notify
+from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_program, split_topics
 from bot.handlers import programs as program_flows
@@ -27,7 +27,7 @@ from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services.programs import save_program
 from bot.texts import raw, text
-from bot.views.admin import closed_proposal_blocks, proposal_blocks
+from bot.views.admin import closed_proposal_blocks
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             data, proposal_id, name = proposal.proposal, proposal.id, program.name
         if data["pool"] == 0:
             return text("admin.match_empty", program=name)
-        blocks = proposal_blocks(name, proposal_id, data)
-        fallback = text("matching.header", program=name)
-        ts = await notify.post(ctx, channel, fallback, blocks)
-        async with ctx.db.session() as session:
-            stored = await session.get(MatchProposal, proposal_id)
-            assert stored is not None
-            stored.channel_id, stored.message_ts = channel, ts
+        await proposals.publish_proposal(ctx, proposal_id, name, data, channel)
         return text(
             "admin.match_posted",
             channel=channel,

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import ids, notify
+from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_feedback, parse_survey
 from bot.handlers.home import publish_home
@@ -360,5 +360,8 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         )
         note = f" Private reason: “{reason}”" if reason else ""
         await notify.hr(ctx, text("fit.hr_note", channel=pair.dm_channel_id or "", reason=note))
+        await proposals.rematch_for(
+            ctx, [me.slack_user_id, partner.slack_user_id], intro_key=proposals.STRANDED
+        )
         await publish_home(ctx, me.slack_user_id)
         await publish_home(ctx, partner.slack_user_id)

@@ -17,7 +17,11 @@ from bot import ids, notify
 from bot.context import AppContext
 from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import Pair, Program, ProgramStatus
+from bot.models import (
+    Pair,
+    Program,
+    ProgramStatus,
+)
 from bot.scheduler.closing import deliver_closing
 from bot.scheduler.digest import hr_channel_for
 from bot.services import programs as cohorts

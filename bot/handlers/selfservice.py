@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import ids, notify
+from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import small_int
 from bot.handlers.home import publish_home
@@ -152,6 +152,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                 ctx, partner.slack_user_id, text("self_service.partner_left", user=user_id)
             )
             await notify.hr(ctx, text("self_service.hr_left", partner=partner.slack_user_id))
+            await proposals.rematch_for(ctx, [partner.slack_user_id], intro_key=proposals.STRANDED)
             await publish_home(ctx, partner.slack_user_id)
         else:
             await notify.hr(ctx, text("self_service.hr_left_unpaired"))

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from bot import ids, notify
+from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import parse_signup
 from bot.handlers.home import publish_home
@@ -123,6 +123,8 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         else:
             message = text("signup.confirmation_updated", what_next=what_next)
         await notify.dm(ctx, user_id, message)
+        if partner is None:
+            await proposals.rematch_for(ctx, [user_id], intro_key=proposals.LATE_JOINER)
         await publish_home(ctx, user_id)
 
     return {"join": join}

@@ -8,6 +8,7 @@ pool (active people of the program who are not in an active pair), every pair th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -79,6 +80,56 @@ async def past_pairs(session: AsyncSession) -> list[frozenset[str]]:
     return [frozenset(row) for row in rows.all()]
 
 
+async def plan(
+    session: AsyncSession, program: Program, *, excluded: list[str], now: dt.datetime
+) -> dict[str, Any]:
+    """Run the algorithm on the program's current pool; nothing is stored."""
+    people = await pool(session, program)
+    result = match(
+        [to_candidate(p, now) for p in people],
+        past_pairs=await past_pairs(session),
+        excluded_pairs=[frozenset(key.split(":")) for key in excluded],
+    )
+    names = {p.slack_user_id: p.display_name or p.slack_user_id for p in people}
+    return {
+        "pairs": [
+            {
+                "sharer": pair.sharer_id,
+                "learner": pair.learner_id,
+                "sharer_name": names.get(pair.sharer_id),
+                "learner_name": names.get(pair.learner_id),
+                "score": round(pair.score, 3),
+                "reasons": list(pair.reasons),
+            }
+            for pair in result.pairs
+        ],
+        "unmatched": [{"user": u.id, "reason": u.reason} for u in result.unmatched],
+        "pool": len(people),
+    }
+
+
+async def store(
+    session: AsyncSession,
+    program: Program,
+    data: dict[str, Any],
+    *,
+    requested_by: str,
+    excluded: list[str],
+) -> MatchProposal:
+    """Keep a planned proposal for HR's review; it replaces the program's open one."""
+    await session.execute(
+        update(MatchProposal)
+        .where(MatchProposal.program_id == program.id, MatchProposal.status == "open")
+        .values(status="superseded")
+    )
+    proposal = MatchProposal(
+        program_id=program.id, requested_by=requested_by, excluded=excluded, proposal=data
+    )
+    session.add(proposal)
+    await session.flush()
+    return proposal
+
+
 async def propose(
     session: AsyncSession,
     program: Program,
@@ -88,41 +139,8 @@ async def propose(
     now: dt.datetime,
 ) -> MatchProposal:
     """Run the algorithm on the current pool and store the result as an open proposal."""
-    people = await pool(session, program)
-    result = match(
-        [to_candidate(p, now) for p in people],
-        past_pairs=await past_pairs(session),
-        excluded_pairs=[frozenset(key.split(":")) for key in excluded],
-    )
-    await session.execute(
-        update(MatchProposal)
-        .where(MatchProposal.program_id == program.id, MatchProposal.status == "open")
-        .values(status="superseded")
-    )
-    names = {p.slack_user_id: p.display_name or p.slack_user_id for p in people}
-    proposal = MatchProposal(
-        program_id=program.id,
-        requested_by=requested_by,
-        excluded=excluded,
-        proposal={
-            "pairs": [
-                {
-                    "sharer": pair.sharer_id,
-                    "learner": pair.learner_id,
-                    "sharer_name": names.get(pair.sharer_id),
-                    "learner_name": names.get(pair.learner_id),
-                    "score": round(pair.score, 3),
-                    "reasons": list(pair.reasons),
-                }
-                for pair in result.pairs
-            ],
-            "unmatched": [{"user": u.id, "reason": u.reason} for u in result.unmatched],
-            "pool": len(people),
-        },
-    )
-    session.add(proposal)
-    await session.flush()
-    return proposal
+    data = await plan(session, program, excluded=excluded, now=now)
+    return await store(session, program, data, requested_by=requested_by, excluded=excluded)
 
 
 async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair] | None:
@@ -152,7 +170,12 @@ async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair] 
             status=PairStatus.ACTIVE,
         )
         session.add(pair)
+        sharer.waiting_reason = learner.waiting_reason = None
         del available[item["sharer"]], available[item["learner"]]
         pairs.append(pair)
+    for item in proposal.proposal.get("unmatched", []):
+        person = available.get(item["user"])
+        if person is not None:  # told why they wait, on their App Home too
+            person.waiting_reason = item["reason"] or None
     await session.flush()
     return pairs

@@ -10,8 +10,11 @@ from bot.models import Program
 from bot.texts import raw, text
 from bot.views import blocks as b
 
-MAX_PAIRS_SHOWN = 15  # Slack allows 50 blocks a message; the rest are summarised
-TEXT_BUDGET = 8000  # Slack refuses messages past ~12,000 characters of block text
+MESSAGE_TEXT = 12000  # Slack refuses messages past ~13,000 characters of block text
+NOTE_ROOM = 200  # for the line that says where the rest is
+EXCLUDE_LABEL = 60  # characters of a pair's name in the exclude menu
+SECTION_CHARS = 2900  # a section's text holds up to 3,000
+MAX_SECTIONS = 30  # of Slack's 50 blocks a message, what pairs may take
 
 
 def program_modal(
@@ -116,12 +119,90 @@ def program_modal(
     )
 
 
-def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -> list[dict]:
-    """The proposal HR reviews: pairs with their reasons, the unmatched, and the actions."""
+def _pair_line(pair: dict[str, Any]) -> str:
+    return text(
+        "matching.pair_line",
+        sharer=pair["sharer"],
+        learner=pair["learner"],
+        score=f"{pair['score']:.2f}",
+    )
+
+
+def _full_entry(pair: dict[str, Any]) -> str:
+    reasons = "\n".join(f"  • {r}" for r in pair["reasons"])
+    return f"{_pair_line(pair)}\n{reasons}"
+
+
+def _sections(entries: list[str]) -> list[dict[str, Any]]:
+    """Entries grouped into as few sections as fit Slack's 3,000 characters each."""
+    sections, chunk, size = [], [], 0
+    for entry in entries:
+        if chunk and size + len(entry) + 1 > SECTION_CHARS:
+            sections.append(b.section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(entry[:SECTION_CHARS])
+        size += len(entry) + 1
+    if chunk:
+        sections.append(b.section("\n".join(chunk)))
+    return sections
+
+
+def proposal_layout(pairs: list[dict[str, Any]], budget: int) -> tuple[list[str], bool]:
+    """(entries the message lists, whether the reasons go in an attached file instead).
+
+    Every pair HR approves is listed: with its reasons when they fit in `budget` characters,
+    else one line each with the reasons in a file. Past what one message holds, the rest of
+    the lines go in the file too (the message says how many)."""
+    full = [_full_entry(p) for p in pairs]
+    if sum(len(e) + 1 for e in full) <= budget and len(full) <= MAX_SECTIONS:
+        return full, False
+    lines, used = [], 0
+    for pair in pairs:
+        line = _pair_line(pair)
+        if used + len(line) + 1 > budget:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return lines, True
+
+
+def _text_length(value: Any) -> int:
+    """Characters of every `text` string inside blocks (what Slack's message limit counts)."""
+    if isinstance(value, dict):
+        return sum(
+            len(v) if k == "text" and isinstance(v, str) else _text_length(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return sum(_text_length(v) for v in value)
+    return 0
+
+
+def proposal_file(program_name: str, data: dict[str, Any]) -> str:
+    """The full proposal as plain text, attached when the message can't hold every reason."""
+    out = [text("matching.header", program=program_name), ""]
+    for i, pair in enumerate(data.get("pairs", []), 1):
+        sharer = pair.get("sharer_name") or pair["sharer"]
+        learner = pair.get("learner_name") or pair["learner"]
+        out.append(f"{i}. {sharer} + {learner} (score {pair['score']:.2f})")
+        out += [f"   - {reason}" for reason in pair["reasons"]]
+    for person in data.get("unmatched", []):
+        out.append(f"Not matched: {person['user']}: {person['reason']}")
+    return "\n".join(out) + "\n"
+
+
+def proposal_message(
+    program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
+) -> tuple[list[dict], bool]:
+    """The proposal HR reviews, and whether a file with every reason must go with it: every
+    pair (with its reasons, or one line each), the unmatched, that nobody is paired again, and
+    the actions."""
     pairs = data.get("pairs", [])
     unmatched = data.get("unmatched", [])
-    blocks: list[dict[str, Any]] = [
-        b.header(text("matching.header", program=program_name)),
+    head: list[dict[str, Any]] = [b.header(text("matching.header", program=program_name))]
+    if intro:
+        head.append(b.section(intro))
+    head += [
         b.section(
             text(
                 "matching.summary",
@@ -130,24 +211,10 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
                 unmatched=len(unmatched),
             )
         ),
+        b.context(text("programs.proposal_never_repeats")),
         b.divider(),
     ]
-    shown, used = 0, 0
-    for pair in pairs[:MAX_PAIRS_SHOWN]:
-        line = text(
-            "matching.pair_line",
-            sharer=pair["sharer"],
-            learner=pair["learner"],
-            score=f"{pair['score']:.2f}",
-        )
-        reasons = "\n".join(f"  • {r}" for r in pair["reasons"])
-        entry = f"{line}\n{reasons}"
-        if used + len(entry) > TEXT_BUDGET:
-            break
-        blocks.append(b.section(entry))
-        shown, used = shown + 1, used + len(entry)
-    if len(pairs) > shown:
-        blocks.append(b.context(text("matching.more_pairs", count=len(pairs) - shown)))
+    tail: list[dict[str, Any]] = []
     if unmatched:
         lines = [
             text("matching.unmatched_line", user=u["user"], reason=u["reason"]) for u in unmatched
@@ -155,20 +222,23 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
         listed = "\n".join(lines[:20])
         if len(lines) > 20:
             listed += f"\n…and {len(lines) - 20} more"
-        blocks.append(b.section(text("matching.unmatched_heading") + "\n" + listed))
+        tail.append(b.section(text("matching.unmatched_heading") + "\n" + listed))
     elements = []
     if pairs:
         elements.append(
             b.button(text("matching.approve"), ids.MATCH_APPROVE, str(proposal_id), style="primary")
         )
     elements.append(b.button(text("matching.rerun"), ids.MATCH_RERUN, str(proposal_id)))
-    if shown:
+    if pairs:
         exclude_options = [
             b.option(
                 json.dumps({"p": proposal_id, "k": f"{p['sharer']}:{p['learner']}"}),
-                f"{p.get('sharer_name') or p['sharer']} + {p.get('learner_name') or p['learner']}",
+                (
+                    f"{p.get('sharer_name') or p['sharer']} + "
+                    f"{p.get('learner_name') or p['learner']}"
+                )[:EXCLUDE_LABEL],
             )
-            for p in pairs[:shown]
+            for p in pairs[:100]
         ]
         elements.append(
             {
@@ -178,8 +248,22 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
                 "options": exclude_options,
             }
         )
-    blocks.append(b.actions(*elements, block_id=f"proposal_{proposal_id}"))
-    return blocks
+    tail.append(b.actions(*elements, block_id=f"proposal_{proposal_id}"))
+    budget = MESSAGE_TEXT - _text_length(head) - _text_length(tail) - NOTE_ROOM
+    entries, with_file = proposal_layout(pairs, budget)
+    middle = _sections(entries)
+    if len(pairs) > len(entries):
+        more = len(pairs) - len(entries)
+        middle.append(b.context(text("programs.proposal_more_in_file", count=more)))
+    elif with_file:
+        middle.append(b.context(text("programs.proposal_full_list")))
+    return [*head, *middle, *tail], with_file
+
+
+def proposal_blocks(
+    program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
+) -> list[dict]:
+    return proposal_message(program_name, proposal_id, data, intro=intro)[0]
 
 
 def closed_proposal_blocks(original: list[dict], note: str) -> list[dict]:

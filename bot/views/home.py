@@ -62,7 +62,12 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
                 partner_line += f" · your group DM: <#{view.pair.dm_channel_id}>"
             blocks.append(b.section(f"{text('home.partner_heading')}\n{partner_line}"))
         else:
-            blocks.append(b.section(f"{text('home.partner_heading')}\n{text('home.no_partner')}"))
+            waiting = (
+                text("programs.waiting_home", reason=p.waiting_reason)
+                if p.waiting_reason
+                else text("home.no_partner")
+            )
+            blocks.append(b.section(f"{text('home.partner_heading')}\n{waiting}"))
         if view.next_checkin is not None:
             when = local_time(view.next_checkin, p.timezone)
             blocks.append(b.context(text("home.next_checkin", when=when)))

@@ -1,0 +1,89 @@
+"""Matching proposals for HR, and rematching the waiting pool: shared by the admin, self-service,
+check-in and sign-up flows (a pair can end, or a fitting person join, in any of them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import notify
+from bot.context import AppContext
+from bot.models import MatchProposal, Participant, ParticipantStatus, Program
+from bot.reports.render import escape
+from bot.scheduler.digest import hr_channel_for, upload
+from bot.services.rematch import rematch, waiting_in
+from bot.texts import text
+from bot.views.admin import proposal_file, proposal_message
+
+
+async def publish_proposal(
+    ctx: AppContext,
+    proposal_id: int,
+    program_name: str,
+    data: dict[str, Any],
+    channel: str,
+    intro: str | None = None,
+) -> str | None:
+    """Post a stored proposal to HR (every pair listed; a file with every reason when the
+    message can't hold them) and remember where it is; returns the message ts."""
+    blocks, with_file = proposal_message(program_name, proposal_id, data, intro=intro)
+    fallback = text("matching.header", program=program_name)
+    ts = await notify.post(ctx, channel, fallback, blocks)
+    async with ctx.db.session() as session:
+        stored = await session.get(MatchProposal, proposal_id)
+        if stored is not None:
+            stored.channel_id, stored.message_ts = channel, ts
+    if ts is not None and with_file:
+        await upload(
+            ctx,
+            channel,
+            content=proposal_file(program_name, data),
+            filename=f"matching-proposal-{proposal_id}.txt",
+            title=text("matching.header", program=program_name),
+            comment=text("programs.proposal_file_comment", pairs=len(data.get("pairs", []))),
+        )
+    return ts
+
+
+async def rematch_for(ctx: AppContext, user_ids: list[str], *, intro_key: str) -> None:
+    """After a pair ended early (`user_ids`: who is left) or someone joined a running program
+    (`user_ids`: the joiner): propose pairs for the waiting pool to HR at once, and tell each
+    stranded person plainly whether a partner is proposed or why they wait."""
+    async with ctx.db.session() as session:
+        people = [
+            p
+            for p in (
+                await session.scalars(
+                    select(Participant).where(Participant.slack_user_id.in_(user_ids))
+                )
+            ).all()
+            if p.program_id is not None and p.status == ParticipantStatus.ACTIVE
+        ]
+        if not people:
+            return
+        program = await session.get(Program, people[0].program_id)
+        if program is None:
+            return
+        if intro_key == LATE_JOINER and not await waiting_in(session, program):
+            return  # nobody was told they wait: HR matches the enrolment as usual
+        outcome = await rematch(session, program, people, ctx.clock.now())
+        if outcome is None:
+            return
+        name, channel = program.name, hr_channel_for(ctx, program)
+        proposal = outcome.proposal
+        posted = (proposal.id, proposal.proposal) if proposal is not None else None
+    if posted is not None and channel is not None:
+        intro = text(intro_key, name=escape(name))
+        await publish_proposal(ctx, posted[0], name, posted[1], channel, intro=intro)
+    if intro_key != LATE_JOINER:  # a joiner hears what joining means in their confirmation
+        for user_id in outcome.paired:
+            await notify.dm(ctx, user_id, text("programs.rematch_proposed_dm", name=name))
+        for user_id, reason in outcome.waiting:
+            await notify.dm(
+                ctx, user_id, text("programs.rematch_waiting_dm", name=name, reason=reason)
+            )
+
+
+STRANDED = "programs.rematch_hr"
+LATE_JOINER = "programs.late_joiner_proposal"
