@@ -26,6 +26,7 @@ from bot.handlers import (
     admin,
     checkins,
     commands,
+    confidence,
     goals,
     home,
     programs,
@@ -68,6 +69,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     home.register(app, ctx)
     checkins.register(app, ctx)
     programs.register(app, ctx)
+    confidence.register(app, ctx)
     subcommands = {
         **signup.register(app, ctx),
         **goals.register(app, ctx),

@@ -324,6 +324,31 @@ class ProgramForm:
     eligible_departments: tuple[str, ...] = ()
 
 
+def parse_join_choices(view: dict) -> tuple[int | None, bool]:
+    """(program chosen in the sign-up modal, if it asked; "invite me to the next round")."""
+    r = StateReader(view)
+    return db_id(r.option(ids.B_JOIN_PROGRAM, ids.A_JOIN_PROGRAM)), ids.NEXT_ROUND_YES in r.options(
+        ids.B_NEXT_ROUND, ids.A_NEXT_ROUND
+    )
+
+
+def parse_confidence(view: dict, topics: object) -> tuple[dict[str, int], dict[str, str]]:
+    """{topic: 1-5} from the confidence modal (its topics come from private_metadata)."""
+    r = StateReader(view)
+    ratings: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    if not isinstance(topics, list):
+        return ratings, errors
+    for index, topic in enumerate(topics[:MAX_TOPICS]):
+        block = ids.confidence_block(index)
+        value = small_int(r.option(block, ids.A_CONFIDENCE) or "")
+        if not isinstance(topic, str) or value is None or not 1 <= value <= 5:
+            errors[block] = text("programs.confidence_needed")
+        else:
+            ratings[topic] = value
+    return ratings, errors
+
+
 def parse_program(
     view: dict, *, today: dt.date, existing: Program | None
 ) -> tuple[ProgramForm | None, dict[str, str]]:

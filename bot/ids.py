@@ -66,6 +66,24 @@ B_PROGRAM_INVITE, A_PROGRAM_INVITE = "program_invite", "invite"
 # Admin: closing a program early (private_metadata: the program id)
 CLOSE_CALLBACK = "admin_close_program"
 
+# Sign-up: which program (when several are open) and the next-round choice
+B_JOIN_PROGRAM, A_JOIN_PROGRAM = "signup_program", "program"
+B_NEXT_ROUND, A_NEXT_ROUND = "signup_next_round", "next_round"
+NEXT_ROUND_YES = "yes"
+
+# Confidence in each topic someone wants to learn (block per topic: confidence_<n>)
+CONFIDENCE_CALLBACK = "confidence"
+CONFIDENCE_OPEN = "confidence_open"  # DM button (value: {"p": program id, "phase": ...})
+A_CONFIDENCE = "rating"
+
+
+def confidence_block(index: int) -> str:
+    return f"confidence_{index}"
+
+
+# Wrap-up: "invite me to the next round" (either person of the pair clicks for themselves)
+NEXT_ROUND_OPT_IN = "next_round_opt_in"
+
 # Next round: the Join button in an invitation DM (value: the program id)
 NEXT_ROUND_JOIN = "next_round_join"
 

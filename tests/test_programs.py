@@ -118,7 +118,7 @@ async def test_hr_closes_a_program_early_wrapups_and_final_report_once(bot):
         wrap = await bot.fake.wait_for(lambda ch=channel: wrapups(bot, ch))
         shown = texts_of(wrap)
         assert "Use an AI assistant every week" in shown  # what they set out to do
-        assert "Goals reached" in shown and "invite me to the next round" in shown
+        assert "Goals reached" in shown and "Invite me to the next round" in shown
     closed_note = texts_of(bot.fake.dm_messages(HR_ADMIN_ID))
     assert "*Spring cohort* is closed. Wrap-ups go to its 2 pairs" in closed_note
     assert await count(bot, Pair, Pair.status == PairStatus.ACTIVE) == 0

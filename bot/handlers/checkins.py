@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_feedback, parse_survey
+from bot.handlers.confidence import confidence_view
 from bot.handlers.home import publish_home
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import (
@@ -295,7 +296,17 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 changed=form.changed,
                 quote_ok=form.quote_ok,
             )
-        await ack()
+            program_id = scope.pair.program_id
+        # The end survey asks again how confident they are in what they wanted to learn.
+        again = (
+            await confidence_view(ctx, body["user"]["id"], program_id, "after")
+            if kind == "end"
+            else None
+        )
+        if again is not None:
+            await ack(response_action="update", view=again)
+        else:
+            await ack()
 
     @app.action(ids.FIT_WORKS)
     async def fit_works(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from bot.scheduler.closing import deliver_closing
 from bot.scheduler.digest import hr_channel_for
 from bot.services import programs as cohorts
 from bot.services.invitations import next_round_people
+from bot.services.participants import get_participant
 from bot.texts import text
 from bot.views.admin import program_modal
 from bot.views.programs import close_modal, invite_blocks, programs_blocks
@@ -78,6 +79,17 @@ async def ask_to_close(ctx: AppContext, trigger_id: str, args: list[str]) -> str
 
 
 def register(app: AsyncApp, ctx: AppContext) -> None:
+    @app.action(ids.NEXT_ROUND_OPT_IN)
+    async def opt_in(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+        async with ctx.db.session() as session:
+            participant = await get_participant(session, user_id)
+            if participant is None:
+                return
+            participant.next_round = True
+        await notify.dm(ctx, user_id, text("programs.next_round_noted"))
+
     @app.view(ids.CLOSE_CALLBACK)
     async def confirm_close(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()

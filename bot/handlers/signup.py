@@ -11,12 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify, proposals
 from bot.context import AppContext
-from bot.forms import parse_signup
+from bot.forms import db_id, parse_join_choices, parse_signup
+from bot.handlers.confidence import ask_confidence
 from bot.handlers.home import publish_home
 from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
+from bot.models import Program, ProgramStatus
+from bot.reports.render import escape
 from bot.services import participants as people
-from bot.services.programs import open_program
+from bot.services import programs as cohorts
 from bot.texts import text
 from bot.views.signup import signup_modal
 
@@ -39,12 +42,23 @@ async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str 
     return name or None, user.get("tz")
 
 
-async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | None:
-    """Open the (prefilled) sign-up modal; returns a message for the person if Slack refused."""
+async def open_signup(
+    ctx: AppContext, trigger_id: str, user_id: str, program_id: int | None = None
+) -> str | None:
+    """Open the (prefilled) sign-up modal; returns a message for the person if Slack refused.
+    With several programs open to the person it asks which; an invitation names one."""
     async with ctx.db.session() as session:
         participant = await people.get_participant(session, user_id)
         catalogue = await people.topic_catalogue(session)
-        program = await open_program(session)
+        choices = (  # a newcomer's department is not known yet: the submission checks it
+            await cohorts.enrolling_for(session, participant.department)
+            if participant
+            else await cohorts.active_programs(session)
+        )
+        invited = await session.get(Program, program_id) if program_id else None
+        program = invited or (choices[0] if len(choices) == 1 else None)
+        if program is None and len(choices) > 1 and participant is not None:
+            program = next((p for p in choices if p.id == participant.program_id), None)
         ask_goal = participant is None or not await people.open_goals(session, participant)
     timezone = participant.timezone if participant else None
     if timezone is None:
@@ -53,8 +67,12 @@ async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | N
         catalogue=catalogue,
         timezone=timezone or ctx.settings.default_timezone,
         participant=participant,
-        program_name=program.name if program else None,
+        program_name=escape(program.name) if program else None,
         ask_first_goal=ask_goal,
+        program_choices=[(p.id, cohorts.label(p)) for p in choices]
+        if invited is None and len(choices) > 1
+        else None,
+        program_id=invited.id if invited else None,
     )
     return await open_modal(ctx, trigger_id, view, command="join")
 
@@ -66,6 +84,14 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         problem = await open_signup(ctx, command["trigger_id"], command["user_id"])
         if problem:
             await respond(text=problem, response_type="ephemeral")
+
+    @app.action(ids.NEXT_ROUND_JOIN)
+    async def join_next_round(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        program_id = db_id(body["actions"][0].get("value"))
+        problem = await open_signup(ctx, body["trigger_id"], body["user"]["id"], program_id)
+        if problem:
+            await notify.dm(ctx, body["user"]["id"], problem)
 
     @app.action(ids.HOME_EDIT_PROFILE)
     async def edit_profile(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -92,12 +118,36 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                 if errors:
                     await ack(response_action="errors", errors=errors)
                     return
-                program = await open_program(session)
+                chosen_id, next_round = parse_join_choices(view)
+                current = await people.get_participant(session, user_id)
+                enrolment = await cohorts.choose_for_signup(
+                    session,
+                    department=form.department,
+                    chosen_id=chosen_id,
+                    invited_id=db_id(metadata.get("program_id")),
+                    current_id=current.program_id if current else None,
+                )
+                if enrolment.errors:
+                    await ack(response_action="errors", errors=enrolment.errors)
+                    return
+                program = enrolment.program
                 participant, created = await people.save_signup(
-                    session, user_id=user_id, display_name=None, form=form, program=program, now=now
+                    session,
+                    user_id=user_id,
+                    display_name=None,
+                    form=form,
+                    program=program,
+                    now=now,
+                    next_round=next_round,
                 )
                 paired = await people.active_pair(session, participant)
                 partner = await people.partner_in(session, paired, participant) if paired else None
+                joined = await session.get(Program, participant.program_id or 0)
+                if joined is not None and joined.status == ProgramStatus.CLOSED:
+                    joined = None
+                kept_in = joined.name if joined and program and joined.id != program.id else None
+                program = joined or program
+                learn_topics = list(participant.learn_topics or [])
         except DATABASE_ERRORS:
             await ack(response_action="errors", errors={ids.B_ROLE: text("errors.database_down")})
             return
@@ -114,15 +164,21 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         else:
             what_next = text("signup.what_next_matching")
         if program is None:
-            what_next = text("signup.no_program")
-            if ctx.is_admin(user_id):
+            what_next = enrolment.note or text("signup.no_program")
+            if ctx.is_admin(user_id) and enrolment.note is None:
                 what_next += " " + text("signup.no_program_admin")
+        elif kept_in is not None:
+            what_next = text("programs.in_running_pair", name=escape(kept_in))
+        else:
+            what_next = text("programs.joined", name=escape(program.name)) + " " + what_next
         if created:
             first_name = name.split()[0] if name else "there"
             message = text("signup.confirmation", name=first_name, what_next=what_next)
         else:
             message = text("signup.confirmation_updated", what_next=what_next)
         await notify.dm(ctx, user_id, message)
+        if program is not None and learn_topics:
+            await ask_confidence(ctx, user_id, program.id, "before")
         if partner is None:
             await proposals.rematch_for(ctx, [user_id], intro_key=proposals.LATE_JOINER)
         await publish_home(ctx, user_id)

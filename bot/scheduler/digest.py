@@ -13,7 +13,10 @@ from bot.models import Program, ProgramStatus
 from bot.reports import program_report, report_blocks, report_text, weekly_csv
 from bot.reports.chart import weekly_chart_png
 from bot.scheduler.kickoffs import PassCounts
+from bot.services.outcomes import learning_gains
 from bot.texts import text
+from bot.views import blocks as b
+from bot.views.programs import gains_lines
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,13 @@ async def post_report(
             now=ctx.clock.now(),
             min_group=ctx.settings.privacy_min_group_size,
         )
+        gains = await learning_gains(session, program.id, ctx.settings.privacy_min_group_size)
     blocks = report_blocks(report)
     fallback = report_text(report)
+    if gains.answered_both or program.status == ProgramStatus.CLOSED:
+        lines = gains_lines(gains, ctx.settings.privacy_min_group_size)
+        blocks.insert(len(blocks) - 2, b.section("\n".join(lines)[:2900]))  # before the footer
+        fallback += "\n\n" + "\n".join(lines)
     if intro:
         fallback = f"{intro}\n{fallback}"
     ts = await notify.post(ctx, channel, fallback[:3900], blocks)

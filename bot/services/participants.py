@@ -64,6 +64,7 @@ async def save_signup(
     form: SignupForm,
     program: Program | None,
     now: dt.datetime,
+    next_round: bool = False,
 ) -> tuple[Participant, bool]:
     """Create or update the person's one profile row; returns (participant, created)."""
     participant = await get_participant(session, user_id)
@@ -87,9 +88,17 @@ async def save_signup(
     participant.consent_quote = form.consent_quote
     if participant.status == ParticipantStatus.LEFT:
         participant.status = ParticipantStatus.ACTIVE  # re-joining after leaving
-    if program is not None and participant.program_id is None:
-        participant.program_id = program.id
+    participant.next_round = next_round
     await session.flush()
+    # Profile and goals carry over between programs; a person is in one running pair at a
+    # time, so someone still paired stays in their program until that pair ends.
+    if (
+        program is not None
+        and participant.program_id != program.id
+        and (participant.program_id is None or await active_pair(session, participant) is None)
+    ):
+        participant.program_id = program.id
+        participant.waiting_reason = None
     if form.first_goal is not None and not await open_goals(session, participant):
         await save_goals(session, participant, [form.first_goal], now)
     return participant, created

@@ -184,6 +184,15 @@ def eligible(program: Program, department: str | None) -> bool:
     return not allowed or (department or "").strip().lower() in allowed
 
 
+def label(program: Program) -> str:
+    """The program's name, with who may join when it is not everyone."""
+    if not program.eligible_departments:
+        return program.name
+    return text(
+        "programs.choice_label", name=program.name, allowed=", ".join(program.eligible_departments)
+    )
+
+
 async def enrolling_for(session: AsyncSession, department: str | None) -> list[Program]:
     """Open programs this person may join."""
     return [p for p in await active_programs(session) if eligible(p, department)]
@@ -211,3 +220,48 @@ async def close(session: AsyncSession, program: Program, now: dt.datetime) -> st
 async def due_to_close(session: AsyncSession, today: dt.date) -> list[Program]:
     """Open programs whose end survey has had its time."""
     return [p for p in await active_programs(session) if closes_on(p) <= today]
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """Which program a sign-up goes to, or why none (a field error, or a note for the person)."""
+
+    program: Program | None
+    errors: dict[str, str]
+    note: str | None = None
+
+
+async def choose_for_signup(
+    session: AsyncSession,
+    *,
+    department: str | None,
+    chosen_id: int | None,
+    invited_id: int | None,
+    current_id: int | None,
+) -> Enrolment:
+    """The program a sign-up joins: the one chosen in the modal or invited to (it must be open
+    and take this department), else the only open one that does. Several and no choice: the
+    person's current one if it is among them, else the modal asks."""
+    wanted = chosen_id or invited_id
+    open_to_them = await enrolling_for(session, department)
+    if wanted is not None:
+        program = await session.get(Program, wanted)
+        block = ids.B_JOIN_PROGRAM if chosen_id else ids.B_DEPARTMENT
+        if program is None or program.status == ProgramStatus.CLOSED:
+            return Enrolment(None, {block: text("programs.choose_needed")})
+        if not eligible(program, department):
+            allowed = ", ".join(program.eligible_departments)
+            return Enrolment(
+                None, {block: text("programs.not_eligible", name=program.name, allowed=allowed)}
+            )
+        return Enrolment(program, {})
+    if len(open_to_them) == 1:
+        return Enrolment(open_to_them[0], {})
+    if not open_to_them:
+        if await active_programs(session):
+            return Enrolment(None, {}, text("programs.no_eligible", department=department or "—"))
+        return Enrolment(None, {})
+    current = next((p for p in open_to_them if p.id == current_id), None)
+    if current is not None:
+        return Enrolment(current, {})
+    return Enrolment(None, {ids.B_DEPARTMENT: text("programs.choose_needed")})

@@ -3,13 +3,19 @@ the next-round invitation."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot import ids
+from bot.forms import MAX_TOPIC_LABEL, MAX_TOPICS
 from bot.models import Program
+from bot.reports.render import escape
+from bot.services.outcomes import LearningGains
 from bot.services.programs import ProgramLine, last_day
-from bot.texts import text
+from bot.texts import raw, text
 from bot.views import blocks as b
+
+MAX_RATED_TOPICS = MAX_TOPICS
 
 
 def programs_blocks(lines: list[ProgramLine]) -> list[dict[str, Any]]:
@@ -88,6 +94,9 @@ def wrapup_blocks(
     else:
         blocks.append(b.section(text("programs.wrapup_no_goals")))
     blocks.append(b.section(text("programs.wrapup_next")))
+    blocks.append(
+        b.actions(b.button(text("programs.next_round_option"), ids.NEXT_ROUND_OPT_IN, "yes"))
+    )
     return blocks
 
 
@@ -111,3 +120,71 @@ def invite_blocks(program: Program) -> list[dict[str, Any]]:
             )
         ),
     ]
+
+
+def confidence_modal(program_id: int, phase: str, topics: list[str]) -> dict[str, Any]:
+    """Confidence 1-5 in each topic, at sign-up ("before") or in the end survey ("after")."""
+    heading = (
+        "programs.confidence_heading" if phase == "before" else "programs.confidence_after_heading"
+    )
+    choices = b.options(raw("programs.confidence_options"))
+    blocks: list[dict[str, Any]] = [b.section(text(heading))]
+    for index, topic in enumerate(topics[:MAX_RATED_TOPICS]):
+        blocks.append(
+            b.input_block(
+                ids.confidence_block(index),
+                topic[:MAX_TOPIC_LABEL],
+                {"type": "radio_buttons", "action_id": ids.A_CONFIDENCE, "options": choices},
+            )
+        )
+    return b.modal(
+        ids.CONFIDENCE_CALLBACK,
+        text("programs.confidence_title"),
+        blocks,
+        submit=text("programs.confidence_submit"),
+        private_metadata={"p": program_id, "phase": phase, "topics": topics[:MAX_RATED_TOPICS]},
+    )
+
+
+def confidence_prompt_blocks(program_id: int, phase: str) -> list[dict[str, Any]]:
+    value = json.dumps({"p": program_id, "phase": phase}, separators=(",", ":"))
+    return [
+        b.section(text("programs.confidence_ask")),
+        b.actions(b.button(text("programs.confidence_button"), ids.CONFIDENCE_OPEN, value)),
+    ]
+
+
+def _score(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def gains_lines(gains: LearningGains, min_group: int) -> list[str]:
+    """The report's learning gain: per side, then per topic (only groups of `min_group`+)."""
+    if not gains.by_side and not gains.by_topic:
+        return [text("programs.gains_heading"), text("programs.gains_none", min_group=min_group)]
+    lines = [text("programs.gains_heading")]
+    for gain in gains.by_side:
+        lines.append(
+            text(
+                "programs.gains_side_line",
+                side=raw("programs.sides").get(gain.group, gain.group),
+                before=_score(gain.before),
+                after=_score(gain.after),
+                change=f"{gain.change:+.1f}",
+                people=gain.people,
+            )
+        )
+    for gain in gains.by_topic:
+        lines.append(
+            text(
+                "programs.gains_topic_line",
+                topic=escape(gain.group),
+                before=_score(gain.before),
+                after=_score(gain.after),
+                change=f"{gain.change:+.1f}",
+                people=gain.people,
+            )
+        )
+    if gains.suppressed:
+        lines.append(text("programs.gains_suppressed", count=gains.suppressed))
+    return lines

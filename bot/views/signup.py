@@ -99,8 +99,12 @@ def signup_modal(
     participant: Participant | None,
     program_name: str | None,
     ask_first_goal: bool,
+    program_choices: list[tuple[int, str]] | None = None,
+    program_id: int | None = None,
 ) -> dict[str, Any]:
-    """All the fields of a profile; `participant` prefills them when updating."""
+    """All the fields of a profile; `participant` prefills them when updating. With several
+    programs open to the person, `program_choices` asks which; `program_id` is the one an
+    invitation was for."""
     p = participant
     catalogue_set = set(catalogue)
     share_chosen = [t for t in (p.share_topics if p else []) if t in catalogue_set]
@@ -119,8 +123,20 @@ def signup_modal(
     intro = text("signup.intro")
     if program_name:
         intro += f"\n*Program:* {program_name}"
-    blocks = [
-        b.section(intro),
+    blocks = [b.section(intro)]
+    if program_choices:
+        blocks.append(
+            b.input_block(
+                ids.B_JOIN_PROGRAM,
+                text("programs.choose_label"),
+                b.select(
+                    ids.A_JOIN_PROGRAM,
+                    [b.option(str(pid), name[:75]) for pid, name in program_choices],
+                    initial=str(p.program_id) if p and p.program_id else None,
+                ),
+            )
+        )
+    blocks += [
         b.input_block(ids.B_ROLE, text("signup.role_label"), role_element),
         b.input_block(
             ids.B_EXPERIENCE,
@@ -231,6 +247,17 @@ def signup_modal(
             optional=True,
             hint=text("signup.consent_hint"),
         ),
+        b.input_block(
+            ids.B_NEXT_ROUND,
+            text("programs.next_round_label"),
+            b.multi(
+                ids.A_NEXT_ROUND,
+                [b.option(ids.NEXT_ROUND_YES, text("programs.next_round_option"))],
+                initial=[ids.NEXT_ROUND_YES] if p and p.next_round else [],
+                kind="checkboxes",
+            ),
+            optional=True,
+        ),
     ]
     title = text("signup.update_title") if p else text("signup.title")
     return b.modal(
@@ -238,5 +265,6 @@ def signup_modal(
         title,
         blocks,
         submit=text("signup.submit"),
-        private_metadata={"first_goal": ask_first_goal},
+        private_metadata={"first_goal": ask_first_goal}
+        | ({"program_id": program_id} if program_id else {}),
     )
