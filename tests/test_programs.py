@@ -155,3 +155,34 @@ async def test_a_program_closes_by_itself_after_its_end_survey_had_its_time(bot)
     assert (await programs_of(bot))[0].status == ProgramStatus.CLOSED
     assert (await run_closing(bot.ctx)).sent == 0
     assert len(final_reports(bot)) == 1
+
+
+async def test_two_programs_at_once_each_gets_check_ins_on_its_own_day(bot):
+    """A pass posts only for the programs due: Tuesday's for one, Thursday's for the other."""
+    from tests.reliability.helpers import make_pairs
+
+    tuesday = await make_pairs(bot, 2)
+    async with bot.ctx.db.session() as session:
+        first = await session.scalar(select(Program))
+        second = Program(
+            name="Thursday cohort",
+            start_date=first.start_date,
+            length_weeks=6,
+            cadence_weeks=1,
+            checkin_weekday="thu",
+            checkin_time=dt.time(10, 0),
+        )
+        session.add(second)
+        await session.flush()
+        pair = await session.scalar(select(Pair).where(Pair.id == tuesday[1][0]))
+        pair.program_id = second.id  # the second pair belongs to the Thursday program
+    bot.clock.set(dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC))  # Tue of week 2
+    assert (await run_checkins(bot.ctx)).sent == 1
+    assert len(checkins_in(bot, tuesday[0][3])) == 1 and checkins_in(bot, tuesday[1][3]) == []
+    bot.clock.set(dt.datetime(2026, 1, 22, 10, 0, tzinfo=dt.UTC))  # Thu of week 2
+    assert (await run_checkins(bot.ctx)).sent == 1
+    assert len(checkins_in(bot, tuesday[0][3])) == 1 and len(checkins_in(bot, tuesday[1][3])) == 1
+
+
+def checkins_in(bot, channel: str) -> list:
+    return [m for m in bot.fake.messages(channel) if "check-in" in m["text"]]
