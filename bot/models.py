@@ -113,6 +113,9 @@ class PairStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+COMPLETED = "completed"  # end reason of a pair that ran until its program closed
+
+
 class CheckinStatus(enum.StrEnum):
     CLAIMED = "claimed"  # row exists, Slack post not yet confirmed
     POSTED = "posted"

@@ -5,12 +5,16 @@ and every message is a Web API call out of it. The clock is simulated: each prog
 scheduler's passes run as they would in production (hourly over the check-in day, the nudge pass
 each morning), and synthetic people click and answer with seeded, varied behaviour: most pairs
 meet, some skip weeks, one pair stalls, one person pauses, one leaves and their partner is
-rematched. HR finally asks for the report, its chart and the CSV in the HR channel.
+rematched (or told why they wait). Half-way through HR opens a second, shorter program that
+late joiners choose in the sign-up modal; both close by themselves after their last week, with
+a wrap-up in each pair's DM and a final report for HR. HR finally asks for the first program's
+report, its chart and the CSV in the HR channel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import random
 import sys
@@ -24,16 +28,20 @@ from sqlalchemy import func, select
 from bot import db as dbmod
 from bot import ids
 from bot.clock import FixedClock
-from bot.models import Checkin, Pair, PairStatus, Participant, Response
+from bot.models import Checkin, Pair, PairStatus, Participant, Program, ProgramStatus, Response
 from bot.scheduler.checkins import run_checkins
+from bot.scheduler.closing import run_closing
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.scheduler.nudges import run_nudges
+from bot.services.programs import closes_on
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 from mentorbot_sandbox.people import Person, synthetic_people
 from mentorbot_sandbox.render import render_blocks
 
 DEMO_START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # Monday; the program starts a week later
 PROGRAM_START = DEMO_START.date() + dt.timedelta(days=7)
+FIRST_PROGRAM = "Reverse mentoring, spring cohort"
+SECOND_PROGRAM = "Engineering sprint"
 LEARNED = [
     "How to turn a messy spreadsheet into a dashboard in ten minutes",
     "Why the budget cycle starts in September, and who really decides",
@@ -70,7 +78,10 @@ class Story:
     paused: str | None = None
     left: str | None = None
     rematched: int = 0
+    waiting: bool = False  # the left-behind partner was told why they wait
     stalled_pair: int | None = None
+    late_joiners: int = 0
+    closed: int = 0
 
 
 class Demo:
@@ -97,7 +108,7 @@ class Demo:
             HR_ADMIN_ID,
             "admin program",
             {
-                ids.A_PROGRAM_NAME: "Reverse mentoring, spring cohort",
+                ids.A_PROGRAM_NAME: FIRST_PROGRAM,
                 ids.A_PROGRAM_START: PROGRAM_START.isoformat(),
                 ids.A_PROGRAM_LENGTH: str(self.weeks),
                 ids.A_PROGRAM_CADENCE: "1",
@@ -107,11 +118,35 @@ class Demo:
             },
         )
 
-    async def join(self, person: Person) -> None:
+    async def open_second_program(self, start: dt.date, weeks: int) -> None:
+        """HR opens a shorter program half-way through the first one."""
+        await self.modal(
+            HR_ADMIN_ID,
+            "admin program new",
+            {
+                ids.A_PROGRAM_NAME: SECOND_PROGRAM,
+                ids.A_PROGRAM_START: start.isoformat(),
+                ids.A_PROGRAM_LENGTH: str(weeks),
+                ids.A_PROGRAM_CADENCE: "1",
+                ids.A_PROGRAM_WEEKDAY: "tue",
+                ids.A_PROGRAM_TIME: "10:00",
+                ids.A_PROGRAM_CHANNEL: HR_CHANNEL_ID,
+            },
+        )
+
+    async def program_id(self, name: str) -> int:
+        async with self.bot.ctx.db.session() as session:
+            found = await session.scalar(select(Program.id).where(Program.name == name))
+        assert found is not None
+        return found
+
+    async def join(self, person: Person, program_id: int | None = None) -> None:
+        choice = {ids.A_JOIN_PROGRAM: str(program_id)} if program_id else {}
         await self.modal(
             person.user_id,
             "join",
-            {
+            choice
+            | {
                 ids.A_ROLE: person.role,
                 ids.A_EXPERIENCE: person.band,
                 ids.A_DEPARTMENT: person.department,
@@ -128,11 +163,13 @@ class Demo:
             },
         )
 
-    async def match_and_approve(self) -> bool:
+    async def match_and_approve(self, program: str = FIRST_PROGRAM) -> bool:
         """HR asks for matches in the HR channel, reads the proposal, approves it."""
         fake = self.bot.fake
         before = len(fake.messages(HR_CHANNEL_ID))
-        await fake.slash_command(HR_ADMIN_ID, text="admin match", channel_id=HR_CHANNEL_ID)
+        await fake.slash_command(
+            HR_ADMIN_ID, text=f"admin match {program}", channel_id=HR_CHANNEL_ID
+        )
         proposal = await fake.wait_for(
             lambda: [
                 m
@@ -277,18 +314,70 @@ class Demo:
             await self.bot.fake.slash_command(sharer, text="pause 2")
             self.story.paused = sharer
         if week == 5 and len(pairs) > 3:
-            _, _, _, learner = pairs[2]
+            _, _, sharer, learner = pairs[2]
+            fake = self.bot.fake
+            before = len(fake.messages(HR_CHANNEL_ID))
             await self.modal(learner, "leave", {})
             self.story.left = learner
-            await asyncio.sleep(0.2)
-            if await self.match_and_approve():
+            # Nobody stranded: within seconds HR has a rematch proposal, or the partner is told
+            # plainly why they wait.
+            outcome = await fake.wait_for(
+                lambda: (
+                    [
+                        m
+                        for m in fake.messages(HR_CHANNEL_ID)[before:]
+                        if "without a partner" in render_blocks(m.get("blocks"))
+                    ]
+                    or [m for m in fake.dm_messages(sharer) if "waiting list" in m["text"]]
+                ),
+                timeout=30,
+            )
+            if outcome[-1].get("channel") == HR_CHANNEL_ID:
+                sent_before = self.kickoff_notes()
+                await fake.click(
+                    HR_ADMIN_ID, ids.MATCH_APPROVE, channel=HR_CHANNEL_ID, ts=outcome[-1]["ts"]
+                )
+                await fake.wait_for(lambda: self.kickoff_notes() > sent_before, timeout=60)
                 self.story.rematched += 1
+            else:
+                self.story.waiting = True
+                await self.newcomer_for(learner, before=len(fake.messages(HR_CHANNEL_ID)))
             await run_kickoffs(self.bot.ctx)
+
+    async def newcomer_for(self, leaver: str, *, before: int) -> None:
+        """A colleague with a profile like the leaver's joins the first program: HR gets a
+        proposal for whoever was waiting, and approves it."""
+        fake = self.bot.fake
+        newcomer = dataclasses.replace(
+            self.by_id[leaver], user_id="U0NEWCOMR", name="Noor Haddad", manager_id=None
+        )
+        fake.add_user(newcomer.user_id, "noor.haddad", real_name=newcomer.name, tz=newcomer.tz)
+        self.by_id[newcomer.user_id] = newcomer
+        await self.join(newcomer, await self.program_id(FIRST_PROGRAM))
+        try:
+            proposal = await fake.wait_for(
+                lambda: [
+                    m
+                    for m in fake.messages(HR_CHANNEL_ID)[before:]
+                    if "Someone who fits joined" in render_blocks(m.get("blocks"))
+                ],
+                timeout=30,
+            )
+        except TimeoutError:
+            return  # the newcomer did not fit either: everyone waiting was told why
+        sent_before = self.kickoff_notes()
+        await fake.click(
+            HR_ADMIN_ID, ids.MATCH_APPROVE, channel=HR_CHANNEL_ID, ts=proposal[-1]["ts"]
+        )
+        await fake.wait_for(lambda: self.kickoff_notes() > sent_before, timeout=60)
+        self.story.rematched += 1
 
     async def play(self, progress: Progress) -> None:
         await self.open_program()
         progress.step("HR opened the program")
-        for person in self.people:
+        late = max(4, len(self.people) // 4)  # they join the second program, half-way through
+        first_round, late_joiners = self.people[:-late], self.people[-late:]
+        for person in first_round:
             await self.join(person)
             progress.step(f"{person.name} joined")
         await self.match_and_approve()
@@ -308,7 +397,36 @@ class Demo:
                 dt.datetime.combine(tuesday + dt.timedelta(days=6), dt.time(10), tzinfo=dt.UTC)
             )
             await run_nudges(self.bot.ctx)  # next Monday: at-risk flags for stalled pairs
+            if week == self.weeks // 2:
+                await self.second_program(late_joiners, week)
             progress.step(f"week {week} of {self.weeks}")
+        await self.close_programs()
+
+    async def second_program(self, people: list[Person], week: int) -> None:
+        """HR opens a shorter program starting now; late joiners pick it in the sign-up modal."""
+        start = PROGRAM_START + dt.timedelta(weeks=week)
+        await self.open_second_program(start, self.weeks - week)
+        program_id = await self.program_id(SECOND_PROGRAM)
+        for person in people:
+            await self.join(person, program_id)
+        self.story.late_joiners = len(people)
+        await self.match_and_approve(SECOND_PROGRAM)
+
+    async def close_programs(self) -> None:
+        """A week after their last check-in (the end survey's time), both programs close by
+        themselves: each pair gets its wrap-up, HR its final report."""
+        async with self.bot.ctx.db.session() as session:
+            programs = (await session.scalars(select(Program))).all()
+            last = max(closes_on(p) for p in programs)
+        self.bot.clock.set(dt.datetime.combine(last, dt.time(9), tzinfo=dt.UTC))
+        await run_closing(self.bot.ctx)
+        async with self.bot.ctx.db.session() as session:
+            self.story.closed = (
+                await session.scalar(
+                    select(func.count()).where(Program.status == ProgramStatus.CLOSED)
+                )
+                or 0
+            )
 
     async def hr_report(self) -> dict[str, bytes]:
         """HR asks in the HR channel; returns what Slack received (report text, chart, CSV)."""
@@ -323,8 +441,12 @@ class Demo:
                 if f.get("content") is not None and HR_CHANNEL_ID in (f.get("channels") or [])
             ]
 
-        await fake.slash_command(HR_ADMIN_ID, text="report", channel_id=HR_CHANNEL_ID)
-        await fake.slash_command(HR_ADMIN_ID, text="report csv", channel_id=HR_CHANNEL_ID)
+        await fake.slash_command(
+            HR_ADMIN_ID, text=f"report {FIRST_PROGRAM}", channel_id=HR_CHANNEL_ID
+        )
+        await fake.slash_command(
+            HR_ADMIN_ID, text=f"report csv {FIRST_PROGRAM}", channel_id=HR_CHANNEL_ID
+        )
         await fake.wait_for(lambda: len(shared_files()) >= 2, timeout=60)
         report = next(
             m
@@ -337,6 +459,17 @@ class Demo:
                 "content"
             ]
         return outputs
+
+    async def featured_pair(self) -> list[str]:
+        """The two people of the first program's first pair (their pair ended at the close)."""
+        async with self.bot.ctx.db.session() as session:
+            pair = await session.scalar(select(Pair).order_by(Pair.id).limit(1))
+            if pair is None:
+                return []
+            people = [
+                await session.get(Participant, pid) for pid in (pair.sharer_id, pair.learner_id)
+            ]
+        return [p.slack_user_id for p in people if p is not None]
 
     def transcript(self, who: list[str]) -> str:
         """What HR and a few people saw in Slack, rendered as text."""
@@ -358,6 +491,18 @@ class Demo:
                 shown = messages[:3] + messages[-1:] if len(messages) > 4 else messages
                 for message in shown:
                     lines += [render_blocks(message.get("blocks")) or message["text"], ""]
+        lifecycle = [
+            m
+            for m in fake.messages(HR_CHANNEL_ID)
+            if any(
+                mark in f"{m['text']}\n{render_blocks(m.get('blocks'))}"
+                for mark in ("without a partner", "Someone who fits joined", "Final report")
+            )
+        ]
+        lines += ["=" * 72, "What HR saw in #mentoring-hr: rematches and final reports", "=" * 72]
+        for message in lifecycle:
+            first_line = message["text"].split("\n")[0]
+            lines += [first_line, render_blocks(message.get("blocks")) or "", ""]
         lines += ["=" * 72, "What HR saw in #mentoring-hr (last 4 messages)", "=" * 72]
         for message in fake.messages(HR_CHANNEL_ID)[-4:]:
             lines += [render_blocks(message.get("blocks")) or message["text"], ""]
@@ -405,8 +550,7 @@ async def run_demo(
             demo = Demo(bot, workspace, weeks, seed)
             await demo.play(progress)
             outputs = await demo.hr_report()
-            pairs = await demo.active_pairs()
-            featured = [pairs[0][2], pairs[0][3]] if pairs else [workspace[0].user_id]
+            featured = await demo.featured_pair() or [workspace[0].user_id]
             transcript = demo.transcript(featured)
             totals = await database_totals(bot)
             story = demo.story
@@ -417,16 +561,25 @@ async def run_demo(
         await asyncio.to_thread(path.write_bytes, outputs[path.name])
     if not quiet:
         print(transcript)
-    rematch = (
-        "including a rematch after someone left"
-        if story.rematched
-        else "one person left; their partner was told and waits for a new match"
-    )
+    if story.rematched and story.waiting:
+        rematch = (
+            "one person left; their partner was told why they wait, and was rematched as soon "
+            "as a fitting colleague joined"
+        )
+    elif story.rematched:
+        rematch = "including a rematch proposed within seconds after someone left"
+    elif story.waiting:
+        rematch = "one person left; their partner was told why they wait for a new match"
+    else:
+        rematch = "nobody left"
     print(
         f"\nMentorbot demo, {weeks} weeks on a simulated clock: {totals['people']} people joined "
         f"through /mentoring and the sign-up modal, HR approved {totals['pairs']} pairs "
         f"({rematch}), and "
         f"{totals['checkins']} weekly check-ins went to the pairs' group DMs, each exactly once. "
+        f"Half-way through HR opened a second, shorter program that {story.late_joiners} late "
+        f"joiners chose in the sign-up modal; {story.closed} programs closed by themselves after "
+        f"their last week, with a wrap-up in each pair's DM and a final report for HR. "
         f"People answered {totals['answers']} times in private feedback; one person paused, one "
         f"pair went quiet and {totals['at_risk']} pair(s) were flagged at risk after reminders. "
         f"Every step was a signed request into the bot and every message a Web API call to the "

@@ -6,8 +6,8 @@ import io
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.models import Checkin, Pair, Participant
-from mentorbot_sandbox.demo import run_demo
+from bot.models import Checkin, Pair, Participant, Program
+from mentorbot_sandbox.demo import FIRST_PROGRAM, run_demo
 
 
 async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url, tmp_path, capsys):
@@ -18,6 +18,7 @@ async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url
     assert status == 0
     summary = capsys.readouterr().out
     assert "12 people joined" in summary
+    assert "4 late joiners chose in the sign-up modal; 2 programs closed by themselves" in summary
 
     report = (out / "report.txt").read_text()
     rows = list(csv.DictReader(io.StringIO((out / "weekly.csv").read_text())))
@@ -25,15 +26,23 @@ async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url
     transcript = (out / "transcript.txt").read_text()
     assert "Welcome to your reverse mentoring pair" in transcript
     assert "Week 2 check-in" in transcript
+    assert "has ended: thank you" in transcript  # the featured pair's wrap-up
+    assert "Final report" in transcript  # HR's, once per program
 
     database = Database(db_url)
     async with database.session() as session:
         people = await session.scalar(select(func.count()).select_from(Participant))
+        first = await session.scalar(select(Program).where(Program.name == FIRST_PROGRAM))
+        in_first = await session.scalar(
+            select(func.count()).where(Participant.program_id == first.id)
+        )
         pairs = await session.scalar(select(func.count()).select_from(Pair))
         checkins = await session.scalar(
-            select(func.count()).select_from(Checkin).where(Checkin.kind == "checkin")
+            select(func.count())
+            .select_from(Checkin)
+            .where(Checkin.kind == "checkin", Checkin.program_id == first.id)
         )
     await database.dispose()
-    assert people == 12 and f"{people} enrolled" in report
+    assert people == 12 and in_first == 8 and f"{in_first} enrolled" in report
     assert len(rows) == checkins  # one CSV row per pair per week, as posted
     assert {r["pair_id"] for r in rows} <= {str(i) for i in range(1, pairs + 1)}

@@ -18,6 +18,7 @@ from bot.context import AppContext
 from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import (
+    COMPLETED,
     Pair,
     Program,
     ProgramStatus,
@@ -109,7 +110,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                 problem = await cohorts.close(session, program, ctx.clock.now())
                 pairs = await session.scalar(
                     select(func.count()).where(
-                        Pair.program_id == program_id, Pair.end_reason == "completed"
+                        Pair.program_id == program_id, Pair.end_reason == COMPLETED
                     )
                 )
         except DATABASE_ERRORS:

@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.models import (
+    COMPLETED,
     Checkin,
     Goal,
     GoalStatus,
@@ -403,8 +404,17 @@ async def program_report(
     )
 
 
+def _reported_status() -> Any:
+    """A pair's status as reports count it: a pair that ran until its program closed counts as
+    an active pair of that program (its meetings, health and members), not as one that ended
+    early."""
+    return case((Pair.end_reason == COMPLETED, PairStatus.ACTIVE.value), else_=Pair.status).label(
+        "status"
+    )
+
+
 async def _headcount(session: AsyncSession, program_id: int) -> Headcount:
-    active_pairs = (Pair.program_id == program_id, Pair.status == PairStatus.ACTIVE)
+    active_pairs = (Pair.program_id == program_id, _reported_status() == PairStatus.ACTIVE.value)
     in_pairs = (
         select(Pair.sharer_id)
         .where(*active_pairs)
@@ -529,7 +539,7 @@ async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -
         return person.id, person.program_id, person.status, person.display_name, person.department
 
     members = await session.execute(
-        select(Pair.id, Pair.status, Pair.created_at, *member(sharer), *member(learner))
+        select(Pair.id, _reported_status(), Pair.created_at, *member(sharer), *member(learner))
         .join(sharer, sharer.id == Pair.sharer_id)
         .join(learner, learner.id == Pair.learner_id)
         .where(Pair.program_id == program_id)

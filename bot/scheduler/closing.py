@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bot.context import AppContext
 from bot.models import (
+    COMPLETED,
     Checkin,
     CheckinStatus,
     Goal,
@@ -63,7 +64,7 @@ async def pending_wrapups(ctx: AppContext, program_id: int | None) -> list[int]:
         Checkin.status == CheckinStatus.POSTED,
     )
     query = select(Pair.id).where(
-        Pair.end_reason == "completed", Pair.dm_channel_id.is_not(None), ~posted
+        Pair.end_reason == COMPLETED, Pair.dm_channel_id.is_not(None), ~posted
     )
     if program_id is not None:
         query = query.where(Pair.program_id == program_id)

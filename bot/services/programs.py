@@ -15,7 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ids, scheduling
 from bot.forms import ProgramForm
-from bot.models import Pair, PairStatus, Participant, ParticipantStatus, Program, ProgramStatus
+from bot.models import (
+    COMPLETED,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    Program,
+    ProgramStatus,
+)
 from bot.scheduling import ProgramCalendar
 from bot.texts import text
 
@@ -212,7 +220,7 @@ async def close(session: AsyncSession, program: Program, now: dt.datetime) -> st
     await session.execute(
         update(Pair)
         .where(Pair.program_id == program.id, Pair.status == PairStatus.ACTIVE)
-        .values(status=PairStatus.ENDED, end_reason="completed", ended_at=now)
+        .values(status=PairStatus.ENDED, end_reason=COMPLETED, ended_at=now)
     )
     return None
 
