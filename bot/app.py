@@ -22,7 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.handlers import (
+from bot.handlers import (  # one module per flow
     admin,
     checkins,
     commands,
@@ -32,6 +32,7 @@ from bot.handlers import (
     selfservice,
     signup,
 )
+from bot.listeners import provide_app_context
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
 
@@ -63,17 +64,11 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         process_before_response=False,  # ack first; slow work continues after the response
         raise_error_for_unhandled_request=False,
     )
+    provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)
-    home.register(app, ctx)
-    checkins.register(app, ctx)
-    subcommands = {
-        **signup.register(app, ctx),
-        **goals.register(app, ctx),
-        **selfservice.register(app, ctx),
-        **admin.register(app, ctx),
-        **reports.register(app, ctx),
-    }
-    commands.register(app, ctx, subcommands)
+    for flow in (home, checkins, signup, goals, selfservice, admin, reports):
+        flow.register(app)
+    commands.register(app)  # last: `/mentoring` help answers what no flow claimed
     return app
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from sqlalchemy import select
 
+from bot import ids
 from bot.context import AppContext
 from bot.forms import small_int
+from bot.listeners import app_context, command_args, subcommand
 from bot.models import Program
 from bot.scheduler.digest import hr_channel_for, post_csv, post_report
 from bot.services.programs import open_program
@@ -49,35 +51,36 @@ async def find_program(ctx: AppContext, name: str | None) -> Program | str:
     return text("reports.unknown_program", name=name, names=names)
 
 
-def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
-    """Returns the `report` subcommand."""
+async def report(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    ctx = app_context(context)
+    user_id, channel = command["user_id"], command.get("channel_id")
+    if not ctx.is_admin(user_id):
+        await respond(text=text("errors.not_admin"), response_type="ephemeral")
+        return
+    name, weeks, want_csv, problem = parse_report_args(command_args(command))
+    if problem:
+        await respond(text=problem, response_type="ephemeral")
+        return
+    program = await find_program(ctx, name)
+    if isinstance(program, str):
+        await respond(text=program, response_type="ephemeral")
+        return
+    allowed = {c for c in (program.hr_channel_id, ctx.settings.hr_channel_id) if c}
+    if not allowed:
+        await respond(text=text("reports.no_hr_channel"), response_type="ephemeral")
+        return
+    if channel not in allowed:
+        target = hr_channel_for(ctx, program)
+        await respond(text=text("reports.wrong_channel", channel=target), response_type="ephemeral")
+        return
+    if want_csv:
+        await post_csv(ctx, program, channel)
+    elif not await post_report(ctx, program, channel, weeks=weeks):
+        await respond(text=text("errors.try_again"), response_type="ephemeral")
 
-    async def report(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        user_id, channel = command["user_id"], command.get("channel_id")
-        if not ctx.is_admin(user_id):
-            await respond(text=text("errors.not_admin"), response_type="ephemeral")
-            return
-        name, weeks, want_csv, problem = parse_report_args(args)
-        if problem:
-            await respond(text=problem, response_type="ephemeral")
-            return
-        program = await find_program(ctx, name)
-        if isinstance(program, str):
-            await respond(text=program, response_type="ephemeral")
-            return
-        allowed = {c for c in (program.hr_channel_id, ctx.settings.hr_channel_id) if c}
-        if not allowed:
-            await respond(text=text("reports.no_hr_channel"), response_type="ephemeral")
-            return
-        if channel not in allowed:
-            target = hr_channel_for(ctx, program)
-            await respond(
-                text=text("reports.wrong_channel", channel=target), response_type="ephemeral"
-            )
-            return
-        if want_csv:
-            await post_csv(ctx, program, channel)
-        elif not await post_report(ctx, program, channel, weeks=weeks):
-            await respond(text=text("errors.try_again"), response_type="ephemeral")
 
-    return {"report": report}
+def register(app: AsyncApp) -> None:
+    app.command(ids.COMMAND, matchers=subcommand("report"))(report)
