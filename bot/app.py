@@ -12,10 +12,6 @@ from collections.abc import Mapping
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.authorization.async_single_team_authorization import (
-    AsyncSingleTeamAuthorization,
-)
-from slack_sdk.errors import SlackApiError
 
 from bot import middleware
 from bot.clock import Clock, SystemClock
@@ -62,6 +58,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         client=ctx.client,
         signing_secret=ctx.settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,  # ack first; slow work continues after the response
+        authorize=ctx.identity.for_bolt(),  # auth.test asked once, at start-up (bot.identity)
         raise_error_for_unhandled_request=False,
     )
     provide_app_context(app, ctx)  # first: every later middleware and listener reads it
@@ -120,7 +117,7 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
             await close()
 
     async def start_priming(app: web.Application) -> None:
-        app[PRIMING] = asyncio.create_task(prime_authorization(bolt_app, ctx))
+        app[PRIMING] = asyncio.create_task(ctx.identity.prime())
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
@@ -131,20 +128,3 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
 
 
 PRIMING = web.AppKey("priming", asyncio.Task)
-
-
-async def prime_authorization(bolt_app: AsyncApp, ctx: AppContext) -> None:
-    """Call auth.test at start-up, in the background, rather than inside a request.
-
-    Bolt's single-workspace authorization calls auth.test when the first request arrives, inside
-    Slack's 3 s ack window (every request arriving before it answers calls it too): with Slack slow
-    or rate-limiting, the first people after a deploy got a late ack. Bolt keeps the result on its
-    middleware, so fill it in; if Slack is down now, Bolt simply asks again on the first request.
-    """
-    for step in getattr(bolt_app, "_async_middleware_list", []):
-        if isinstance(step, AsyncSingleTeamAuthorization) and step.auth_test_result is None:
-            try:
-                step.auth_test_result = await ctx.client.auth_test()
-            except (SlackApiError, OSError, TimeoutError) as exc:
-                kind = type(exc).__name__
-                log.warning("auth.test failed at start-up", extra={"error_type": kind})

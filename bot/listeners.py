@@ -36,8 +36,13 @@ def provide_app_context(app: AsyncApp, ctx: AppContext) -> None:
 
 
 def app_context(context: AsyncBoltContext) -> AppContext:
-    """The bot's dependencies inside a listener."""
+    """The bot's dependencies inside a listener.
+
+    Asking for them also enrols the listener's task (Bolt runs each listener in its own task,
+    which carries on after the ack) in `ctx.tasks`, so that shutdown lets its work finish.
+    """
     ctx: AppContext = context[APP_CONTEXT]
+    ctx.tasks.enrol_current()
     return ctx
 
 

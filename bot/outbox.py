@@ -15,6 +15,8 @@ from slack_sdk.errors import SlackApiError
 from bot import notify
 from bot.context import AppContext
 from bot.models import Checkin
+from bot.reports import Report, report_blocks, report_text
+from bot.reports.chart import weekly_chart_png
 from bot.services import checkins as answers
 from bot.services.dashboard import personal_view, program_numbers
 from bot.texts import text
@@ -112,3 +114,54 @@ async def redraw_checkin(ctx: AppContext, checkin_id: int) -> None:
         log.warning(
             "check-in not redrawn", extra={"checkin": checkin_id, "error_type": type(exc).__name__}
         )
+
+
+async def upload(
+    ctx: AppContext, channel: str, *, content: bytes | str, filename: str, title: str, comment: str
+) -> None:
+    """files.getUploadURLExternal -> upload -> files.completeUploadExternal, via slack_sdk."""
+    try:
+        await ctx.client.files_upload_v2(
+            channel=channel,
+            content=content if isinstance(content, str) else None,
+            file=content if isinstance(content, bytes) else None,
+            filename=filename,
+            title=title,
+            initial_comment=comment,
+        )
+    except SLACK_ERRORS as exc:
+        log.warning(
+            "file not uploaded", extra={"channel": channel, "error_type": type(exc).__name__}
+        )
+
+
+async def post_report(
+    ctx: AppContext, channel: str, report: Report, *, intro: str | None = None
+) -> bool:
+    """Summary message plus the weekly chart; returns False if the message did not go out."""
+    fallback = report_text(report)
+    if intro:
+        fallback = f"{intro}\n{fallback}"
+    ts = await notify.post(ctx, channel, fallback[:3900], report_blocks(report))
+    if ts is None:
+        return False
+    await upload(
+        ctx,
+        channel,
+        content=weekly_chart_png(report),
+        filename=f"mentoring-week-{report.current_week or 0}.png",
+        title=text("reports.chart_title"),
+        comment=text("reports.chart_comment"),
+    )
+    return True
+
+
+async def post_csv(ctx: AppContext, channel: str, program_id: int, csv_text: str) -> None:
+    await upload(
+        ctx,
+        channel,
+        content=csv_text,
+        filename=f"mentoring-{program_id}-weekly.csv",
+        title=text("reports.csv_title"),
+        comment=text("reports.csv_comment", min_group=ctx.settings.privacy_min_group_size),
+    )

@@ -18,10 +18,10 @@ from bot.forms import db_id, parse_program, split_topics
 from bot.listeners import app_context, command_args, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
-from bot.outbox import SLACK_ERRORS, open_modal, publish_home, tell
-from bot.scheduler.digest import hr_channel_for, post_report
+from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
+from bot.refusals import Refusal
 from bot.scheduler.kickoffs import run_kickoffs
-from bot.services import matching_service
+from bot.services import matching_service, reports
 from bot.services import participants as people
 from bot.services.programs import open_program, save_program
 from bot.texts import raw, text
@@ -264,14 +264,17 @@ async def home_report(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     if not await admin_or_refuse(ctx, body):
         return
     user_id = body["user"]["id"]
-    async with ctx.db.session() as session:
-        program = await open_program(session)
-    channel = hr_channel_for(ctx, program)
-    if program is None or channel is None:
-        missing = "reports.no_program" if program is None else "reports.no_hr_channel"
-        await notify.dm(ctx, user_id, text(missing))
+    try:
+        async with ctx.db.session() as session:
+            program = await reports.find_program(session, None)
+            channel = reports.hr_channel_for(ctx, program)
+            if channel is None:
+                raise Refusal("reports.no_hr_channel")
+            summary = await reports.summary(ctx, session, program, weeks=None)
+    except Refusal as refusal:
+        await notify.dm(ctx, user_id, refusal.message)
         return
-    if not await post_report(ctx, program, channel, weeks=None):
+    if not await post_report(ctx, channel, summary):
         await notify.dm(ctx, user_id, text("errors.try_again"))
 
 

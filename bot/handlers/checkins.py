@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import ids, notify
@@ -13,9 +12,11 @@ from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_feedback, parse_survey
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import Attendance, Nudge, Pair, PairingFeedback, Participant, SurveyResponse
+from bot.models import Attendance, Pair, Participant
 from bot.outbox import open_on_click, publish_home, redraw_checkin, tell
+from bot.refusals import Refusal
 from bot.services import checkins as answers
+from bot.services import pairing
 from bot.services import participants as people
 from bot.texts import text
 from bot.views.checkin import feedback_modal, fit_question_blocks, repair_modal, survey_modal
@@ -35,19 +36,7 @@ async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
     """After the first meeting, ask each person privately whether the pairing works (once)."""
     try:
         async with ctx.db.session() as session:
-            session.add(
-                Nudge(
-                    pair_id=pair_id,
-                    kind="fit_question",
-                    period_key="first",
-                    sent_at=ctx.clock.now(),
-                )
-            )
-            pair = await session.get(Pair, pair_id)
-            assert pair is not None
-            sharer = await session.get(Participant, pair.sharer_id)
-            learner = await session.get(Participant, pair.learner_id)
-            assert sharer and learner
+            sharer, learner = await pairing.mark_fit_question(session, pair_id, ctx.clock.now())
     except IntegrityError:
         return  # already asked
     for me, partner in ((sharer, learner), (learner, sharer)):
@@ -59,15 +48,6 @@ async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
         )
 
 
-async def refused(ctx: AppContext, body: dict[str, Any], scope: object) -> bool:
-    """Tell a person why they may not answer; True if so. Called after the transaction: a
-    Slack call inside one held its connection (and SQLite's turn) through every retry."""
-    if isinstance(scope, str):
-        await tell(ctx, body, text(f"checkin.{scope}"))
-        return True
-    return False
-
-
 async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     ctx = app_context(context)
@@ -75,18 +55,17 @@ async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
     if checkin_id is None:
         return
     choice = ATTENDANCE_BUTTONS[body["actions"][0]["action_id"]]
-    async with ctx.db.session() as session:
-        scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-        if not isinstance(scope, str):
-            await answers.record_attendance(session, scope, choice)
-            pair_id = scope.pair.id
-            first = choice == Attendance.MET and await answers.first_meeting(session, pair_id)
-    if await refused(ctx, body, scope):
+    try:
+        async with ctx.db.session() as session:
+            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+            first = await answers.record_attendance(session, scope, choice)
+    except Refusal as refusal:  # told after the transaction, never while holding it
+        await tell(ctx, body, refusal.message)
         return
     await redraw_checkin(ctx, checkin_id)
     await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
     if first:
-        await ask_pairing_fit(ctx, pair_id)
+        await ask_pairing_fit(ctx, scope.pair.id)
 
 
 async def rate(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -96,11 +75,12 @@ async def rate(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -
     if checkin_id is None:
         return
     rating = 1 if body["actions"][0]["action_id"] == ids.CHECKIN_THUMBS_UP else -1
-    async with ctx.db.session() as session:
-        scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-        if not isinstance(scope, str):
+    try:
+        async with ctx.db.session() as session:
+            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
             await answers.rate_prompt(session, scope, rating)
-    if await refused(ctx, body, scope):
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
         return
     await tell(ctx, body, text("checkin.rated"))
 
@@ -111,9 +91,9 @@ async def open_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
     checkin_id = checkin_id_of(body)
     if checkin_id is None:
         return
-    async with ctx.db.session() as session:
-        scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-        if not isinstance(scope, str):
+    try:
+        async with ctx.db.session() as session:
+            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
             response = await answers.ensure_response(session, checkin_id, scope.me.id)
             goals = await people.open_goals(session, scope.me)
             view = feedback_modal(
@@ -122,7 +102,8 @@ async def open_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
                 goals=goals,
                 quote_default=scope.me.consent_quote,
             )
-    if await refused(ctx, body, scope):
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
         return
     await open_on_click(ctx, body, view)
 
@@ -141,38 +122,19 @@ async def submit_feedback(
         return
     try:
         async with ctx.db.session() as session:
-            scope = (
-                await answers.scope_for(session, checkin_id, body["user"]["id"])
-                if checkin_id is not None
-                else "gone"
-            )
-            if isinstance(scope, str):
-                await ack(response_action="errors", errors={ids.B_FB_MET: text(f"checkin.{scope}")})
-                return
-            await answers.save_feedback(
-                session,
-                scope,
-                answers.FeedbackInput(
-                    attendance=Attendance(form.attendance),
-                    usefulness=form.usefulness,
-                    candour=form.candour,
-                    learned=form.learned,
-                    blockers=form.blockers,
-                    quote_ok=form.quote_ok,
-                    goal_progress=form.goal_progress,
-                ),
-                ctx.clock.now(),
-            )
-            pair_id = scope.pair.id
-            first = form.attendance == "met" and await answers.first_meeting(session, pair_id)
+            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+            first = await answers.save_feedback(session, scope, form, ctx.clock.now())
+    except Refusal as refusal:
+        await ack(response_action="errors", errors={ids.B_FB_MET: refusal.message})
+        return
     except DATABASE_ERRORS:
         await ack(response_action="errors", errors={ids.B_FB_MET: text("errors.database_down")})
         return
     await ack()
-    await redraw_checkin(ctx, checkin_id)
+    await redraw_checkin(ctx, scope.checkin.id)
     await publish_home(ctx, body["user"]["id"])
     if first:
-        await ask_pairing_fit(ctx, pair_id)
+        await ask_pairing_fit(ctx, scope.pair.id)
 
 
 async def open_survey(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -180,20 +142,15 @@ async def open_survey(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     ctx = app_context(context)
     checkin_id = checkin_id_of(body)
     kind = str(body["actions"][0].get("value") or "").partition(":")[2]
-    if checkin_id is None or kind not in ("mid", "end"):
+    if checkin_id is None or kind not in answers.SURVEY_KINDS:
         return
-    async with ctx.db.session() as session:
-        scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-        if not isinstance(scope, str):
-            existing = await session.scalar(
-                select(SurveyResponse).where(
-                    SurveyResponse.program_id == scope.pair.program_id,
-                    SurveyResponse.participant_id == scope.me.id,
-                    SurveyResponse.kind == kind,
-                )
-            )
+    try:
+        async with ctx.db.session() as session:
+            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+            existing = await answers.survey_answer(session, scope, kind)
             view = survey_modal(checkin_id=checkin_id, kind=kind, existing=existing)
-    if await refused(ctx, body, scope):
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
         return
     await open_on_click(ctx, body, view)
 
@@ -203,68 +160,40 @@ async def submit_survey(
 ) -> None:
     ctx = app_context(context)
     metadata = parse_json(view.get("private_metadata"))
-    checkin_id, kind = db_id(metadata.get("checkin_id")), metadata.get("kind")
     form, errors = parse_survey(view)
     if errors or form is None:
         await ack(response_action="errors", errors=errors)
         return
-    async with ctx.db.session() as session:
-        scope = (
-            await answers.scope_for(session, checkin_id, body["user"]["id"])
-            if checkin_id is not None and kind in ("mid", "end")
-            else "gone"
-        )
-        if isinstance(scope, str):
-            await ack(
-                response_action="errors", errors={ids.B_SV_RECOMMEND: text(f"checkin.{scope}")}
-            )
-            return
-        await answers.save_survey(
-            session,
-            scope,
-            kind=kind,
-            recommend=form.recommend,
-            attainment=form.attainment,
-            changed=form.changed,
-            quote_ok=form.quote_ok,
-        )
+    try:
+        async with ctx.db.session() as session:
+            kind = answers.survey_kind(metadata.get("kind"))
+            checkin_id = db_id(metadata.get("checkin_id"))
+            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+            await answers.save_survey(session, scope, kind, form)
+    except Refusal as refusal:
+        await ack(response_action="errors", errors={ids.B_SV_RECOMMEND: refusal.message})
+        return
     await ack()
+
+
+def fit_pair_id(body: dict[str, Any]) -> int | None:
+    """The pair a fit answer is about: the button's value, or the repair modal's metadata."""
+    value = str(body["actions"][0].get("value") or "") if body.get("actions") else ""
+    metadata = parse_json((body.get("view") or {}).get("private_metadata"))
+    return db_id(value) or db_id(metadata.get("pair_id"))
 
 
 async def record_fit(
     ctx: AppContext, body: dict[str, Any], *, works: bool, reason: str | None = None
 ) -> tuple[Pair, Participant, Participant] | None:
     """Store the person's private answer; returns (pair, me, partner) if they may give it."""
-    value = str(body["actions"][0].get("value") or "") if body.get("actions") else ""
-    pair_id = db_id(value) or db_id(
-        parse_json((body.get("view") or {}).get("private_metadata")).get("pair_id")
-    )
+    pair_id = fit_pair_id(body)
     if pair_id is None:
         return None
     async with ctx.db.session() as session:
-        pair = await session.get(Pair, pair_id)
-        me = await people.get_participant(session, body["user"]["id"])
-        if pair is None or me is None or me.id not in (pair.sharer_id, pair.learner_id):
-            return None
-        partner = await people.partner_in(session, pair, me)
-        feedback = await session.scalar(
-            select(PairingFeedback).where(
-                PairingFeedback.pair_id == pair.id, PairingFeedback.participant_id == me.id
-            )
+        return await pairing.record_fit(
+            session, pair_id, body["user"]["id"], works=works, reason=reason, now=ctx.clock.now()
         )
-        if feedback is None:
-            session.add(
-                PairingFeedback(
-                    pair_id=pair.id,
-                    participant_id=me.id,
-                    works=works,
-                    repair_requested=not works,
-                    private_reason=reason,
-                )
-            )
-        if not works and pair.status == "active":
-            await people.end_pair(session, pair, "repair", ctx.clock.now())
-        return pair, me, partner
 
 
 async def fit_works(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

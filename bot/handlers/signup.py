@@ -38,15 +38,15 @@ async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | N
         catalogue = await people.topic_catalogue(session)
         program = await open_program(session)
         ask_goal = participant is None or not await people.open_goals(session, participant)
+    name, slack_timezone = await slack_profile(ctx, user_id)
     timezone = participant.timezone if participant else None
-    if timezone is None:
-        _, timezone = await slack_profile(ctx, user_id)
     view = signup_modal(
         catalogue=catalogue,
-        timezone=timezone or ctx.settings.default_timezone,
+        timezone=timezone or slack_timezone or ctx.settings.default_timezone,
         participant=participant,
         program_name=program.name if program else None,
         ask_first_goal=ask_goal,
+        display_name=name,
     )
     return await open_modal(ctx, trigger_id, view, command="join")
 
@@ -68,13 +68,37 @@ async def edit_profile(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
         await notify.dm(ctx, body["user"]["id"], problem)
 
 
+def metadata_name(metadata: dict[str, Any]) -> str | None:
+    """The Slack name the modal was opened with (see `signup_modal`), if it is a sane one."""
+    name = metadata.get("name")
+    return name[:120] if isinstance(name, str) and name.strip() else None
+
+
+def confirmation(
+    ctx: AppContext, user_id: str, name: str | None, *, created: bool, partner: Any, program: Any
+) -> str:
+    """The DM after saving: a welcome (or 'updated') and what happens next."""
+    if program is None:
+        what_next = text("signup.no_program")
+        if ctx.is_admin(user_id):
+            what_next += " " + text("signup.no_program_admin")
+    elif partner is not None:
+        what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
+    else:
+        what_next = text("signup.what_next_matching")
+    if not created:
+        return text("signup.confirmation_updated", what_next=what_next)
+    first_name = name.split()[0] if name else "there"
+    return text("signup.confirmation", name=first_name, what_next=what_next)
+
+
 async def submit(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     ctx = app_context(context)
     user_id = body["user"]["id"]
     metadata = parse_json(view.get("private_metadata"))
-    now = ctx.clock.now()
+    name, now = metadata_name(metadata), ctx.clock.now()
     try:
         async with ctx.db.session() as session:
             catalogue = set(await people.topic_catalogue(session))
@@ -85,45 +109,21 @@ async def submit(
                 catalogue=catalogue,
                 with_goal=metadata.get("first_goal") is True,
             )
-            if errors:
-                await ack(response_action="errors", errors=errors)
-                return
-            program = await open_program(session)
-            participant, created = await people.save_signup(
-                session, user_id=user_id, display_name=None, form=form, program=program, now=now
-            )
-            paired = await people.active_pair(session, participant)
-            partner = await people.partner_in(session, paired, participant) if paired else None
+            if not errors:
+                program = await open_program(session)
+                participant, created = await people.save_signup(
+                    session, user_id=user_id, display_name=name, form=form, program=program, now=now
+                )
+                paired = await people.active_pair(session, participant)
+                partner = await people.partner_in(session, paired, participant) if paired else None
     except DATABASE_ERRORS:
         await ack(response_action="errors", errors={ids.B_ROLE: text("errors.database_down")})
         return
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
     await ack()
-    await welcome(ctx, user_id, created=created, partner=partner, has_program=program is not None)
-
-
-async def welcome(
-    ctx: AppContext, user_id: str, *, created: bool, partner: Any, has_program: bool
-) -> None:
-    """Confirm the sign-up by DM, saying what happens next, and refresh the home tab."""
-    name, _ = await slack_profile(ctx, user_id)
-    if name:
-        async with ctx.db.session() as session:
-            stored = await people.get_participant(session, user_id)
-            if stored is not None:
-                stored.display_name = name
-    if partner is not None:
-        what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
-    else:
-        what_next = text("signup.what_next_matching")
-    if not has_program:
-        what_next = text("signup.no_program")
-        if ctx.is_admin(user_id):
-            what_next += " " + text("signup.no_program_admin")
-    if created:
-        first_name = name.split()[0] if name else "there"
-        message = text("signup.confirmation", name=first_name, what_next=what_next)
-    else:
-        message = text("signup.confirmation_updated", what_next=what_next)
+    message = confirmation(ctx, user_id, name, created=created, partner=partner, program=program)
     await notify.dm(ctx, user_id, message)
     await publish_home(ctx, user_id)
 
