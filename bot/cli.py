@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--out", default="demo-out")
     demo.add_argument("--quiet", action="store_true")
+    demo.add_argument(
+        "--socket", action="store_true", help="connect the bot to the fake over Socket Mode"
+    )
     return parser
 
 
@@ -72,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(
             run_demo(
-                people=args.people, weeks=args.weeks, seed=args.seed, out=args.out, quiet=args.quiet
+                people=args.people,
+                weeks=args.weeks,
+                seed=args.seed,
+                out=args.out,
+                quiet=args.quiet,
+                socket_mode=args.socket,
             )
         )
 

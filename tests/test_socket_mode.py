@@ -8,16 +8,25 @@ process itself (SIGTERM with an ack pending, a refused token, no token, Slack un
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
+import signal
+from contextlib import asynccontextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import ids
 from bot.clock import FixedClock
+from bot.db import Database, async_url
 from bot.models import Participant, ProcessedRequest, Response
 from bot.scheduler.checkins import run_checkins
+from mentorbot_sandbox import FakeSlack
+from mentorbot_sandbox.demo import run_demo
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
+from mentorbot_sandbox.served import ServeProcess, free_port
 from tests.conftest import START
 from tests.flows import DEFAULT_ANSWERS, add_person, join, open_modal, texts_of
 from tests.test_checkins import WEEK2_DUE, checkin_messages, pairs_with_channels
@@ -158,3 +167,153 @@ async def test_hostile_frames_are_logged_and_acked_and_the_bot_keeps_serving(bot
     assert "socket mode: malformed message ignored" in logged
     assert "socket mode: unknown envelope type acked" in logged
     assert "socket mode: oversized envelope acked, not processed" in logged
+
+
+# -- `mentorbot serve --socket` as a process ---------------------------------------------------
+
+
+class _Driver:
+    """Just enough of LocalBot for tests.flows.open_modal against a bare FakeSlack."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.fake = fake
+
+
+async def migrated(database_url: str) -> bool:
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+    finally:
+        await engine.dispose()
+    return "alembic_version" in tables
+
+
+@asynccontextmanager
+async def held_write_lock(database_url: str):
+    """Another connection holds the write lock the bot needs to record a request."""
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            if database_url.startswith("sqlite"):
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                await conn.begin()
+                await conn.exec_driver_sql("LOCK TABLE processed_requests IN EXCLUSIVE MODE")
+            yield
+            await conn.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def test_sigterm_with_an_ack_pending_sends_it_before_closing(empty_db_url):
+    async with FakeSlack(signing_secret=secrets.token_hex(16)) as fake:
+        served = ServeProcess(fake, empty_db_url, socket=True, jobs=False)
+        try:
+            await served.start()
+            add_person(_Driver(fake), PRIYA, "Priya Patel")
+            view = await open_modal(_Driver(fake), PRIYA, "join")
+            async with held_write_lock(empty_db_url):
+                submitting = asyncio.create_task(
+                    fake.submit_view(PRIYA, view["id"], DEFAULT_ANSWERS)
+                )
+                await asyncio.sleep(0.5)  # the envelope is with the bot, waiting on the lock
+                served.proc.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.5)
+            result = await submitting
+            code = await served.terminate(grace=15)
+        finally:
+            await served.kill()
+    assert result.status == 200 and not result.timed_out and not result.errors
+    assert fake.open_views(PRIYA) == []  # the person saw their modal close, no error
+    assert code == 0
+    database = Database(empty_db_url)
+    try:
+        async with database.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Participant)) == 1
+    finally:
+        await database.dispose()
+
+
+async def test_a_refused_app_token_exits_2_with_one_line(empty_db_url):
+    async with FakeSlack() as fake:
+        wrong = "xapp-1-A0SANDBOX-not-this-apps-token"
+        served = ServeProcess(fake, empty_db_url, socket=True, app_token=wrong, capture=True)
+        await served.launch()
+        try:
+            code, stderr = await served.wait(timeout=30)
+        finally:
+            await served.kill()
+    assert code == 2
+    assert "mentorbot: Slack refused SLACK_APP_TOKEN (invalid_auth)" in stderr
+    assert "Traceback" not in stderr and wrong not in stderr
+    opened = [c["error"] for c in fake.calls if c["method"] == "apps.connections.open"]
+    assert opened == ["invalid_auth"]  # asked once, not retried
+
+
+async def test_serve_socket_without_app_token_exits_2_before_migrating(empty_db_url):
+    async with FakeSlack() as fake:
+        served = ServeProcess(fake, empty_db_url, socket=True, app_token=None, capture=True)
+        await served.launch()
+        try:
+            code, stderr = await served.wait(timeout=30)
+        finally:
+            await served.kill()
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "mentorbot: configuration error: SLACK_APP_TOKEN is not set: expected an app-level "
+        "token (xapp-...) to connect over Socket Mode."
+    ]
+    assert not await migrated(empty_db_url)
+    assert fake.calls == []
+
+
+async def test_healthz_is_503_until_slack_is_reachable_then_connects(empty_db_url):
+    port = free_port()
+    fake = FakeSlack()
+    fake.base_url = f"http://127.0.0.1:{port}/api/"  # where the fake will listen, later
+    served = ServeProcess(fake, empty_db_url, socket=True, capture=True, LOG_LEVEL="INFO")
+    try:
+        await served.launch()
+        status, body = 0, {}
+        while status == 0:
+            status, body = await served.health()
+            await asyncio.sleep(0.1)
+        assert (status, body["socket_mode"]) == (503, "connecting")
+        await asyncio.sleep(1)  # a failed attempt or two
+        assert (await served.health())[0] == 503
+
+        await fake.start(port=port)
+        await fake.wait_for(lambda: fake.socket_connections == 1, timeout=30)
+        await fake.wait_for(served.health, timeout=5)
+        status, body = await served.health()
+        assert (status, body["socket_mode"]) == (200, "connected")
+        add_person(_Driver(fake), PRIYA, "Priya Patel")
+        assert (await fake.slash_command(PRIYA, "help")).status == 200
+        code = await served.terminate(grace=15)
+    finally:
+        await served.kill()
+        await fake.stop()
+    assert code == 0
+    logs = [json.loads(line) for line in served.stderr.splitlines() if line.startswith("{")]
+    messages = [entry["msg"] for entry in logs]
+    assert "socket mode: cannot connect to Slack; retrying" in messages
+    assert "socket mode: connected" in messages
+    assert fake.app_token not in served.stderr and "ticket=" not in served.stderr
+
+
+async def test_demo_runs_over_socket_mode(db_url, tmp_path, capsys):
+    status = await run_demo(
+        people=12,
+        weeks=4,
+        seed=3,
+        out=str(tmp_path / "out"),
+        quiet=True,
+        database_url=db_url,
+        socket_mode=True,
+    )
+    assert status == 0
+    summary = capsys.readouterr().out
+    assert "12 people joined" in summary
+    assert "Every step was an envelope over Socket Mode into the bot" in summary
+    assert (tmp_path / "out" / "report.txt").read_text()
