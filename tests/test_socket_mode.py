@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import signal
 from contextlib import asynccontextmanager
 
 import pytest
+from slack_bolt.async_app import AsyncApp
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,6 +25,7 @@ from bot.clock import FixedClock
 from bot.db import Database, async_url
 from bot.models import Participant, ProcessedRequest, Response
 from bot.scheduler.checkins import run_checkins
+from bot.socket_mode import SocketModeConnection
 from mentorbot_sandbox import FakeSlack
 from mentorbot_sandbox.demo import run_demo
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
@@ -110,7 +113,8 @@ async def test_hr_report_over_socket_mode(bot):
     assert bot.fake.validation_errors == []
 
 
-async def test_refresh_requested_mid_flow_reconnects_and_the_flow_completes(bot):
+async def test_refresh_requested_mid_flow_reconnects_and_the_flow_completes(bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.socket_mode")
     add_person(bot, PRIYA, "Priya Patel")
     view = await open_modal(bot, PRIYA, "join")
     await bot.fake.socket_disconnect("refresh_requested")
@@ -121,6 +125,31 @@ async def test_refresh_requested_mid_flow_reconnects_and_the_flow_completes(bot)
     assert result.status == 200 and not result.errors
     assert await count(bot, Participant) == 1
     assert bot.socket.connected
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.socket_mode"]
+    assert "socket mode: Slack asked to reconnect" in logged
+    assert "socket mode: reconnected" in logged
+
+
+async def test_link_disabled_is_retried_until_slack_takes_the_connection_again(bot):
+    await bot.fake.socket_disconnect("link_disabled")
+    await bot.fake.wait_for(lambda: bot.fake.socket_connects == 2, timeout=10)
+    add_person(bot, PRIYA, "Priya Patel")
+    assert not (await join(bot, PRIYA)).errors
+    assert await count(bot, Participant) == 1
+
+
+async def test_closing_while_slack_is_unreachable_returns_at_once():
+    """SIGTERM must stop a process that is still trying to reach Slack."""
+    connection = SocketModeConnection(
+        AsyncApp(token="xoxb-unused", signing_secret="unused"),
+        app_token="xapp-1-unreachable",
+        api_url=f"http://127.0.0.1:{free_port()}/api/",
+    )
+    connection.start()
+    await asyncio.sleep(1.5)  # a failed attempt, then the backoff pause
+    assert not connection.connected
+    await asyncio.wait_for(connection.close(grace=5), timeout=10)
+    assert connection.task.done() and connection.refused() is None
 
 
 async def test_a_dropped_connection_is_reopened(bot):
