@@ -72,9 +72,8 @@ async def serve(
         await finish_background_work(SHUTDOWN_GRACE)
         await runner.cleanup()  # waits for open requests, then closes the Slack client
         await ctx.db.dispose()
-    refused = socket.refused() if socket is not None else None
-    if refused is not None:
-        raise refused
+    if socket is not None:
+        socket.raise_if_failed()  # a refused token ends the process (the CLI exits 2)
 
 
 ACK_DRAIN = 5.0  # seconds; an ack later than Slack's 3 s is useless anyway

@@ -118,12 +118,10 @@ class SocketModeConnection:
         self.task = asyncio.create_task(self._run(), name="socket-mode")
         return self.task
 
-    def refused(self) -> SocketModeRefused | None:
-        """The fatal error the connection stopped on, if it did."""
-        if self.task is None or not self.task.done() or self.task.cancelled():
-            return None
-        error = self.task.exception()
-        return error if isinstance(error, SocketModeRefused) else None
+    def raise_if_failed(self) -> None:
+        """Re-raise what ended the connection on its own (`SocketModeRefused`), if anything."""
+        if self.task is not None and self.task.done() and not self.task.cancelled():
+            self.task.result()
 
     async def close(self, grace: float) -> None:
         """Stop: let every envelope already received be acked (up to `grace` s), then close."""
