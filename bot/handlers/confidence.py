@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import db_id, parse_confidence
-from bot.handlers.modals import open_modal
+from bot.listeners import app_context
 from bot.middleware import parse_json
+from bot.outbox import open_modal
 from bot.services import outcomes
 from bot.services import participants as people
 from bot.texts import text
@@ -42,43 +43,50 @@ async def confidence_view(
     return confidence_modal(program_id, phase, topics) if topics else None
 
 
-def register(app: AsyncApp, ctx: AppContext) -> None:
-    @app.action(ids.CONFIDENCE_OPEN)
-    async def open_questions(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        data = parse_json(body["actions"][0].get("value"))
-        program_id, phase = db_id(data.get("p")), data.get("phase")
-        if program_id is None or phase not in outcomes.PHASES:
-            return
-        view = await confidence_view(ctx, body["user"]["id"], program_id, phase)
-        if view is not None:
-            problem = await open_modal(ctx, body["trigger_id"], view, command="join")
-            if problem:
-                await notify.dm(ctx, body["user"]["id"], problem)
+async def open_questions(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    data = parse_json(body["actions"][0].get("value"))
+    program_id, phase = db_id(data.get("p")), data.get("phase")
+    if program_id is None or phase not in outcomes.PHASES:
+        return
+    view = await confidence_view(ctx, body["user"]["id"], program_id, phase)
+    if view is not None:
+        problem = await open_modal(ctx, body["trigger_id"], view, command="join")
+        if problem:
+            await notify.dm(ctx, body["user"]["id"], problem)
 
-    @app.view(ids.CONFIDENCE_CALLBACK)
-    async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        metadata = parse_json(view.get("private_metadata"))
-        program_id, phase = db_id(metadata.get("p")), metadata.get("phase")
-        ratings, errors = parse_confidence(view, metadata.get("topics"))
-        if errors:
-            await ack(response_action="errors", errors=errors)
+
+async def submit(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    ctx = app_context(context)
+    metadata = parse_json(view.get("private_metadata"))
+    program_id, phase = db_id(metadata.get("p")), metadata.get("phase")
+    ratings, errors = parse_confidence(view, metadata.get("topics"))
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    if program_id is None or phase not in outcomes.PHASES:
+        return
+    user_id = body["user"]["id"]
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None:
             return
-        await ack()
-        if program_id is None or phase not in outcomes.PHASES:
-            return
-        user_id = body["user"]["id"]
-        async with ctx.db.session() as session:
-            participant = await people.get_participant(session, user_id)
-            if participant is None:
-                return
-            allowed = set(await outcomes.topics_to_rate(session, participant, program_id, phase))
-            await outcomes.save_ratings(
-                session,
-                participant,
-                program_id,
-                phase,
-                {t: r for t, r in ratings.items() if t in allowed},
-            )
-        min_group = ctx.settings.privacy_min_group_size
-        await notify.dm(ctx, user_id, text("programs.confidence_saved", min_group=min_group))
+        allowed = set(await outcomes.topics_to_rate(session, participant, program_id, phase))
+        await outcomes.save_ratings(
+            session,
+            participant,
+            program_id,
+            phase,
+            {t: r for t, r in ratings.items() if t in allowed},
+        )
+    min_group = ctx.settings.privacy_min_group_size
+    await notify.dm(ctx, user_id, text("programs.confidence_saved", min_group=min_group))
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.CONFIDENCE_OPEN)(open_questions)
+    app.view(ids.CONFIDENCE_CALLBACK)(submit)

@@ -28,11 +28,12 @@ from bot.models import (
     Program,
     ProgramStatus,
 )
+from bot.outbox import post_report
 from bot.reports.render import escape
 from bot.scheduler import delivery
-from bot.scheduler.digest import hr_channel_for, post_report
 from bot.scheduler.kickoffs import PassCounts
-from bot.services import programs
+from bot.services import programs, reports
+from bot.services.reports import hr_channel_for, summary
 from bot.texts import text
 from bot.views.programs import wrapup_blocks
 
@@ -49,8 +50,8 @@ async def close_due_programs(ctx: AppContext) -> list[int]:
     closed = []
     async with ctx.db.session() as session:
         for program in await programs.due_to_close(session, now.date()):
-            if await programs.close(session, program, now) is None:
-                closed.append(program.id)
+            await programs.close(session, program, now)  # only open ones are due
+            closed.append(program.id)
     for program_id in closed:
         log.info("program closed after its last week", extra={"program": program_id})
     return closed
@@ -139,7 +140,10 @@ async def post_final_report(ctx: AppContext, program: Program) -> str:
     except IntegrityError:
         return "skipped"
     intro = text("programs.final_report_intro", name=escape(program.name))
-    if await post_report(ctx, program, channel, weeks=None, intro=intro):
+    async with ctx.db.session() as session:
+        report = await summary(ctx, session, program, weeks=None)
+        learning = await reports.learning(ctx, session, program)
+    if await post_report(ctx, channel, report, intro=intro, learning=learning):
         async with ctx.db.session() as session:
             await session.execute(
                 update(JobRun)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ids, scheduling
+from bot.db import changed_rows
 from bot.forms import ProgramForm
 from bot.models import (
     COMPLETED,
@@ -24,6 +25,7 @@ from bot.models import (
     Program,
     ProgramStatus,
 )
+from bot.refusals import Refusal
 from bot.scheduling import ProgramCalendar
 from bot.texts import text
 
@@ -70,8 +72,10 @@ def names_list(programs: list[Program]) -> str:
     return ", ".join(f"*{p.name}*" for p in programs) or text("programs.none_yet")
 
 
-async def resolve(session: AsyncSession, name: str | None) -> Program | str:
-    """The program a command means, or what to tell HR instead.
+async def resolve(
+    session: AsyncSession, name: str | None, *, none_key: str = "admin.no_program"
+) -> Program:
+    """The program a command means; a Refusal saying what to tell HR instead.
 
     A name must match one program exactly (any status: a closed program stays readable). With
     no name, the one active program; with none active or several, the list of names, never a
@@ -81,13 +85,13 @@ async def resolve(session: AsyncSession, name: str | None) -> Program | str:
         if program is not None:
             return program
         known = names_list(await all_programs(session))
-        return text("programs.unknown", name=clean_name(name), names=known)
+        raise Refusal("programs.unknown", name=clean_name(name), names=known)
     active = await active_programs(session)
     if len(active) == 1:
         return active[0]
     if not active:
-        return text("admin.no_program")
-    return text("programs.which_one", names=names_list(active))
+        raise Refusal(none_key)
+    raise Refusal("programs.which_one", names=names_list(active))
 
 
 def calendar(program: Program) -> ProgramCalendar:
@@ -157,16 +161,16 @@ async def overview(session: AsyncSession, today: dt.date) -> list[ProgramLine]:
 
 async def save_program(
     session: AsyncSession, form: ProgramForm, *, program_id: int | None, created_by: str
-) -> tuple[Program, bool, int] | dict[str, str]:
-    """Create or edit a program, or the modal's errors (a name another program has). People
-    who signed up while no program was open join it. Returns (program, created, how many
-    waiting people joined)."""
+) -> tuple[Program, bool, int]:
+    """Create or edit a program; a Refusal for a name another program has, or a closed
+    program. People who signed up while no program was open join it. Returns (program,
+    created, how many waiting people joined)."""
     program = await session.get(Program, program_id) if program_id else None
     same_name = await by_name(session, form.name)
     if same_name is not None and same_name is not program:
-        return {ids.B_PROGRAM_NAME: text("programs.duplicate_name", name=form.name)}
+        raise Refusal("programs.duplicate_name", name=form.name)
     if program is not None and program.status == ProgramStatus.CLOSED:
-        return {ids.B_PROGRAM_NAME: text("programs.edit_closed", name=program.name)}
+        raise Refusal("programs.edit_closed", name=program.name)
     created = program is None
     if program is None:
         program = Program(created_by=created_by, status=ProgramStatus.OPEN)
@@ -180,10 +184,11 @@ async def save_program(
     program.hr_channel_id = form.hr_channel_id
     program.eligible_departments = list(form.eligible_departments)
     await session.flush()
-    joined = await session.execute(
-        update(Participant).where(Participant.program_id.is_(None)).values(program_id=program.id)
+    joined = await changed_rows(
+        session,
+        update(Participant).where(Participant.program_id.is_(None)).values(program_id=program.id),
     )
-    return program, created, joined.rowcount or 0
+    return program, created, joined
 
 
 def eligible(program: Program, department: str | None) -> bool:
@@ -206,23 +211,23 @@ async def enrolling_for(session: AsyncSession, department: str | None) -> list[P
     return [p for p in await active_programs(session) if eligible(p, department)]
 
 
-async def close(session: AsyncSession, program: Program, now: dt.datetime) -> str | None:
+async def close(session: AsyncSession, program: Program, now: dt.datetime) -> None:
     """Close the program: its pairs end ("completed"), check-ins, nudges and digests stop.
-    Returns what to tell HR instead if it was closed already. Wrap-ups and the final report
-    are posted by the closing pass (`bot.scheduler.closing`), exactly once."""
-    closed = await session.execute(
+    A Refusal if it was closed already. Wrap-ups and the final report are posted by the
+    closing pass (`bot.scheduler.closing`), exactly once."""
+    closed = await changed_rows(
+        session,
         update(Program)
         .where(Program.id == program.id, Program.status == ProgramStatus.OPEN)
-        .values(status=ProgramStatus.CLOSED, closed_at=now)
+        .values(status=ProgramStatus.CLOSED, closed_at=now),
     )
-    if closed.rowcount != 1:
-        return text("programs.already_closed", name=program.name)
+    if closed != 1:
+        raise Refusal("programs.already_closed", name=program.name)
     await session.execute(
         update(Pair)
         .where(Pair.program_id == program.id, Pair.status == PairStatus.ACTIVE)
         .values(status=PairStatus.ENDED, end_reason=COMPLETED, ended_at=now)
     )
-    return None
 
 
 async def due_to_close(session: AsyncSession, today: dt.date) -> list[Program]:
