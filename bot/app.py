@@ -25,7 +25,6 @@ from bot.handlers import (  # one module per flow
     confidence,
     goals,
     home,
-    programs,
     reports,
     selfservice,
     signup,
@@ -66,7 +65,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     )
     provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)
-    for flow in (home, checkins, signup, goals, selfservice, admin, reports, programs, confidence):
+    for flow in (home, checkins, signup, goals, selfservice, admin, reports, confidence):
         flow.register(app)
     commands.register(app)  # last: `/mentoring` help answers what no flow claimed
     return app

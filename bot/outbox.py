@@ -18,13 +18,15 @@ from bot.models import Checkin
 from bot.reports import Report, report_blocks, report_text
 from bot.reports.chart import weekly_chart_png
 from bot.services import checkins as answers
+from bot.services import outcomes
+from bot.services import participants as people
 from bot.services.dashboard import personal_view, program_numbers
 from bot.services.outcomes import LearningGains
 from bot.texts import text
 from bot.views import blocks as b
 from bot.views.checkin import checkin_blocks
 from bot.views.home import home_view
-from bot.views.programs import gains_lines
+from bot.views.programs import confidence_modal, confidence_prompt_blocks, gains_lines
 
 log = logging.getLogger(__name__)
 SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
@@ -179,3 +181,25 @@ async def post_csv(ctx: AppContext, channel: str, program_id: int, csv_text: str
         title=text("reports.csv_title"),
         comment=text("reports.csv_comment", min_group=ctx.settings.privacy_min_group_size),
     )
+
+
+async def ask_confidence(ctx: AppContext, user_id: str, program_id: int, phase: str) -> None:
+    """A DM with a button that opens the confidence questions."""
+    await notify.dm(
+        ctx,
+        user_id,
+        text("programs.confidence_ask"),
+        confidence_prompt_blocks(program_id, phase),
+    )
+
+
+async def confidence_view(
+    ctx: AppContext, user_id: str, program_id: int, phase: str
+) -> dict[str, Any] | None:
+    """The questions for this person, or None if there is nothing to rate."""
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None:
+            return None
+        topics = await outcomes.topics_to_rate(session, participant, program_id, phase)
+    return confidence_modal(program_id, phase, topics) if topics else None

@@ -10,24 +10,28 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from sqlalchemy import func, select
 
 from bot import ids, notify, proposals
 from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_program, split_topics
-from bot.handlers import programs as program_flows
 from bot.listeners import app_context, command_args, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import MatchProposal, Program, ProgramStatus
-from bot.outbox import SLACK_ERRORS, post_report, publish_home, tell
+from bot.models import COMPLETED, MatchProposal, Pair, Program, ProgramStatus
+from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
 from bot.refusals import Refusal
+from bot.scheduler.closing import deliver_closing
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service, reports
 from bot.services import participants as people
 from bot.services import programs as cohorts
+from bot.services.invitations import next_round_people
 from bot.services.programs import save_program
+from bot.services.reports import hr_channel_for
 from bot.texts import raw, text
-from bot.views.admin import closed_proposal_blocks
+from bot.views.admin import closed_proposal_blocks, program_modal
+from bot.views.programs import close_modal, invite_blocks, programs_blocks
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,116 @@ async def admin_or_refuse(ctx: AppContext, body: dict[str, Any]) -> bool:
     log.info("admin action refused", extra={"user": user_id})
     await tell(ctx, body, text("errors.not_admin"))
     return False
+
+
+NEW = "new"
+
+
+def program_name(args: list[str]) -> str | None:
+    """The program name a command was given: the rest of its text, or None."""
+    return cohorts.clean_name(" ".join(args)) or None
+
+
+async def open_program_modal(ctx: AppContext, trigger_id: str, args: list[str]) -> str | None:
+    """`admin program` (the only active one, or a new one if there is none), `admin program
+    new`, `admin program <name>`; returns what to tell the admin instead, if anything."""
+    name = program_name(args)
+    async with ctx.db.session() as session:
+        wants_new = name.lower() == NEW if name else not await cohorts.active_programs(session)
+        if wants_new:
+            program = None
+        else:
+            try:
+                program = await cohorts.resolve(session, name)
+            except Refusal as refusal:
+                return refusal.message
+        can_invite = program is None and bool(await next_round_people(session, None))
+    view = program_modal(program, ctx.settings.hr_channel_id, can_invite=can_invite)
+    return await open_modal(ctx, trigger_id, view, command="admin program")
+
+
+async def list_programs(ctx: AppContext, respond: AsyncRespond) -> None:
+    async with ctx.db.session() as session:
+        lines = await cohorts.overview(session, ctx.clock.now().date())
+        blocks = programs_blocks(lines)
+    await respond(text=text("programs.list_header"), blocks=blocks, response_type="ephemeral")
+
+
+async def ask_to_close(ctx: AppContext, trigger_id: str, args: list[str]) -> str | None:
+    """`admin close <name>`: the confirmation modal, or why not (unknown, closed already)."""
+    try:
+        async with ctx.db.session() as session:
+            found = await cohorts.resolve(session, program_name(args))
+    except Refusal as refusal:
+        return refusal.message
+    if found.status == ProgramStatus.CLOSED:
+        return text("programs.already_closed", name=found.name)
+    view = close_modal(found, hr_channel_for(ctx, found))
+    return await open_modal(ctx, trigger_id, view, command="admin close")
+
+
+async def confirm_close(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """HR confirmed `admin close <name>`: close now, then post the wrap-ups and final report."""
+    await ack()
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    if not ctx.is_admin(user_id):  # a replayed or forged submission
+        await notify.dm(ctx, user_id, text("errors.not_admin"))
+        return
+    program_id = parse_json(view.get("private_metadata")).get("program_id")
+    if not isinstance(program_id, int):
+        return
+    try:
+        async with ctx.db.session() as session:
+            program = await session.get(Program, program_id)
+            if program is None:
+                return
+            name, channel = program.name, hr_channel_for(ctx, program)
+            await cohorts.close(session, program, ctx.clock.now())
+            pairs = await session.scalar(
+                select(func.count()).where(
+                    Pair.program_id == program_id, Pair.end_reason == COMPLETED
+                )
+            )
+    except Refusal as refusal:
+        await notify.dm(ctx, user_id, refusal.message)
+        return
+    except DATABASE_ERRORS:
+        await notify.dm(ctx, user_id, text("errors.database_down"))
+        return
+    note = (
+        text("programs.closed_note", name=name, pairs=pairs, channel=channel)
+        if channel
+        else text("programs.closed_note_no_channel", name=name, pairs=pairs)
+    )
+    await notify.dm(ctx, user_id, note)
+    log.info("program closed early", extra={"program": program_id, "user": user_id})
+    await deliver_closing(ctx, program_id)
+
+
+async def invite_next_round(ctx: AppContext, program_id: int, admin_id: str) -> int:
+    """DM everyone who asked for the next round a Join button for this program; tells the
+    admin how many were invited."""
+    async with ctx.db.session() as session:
+        program = await session.get(Program, program_id)
+        if program is None:
+            return 0
+        invitees = [p.slack_user_id for p in await next_round_people(session, program)]
+        blocks = invite_blocks(program)
+        fallback = text(
+            "programs.invite_dm",
+            name=program.name,
+            start=f"{program.start_date:%-d %b %Y}",
+            weeks=program.length_weeks,
+        )
+    sent = 0
+    for user_id in invitees:
+        if await notify.dm(ctx, user_id, fallback, blocks):
+            sent += 1
+    await notify.dm(ctx, admin_id, text("programs.invited", count=sent))
+    return sent
 
 
 async def post_proposal(
@@ -124,14 +238,14 @@ async def admin_command(
         return
     args = command_args(command)
     action = args[0].lower() if args else ""
-    name = program_flows.program_name(args[1:])
+    name = program_name(args[1:])
     if action == "program":
-        message = await program_flows.open_program_modal(ctx, command["trigger_id"], args[1:])
+        message = await open_program_modal(ctx, command["trigger_id"], args[1:])
     elif action == "programs":
-        await program_flows.list_programs(ctx, respond)
+        await list_programs(ctx, respond)
         return
     elif action == "close":
-        message = await program_flows.ask_to_close(ctx, command["trigger_id"], args[1:])
+        message = await ask_to_close(ctx, command["trigger_id"], args[1:])
     elif action == "match":
         message = await post_proposal(ctx, user_id, [], name)
     elif action == "topics":
@@ -192,7 +306,7 @@ async def submit_program(
     await ack()
     await notify.dm(ctx, user_id, summary)
     if new_program_id is not None and wants_invitations(view):
-        await program_flows.invite_next_round(ctx, new_program_id, user_id)
+        await invite_next_round(ctx, new_program_id, user_id)
     await publish_home(ctx, user_id)
 
 
@@ -270,7 +384,7 @@ async def home_program(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     ctx = app_context(context)
     if not await admin_or_refuse(ctx, body):
         return
-    problem = await program_flows.open_program_modal(ctx, body["trigger_id"], [])
+    problem = await open_program_modal(ctx, body["trigger_id"], [])
     if problem:
         await notify.dm(ctx, body["user"]["id"], problem)
 
@@ -307,6 +421,7 @@ async def home_match(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
 def register(app: AsyncApp) -> None:
     app.command(ids.COMMAND, matchers=subcommand("admin"))(admin_command)
     app.view(ids.PROGRAM_CALLBACK)(submit_program)
+    app.view(ids.CLOSE_CALLBACK)(confirm_close)
     app.action(ids.MATCH_APPROVE)(approve)
     app.action(ids.MATCH_RERUN)(rerun)
     app.action(ids.MATCH_EXCLUDE)(exclude)

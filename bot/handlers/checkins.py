@@ -10,11 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_feedback, parse_survey
-from bot.handlers.confidence import confidence_view
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Attendance, Pair, Participant
-from bot.outbox import open_on_click, publish_home, redraw_checkin, tell
+from bot.outbox import confidence_view, open_on_click, publish_home, redraw_checkin, tell
 from bot.refusals import Refusal
 from bot.services import checkins as answers
 from bot.services import pairing

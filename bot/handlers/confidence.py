@@ -8,39 +8,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids, notify
-from bot.context import AppContext
 from bot.forms import db_id, parse_confidence
 from bot.listeners import app_context
 from bot.middleware import parse_json
-from bot.outbox import open_modal
+from bot.outbox import confidence_view, open_modal
 from bot.services import outcomes
 from bot.services import participants as people
 from bot.texts import text
-from bot.views.programs import confidence_modal, confidence_prompt_blocks
 
 log = logging.getLogger(__name__)
-
-
-async def ask_confidence(ctx: AppContext, user_id: str, program_id: int, phase: str) -> None:
-    """A DM with a button that opens the confidence questions."""
-    await notify.dm(
-        ctx,
-        user_id,
-        text("programs.confidence_ask"),
-        confidence_prompt_blocks(program_id, phase),
-    )
-
-
-async def confidence_view(
-    ctx: AppContext, user_id: str, program_id: int, phase: str
-) -> dict[str, Any] | None:
-    """The questions for this person, or None if there is nothing to rate."""
-    async with ctx.db.session() as session:
-        participant = await people.get_participant(session, user_id)
-        if participant is None:
-            return None
-        topics = await outcomes.topics_to_rate(session, participant, program_id, phase)
-    return confidence_modal(program_id, phase, topics) if topics else None
 
 
 async def open_questions(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

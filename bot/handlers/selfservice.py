@@ -182,7 +182,21 @@ async def after_exit(ctx: AppContext, user_id: str, partner: Any, message: str) 
     await publish_home(ctx, user_id)
 
 
+async def opt_in(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """ "Invite me to the next round", clicked on a pair's wrap-up (each for themselves)."""
+    await ack()
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None:
+            return
+        participant.next_round = True
+    await notify.dm(ctx, user_id, text("programs.next_round_noted"))
+
+
 def register(app: AsyncApp) -> None:
+    app.action(ids.NEXT_ROUND_OPT_IN)(opt_in)
     app.command(ids.COMMAND, matchers=subcommand("status"))(status)
     app.command(ids.COMMAND, matchers=subcommand("pause"))(pause)
     app.command(ids.COMMAND, matchers=subcommand("resume"))(resume)

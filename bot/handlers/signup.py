@@ -11,11 +11,10 @@ from bot import ids, notify, proposals
 from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import db_id, parse_join_choices, parse_signup
-from bot.handlers.confidence import ask_confidence
 from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Program, ProgramStatus
-from bot.outbox import open_modal, publish_home
+from bot.outbox import ask_confidence, open_modal, publish_home
 from bot.reports.render import escape
 from bot.services import participants as people
 from bot.services import programs as cohorts
