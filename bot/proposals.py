@@ -79,11 +79,33 @@ async def rematch_for(ctx: AppContext, user_ids: list[str], *, intro_key: str) -
         await publish_proposal(ctx, posted[0], name, posted[1], channel, intro=intro)
     if intro_key != LATE_JOINER:  # a joiner hears what joining means in their confirmation
         for user_id in outcome.paired:
-            await notify.dm(ctx, user_id, text("programs.rematch_proposed_dm", name=name))
+            await notify.dm(ctx, user_id, text("programs.rematch_proposed_dm", name=escape(name)))
         for user_id, reason in outcome.waiting:
             await notify.dm(
-                ctx, user_id, text("programs.rematch_waiting_dm", name=name, reason=reason)
+                ctx, user_id, text("programs.rematch_waiting_dm", name=escape(name), reason=reason)
             )
+
+
+async def tell_unmatched(ctx: AppContext, unmatched: list[dict[str, Any]]) -> None:
+    """Everyone a proposal leaves out hears why as soon as it is made, whether or not HR
+    approves anything, and their App Home says the same; a person is told a reason once."""
+    told = []
+    async with ctx.db.session() as session:
+        for item in unmatched:
+            person = await session.scalar(
+                select(Participant).where(Participant.slack_user_id == item["user"])
+            )
+            if (
+                person is None
+                or person.status != ParticipantStatus.ACTIVE
+                or not item["reason"]
+                or person.waiting_reason == item["reason"]
+            ):
+                continue
+            person.waiting_reason = item["reason"]
+            told.append((item["user"], item["reason"]))
+    for user_id, reason in told:
+        await notify.dm(ctx, user_id, text("matching.unmatched_dm", reason=reason))
 
 
 STRANDED = "programs.rematch_hr"

@@ -9,8 +9,10 @@ from bot.models import Pair, PairStatus, Participant
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import (
     LEARNERS,
+    ODD_ONE,
     SHARERS,
     add_person,
+    enrol_everyone,
     join,
     open_modal,
     paired_program,
@@ -117,6 +119,24 @@ async def test_a_fitting_person_already_waiting_gets_a_proposal_within_seconds(b
     )
     await approve_newest(bot)
     assert await partner_of(bot, sharer) == "U0NINA001"
+
+
+async def test_unmatched_people_are_told_why_before_hr_approves_anything(bot):
+    await enrol_everyone(bot, odd_one=True)
+    await request_match(bot)  # HR has not approved
+    told = await bot.fake.wait_for(
+        lambda: [
+            m
+            for m in bot.fake.dm_messages(ODD_ONE[0])
+            if "couldn't find you a partner" in m["text"]
+        ]
+    )
+    assert "Why:" in told[0]["text"]
+    await bot.fake.open_home(ODD_ONE[0])
+    await bot.fake.wait_for(lambda: "on the waiting list" in home_text(bot, ODD_ONE[0]))
+    await request_match(bot)  # a re-run with the same result does not tell them twice
+    await approve_newest(bot)
+    assert len([m for m in bot.fake.dm_messages(ODD_ONE[0]) if "Why:" in m["text"]]) == 1
 
 
 async def test_a_proposal_of_40_pairs_shows_all_40_to_hr(bot):

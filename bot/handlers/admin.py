@@ -21,6 +21,7 @@ from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import COMPLETED, MatchProposal, Pair, Program, ProgramStatus
 from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
 from bot.refusals import Refusal
+from bot.reports.render import escape
 from bot.scheduler.closing import deliver_closing
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service, reports
@@ -95,7 +96,7 @@ async def ask_to_close(ctx: AppContext, trigger_id: str, args: list[str]) -> str
     except Refusal as refusal:
         return refusal.message
     if found.status == ProgramStatus.CLOSED:
-        return text("programs.already_closed", name=found.name)
+        return text("programs.already_closed", name=escape(found.name))
     view = close_modal(found, hr_channel_for(ctx, found))
     return await open_modal(ctx, trigger_id, view, command="admin close")
 
@@ -132,9 +133,9 @@ async def confirm_close(
         await notify.dm(ctx, user_id, text("errors.database_down"))
         return
     note = (
-        text("programs.closed_note", name=name, pairs=pairs, channel=channel)
+        text("programs.closed_note", name=escape(name), pairs=pairs, channel=channel)
         if channel
-        else text("programs.closed_note_no_channel", name=name, pairs=pairs)
+        else text("programs.closed_note_no_channel", name=escape(name), pairs=pairs)
     )
     await notify.dm(ctx, user_id, note)
     log.info("program closed early", extra={"program": program_id, "user": user_id})
@@ -152,7 +153,7 @@ async def invite_next_round(ctx: AppContext, program_id: int, admin_id: str) -> 
         blocks = invite_blocks(program)
         fallback = text(
             "programs.invite_dm",
-            name=program.name,
+            name=escape(program.name),
             start=f"{program.start_date:%-d %b %Y}",
             weeks=program.length_weeks,
         )
@@ -178,7 +179,7 @@ async def post_proposal(
             else:
                 program = await cohorts.resolve(session, program_ref)
             if program.status == ProgramStatus.CLOSED:
-                raise Refusal("programs.already_closed", name=program.name)
+                raise Refusal("programs.already_closed", name=escape(program.name))
             channel = program.hr_channel_id or ctx.settings.hr_channel_id
             if not channel:
                 raise Refusal("admin.no_hr_channel")
@@ -191,6 +192,7 @@ async def post_proposal(
     if data["pool"] == 0:
         return text("admin.match_empty", program=name)
     await proposals.publish_proposal(ctx, proposal_id, name, data, channel)
+    await proposals.tell_unmatched(ctx, data["unmatched"])
     return text(
         "admin.match_posted",
         channel=channel,
@@ -336,8 +338,7 @@ async def approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     note = text("matching.approved", user=user_id, pairs=len(pairs))
     await close_message(ctx, proposal, note, body)
     counts = await run_kickoffs(ctx, program_id)
-    for person in unmatched:
-        await notify.dm(ctx, person["user"], text("matching.unmatched_dm", reason=person["reason"]))
+    await proposals.tell_unmatched(ctx, unmatched)
     channel, _ = clicked_message(body)
     if channel:
         done = text("matching.kickoff_done", sent=counts.sent, failed=counts.failed)

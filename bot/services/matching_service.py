@@ -175,9 +175,5 @@ async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair] 
         sharer.waiting_reason = learner.waiting_reason = None
         del available[item["sharer"]], available[item["learner"]]
         pairs.append(pair)
-    for item in proposal.proposal.get("unmatched", []):
-        person = available.get(item["user"])
-        if person is not None:  # told why they wait, on their App Home too
-            person.waiting_reason = item["reason"] or None
     await session.flush()
     return pairs

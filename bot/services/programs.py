@@ -26,6 +26,7 @@ from bot.models import (
     ProgramStatus,
 )
 from bot.refusals import Refusal
+from bot.reports.render import escape
 from bot.scheduling import ProgramCalendar
 from bot.texts import text
 
@@ -69,7 +70,7 @@ async def by_name(session: AsyncSession, name: str) -> Program | None:
 
 
 def names_list(programs: list[Program]) -> str:
-    return ", ".join(f"*{p.name}*" for p in programs) or text("programs.none_yet")
+    return ", ".join(f"*{escape(p.name)}*" for p in programs) or text("programs.none_yet")
 
 
 async def resolve(
@@ -85,7 +86,7 @@ async def resolve(
         if program is not None:
             return program
         known = names_list(await all_programs(session))
-        raise Refusal("programs.unknown", name=clean_name(name), names=known)
+        raise Refusal("programs.unknown", name=escape(clean_name(name)), names=known)
     active = await active_programs(session)
     if len(active) == 1:
         return active[0]
@@ -222,7 +223,7 @@ async def close(session: AsyncSession, program: Program, now: dt.datetime) -> No
         .values(status=ProgramStatus.CLOSED, closed_at=now),
     )
     if closed != 1:
-        raise Refusal("programs.already_closed", name=program.name)
+        raise Refusal("programs.already_closed", name=escape(program.name))
     await session.execute(
         update(Pair)
         .where(Pair.program_id == program.id, Pair.status == PairStatus.ACTIVE)

@@ -25,7 +25,7 @@ def programs_blocks(lines: list[ProgramLine]) -> list[dict[str, Any]]:
     rendered = [
         text(
             "programs.list_line",
-            name=line.program.name,
+            name=escape(line.program.name),
             status=text(f"programs.statuses.{line.status}"),
             enrolled=line.enrolled,
             pairs=line.pairs,
@@ -53,7 +53,7 @@ def close_modal(program: Program, channel: str | None) -> dict[str, Any]:
         if channel
         else text("programs.close_no_channel")
     )
-    body = text("programs.close_body", name=program.name, report_line=report_line)
+    body = text("programs.close_body", name=escape(program.name), report_line=report_line)
     return b.modal(
         ids.CLOSE_CALLBACK,
         text("programs.close_title"),
@@ -106,7 +106,7 @@ def invite_blocks(program: Program) -> list[dict[str, Any]]:
         b.section(
             text(
                 "programs.invite_dm",
-                name=program.name,
+                name=escape(program.name),
                 start=f"{program.start_date:%-d %b %Y}",
                 weeks=program.length_weeks,
             )
