@@ -91,6 +91,7 @@ class Demo:
         self.by_id = {p.user_id: p for p in people}
         self.story = Story()
         self.answered: set[str] = set()  # check-in messages already reacted to
+        self.confidence: dict[str, dict[str, int]] = {}  # first answers, per person and topic
 
     # -- Slack steps (signed requests through the fake) -----------------------------------------
     async def modal(self, user: str, command: str, values: dict[str, Any]) -> None:
@@ -141,7 +142,12 @@ class Demo:
         return found
 
     async def join(self, person: Person, program_id: int | None = None) -> None:
-        choice = {ids.A_JOIN_PROGRAM: str(program_id)} if program_id else {}
+        """Sign up through the modal; with several programs open it asks which (`program_id`)."""
+        async with self.bot.ctx.db.session() as session:
+            open_now = await session.scalar(
+                select(func.count()).where(Program.status == ProgramStatus.OPEN)
+            )
+        choice = {ids.A_JOIN_PROGRAM: str(program_id)} if program_id and open_now > 1 else {}
         await self.modal(
             person.user_id,
             "join",
@@ -162,6 +168,33 @@ class Demo:
                 ids.A_CONSENT: ["quote"] if self.rng.random() < 0.3 else [],
             },
         )
+        if person.learn:
+            await self.rate_confidence(person.user_id)
+
+    async def rate_confidence(self, user: str) -> None:
+        """After signing up: the DM's "Rate my confidence" button, then 1-3 for each topic."""
+        fake = self.bot.fake
+        asks = await fake.wait_for(
+            lambda: [m for m in fake.dm_messages(user) if "how confident" in m["text"]],
+            timeout=15,
+        )
+        before = {v["id"] for v in fake.open_views(user)}
+        await fake.click(user, ids.CONFIDENCE_OPEN, channel=asks[-1]["channel"], ts=asks[-1]["ts"])
+        views = await fake.wait_for(
+            lambda: [v for v in fake.open_views(user) if v["id"] not in before], timeout=15
+        )
+        await self.answer_confidence(user, views[-1], lambda: self.rng.choice([1, 2, 2, 3]))
+
+    async def answer_confidence(self, user: str, view: dict, rating: Any) -> None:
+        """Answer every topic of a confidence modal; remembers the first answers per person."""
+        blocks = [b["block_id"] for b in view["blocks"] if b.get("type") == "input"]
+        start = self.confidence.setdefault(user, {})
+        values = {}
+        for block in blocks:
+            value = min(5, start[block] + rating()) if block in start else rating()
+            start.setdefault(block, value)
+            values[(block, ids.A_CONFIDENCE)] = str(value)
+        await self.bot.fake.submit_view(user, view["id"], values)
 
     async def match_and_approve(self, program: str = FIRST_PROGRAM) -> bool:
         """HR asks for matches in the HR channel, reads the proposal, approves it."""
@@ -296,7 +329,7 @@ class Demo:
         views = await fake.wait_for(
             lambda: [v for v in fake.open_views(user) if v["id"] not in before], timeout=15
         )
-        await fake.submit_view(
+        result = await fake.submit_view(
             user,
             views[-1]["id"],
             {
@@ -305,6 +338,9 @@ class Demo:
                 ids.A_SV_CHANGED: "I ask for a quick demo before dismissing a new tool.",
             },
         )
+        if result.view is not None and result.view["callback_id"] == ids.CONFIDENCE_CALLBACK:
+            # The end survey asks again: most people feel more confident than at the start.
+            await self.answer_confidence(user, result.view, lambda: self.rng.choice([0, 1, 1, 2]))
 
     async def life_events(self, week: int) -> None:
         """One person pauses for two weeks; another leaves and their partner is rematched."""

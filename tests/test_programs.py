@@ -141,6 +141,12 @@ async def test_hr_closes_a_program_early_wrapups_and_final_report_once(bot):
     report_count = len(bot.fake.messages(HR_CHANNEL_ID))
     await bot.fake.slash_command(HR_ADMIN_ID, text="report Spring cohort", channel_id=HR_CHANNEL_ID)
     await bot.fake.wait_for(lambda: len(bot.fake.messages(HR_CHANNEL_ID)) > report_count)
+    await bot.fake.slash_command(
+        HR_ADMIN_ID, text="report csv Spring cohort", channel_id=HR_CHANNEL_ID
+    )
+    await bot.fake.wait_for(
+        lambda: [f for f in bot.fake.files.values() if f["name"].endswith("csv") and f["completed"]]
+    )
     assert bot.fake.validation_errors == []
 
 
