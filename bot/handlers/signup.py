@@ -18,6 +18,7 @@ from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.services import participants as people
 from bot.services.programs import open_program
 from bot.texts import text
+from bot.texts.mrkdwn import mention
 from bot.views.signup import signup_modal
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                 if stored is not None:
                     stored.display_name = name
         if partner is not None:
-            what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
+            what_next = text("signup.what_next_paired", partner=mention(partner.slack_user_id))
         else:
             what_next = text("signup.what_next_matching")
         if program is None:

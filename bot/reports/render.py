@@ -15,6 +15,7 @@ from typing import Any
 from bot import texts
 from bot.reports.metrics import HEALTH_STATES, RECENT_CHECKINS, Activity, Report, TopicCount
 from bot.texts import raw as app_raw
+from bot.texts.mrkdwn import Mrkdwn, escape
 from bot.views import blocks as b
 
 MAX_TREND_ROWS = 12
@@ -33,13 +34,6 @@ def raw(key: str) -> Any:
 
 def text(key: str, **values: Any) -> str:
     return texts.text(f"report.{key}", **values)
-
-
-def escape(value: str, limit: int | None = None) -> str:
-    """Typed text made inert for mrkdwn (no mentions, links or broadcasts), optionally capped."""
-    if limit is not None and len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def pct(value: float | None) -> str:
@@ -276,7 +270,7 @@ def _prompts(report: Report) -> list[str]:
             excerpt = (
                 escape(_MRKDWN_MARKS.sub("", score.excerpt), EXCERPT_CHARS)
                 if score.excerpt
-                else f"`{escape(score.prompt_id, EXCERPT_CHARS)}`"
+                else Mrkdwn(f"`{escape(score.prompt_id, EXCERPT_CHARS)}`")
             )
             lines.append(text("prompts.line", excerpt=excerpt, up=score.up, down=score.down))
     return lines or [text("none")]

@@ -110,7 +110,7 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
             learner=pair["learner"],
             score=f"{pair['score']:.2f}",
         )
-        reasons = "\n".join(f"  • {r}" for r in pair["reasons"])
+        reasons = "\n".join(f"  • {b.escape(r)}" for r in pair["reasons"])
         entry = f"{line}\n{reasons}"
         if used + len(entry) > TEXT_BUDGET:
             break
@@ -136,7 +136,8 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
         exclude_options = [
             b.option(
                 json.dumps({"p": proposal_id, "k": f"{p['sharer']}:{p['learner']}"}),
-                f"{p.get('sharer_name') or p['sharer']} + {p.get('learner_name') or p['learner']}",
+                b.escape(f"{p.get('sharer_name') or p['sharer']} + ")
+                + b.escape(p.get("learner_name") or p["learner"]),
             )
             for p in pairs[:shown]
         ]

@@ -125,7 +125,7 @@ def feedback_modal(
         blocks.append(
             b.input_block(
                 ids.feedback_goal_block(goal.id),
-                text("feedback.goal_label", goal=goal_line(goal))[:1900],
+                text("feedback.goal_label", goal=goal_line(goal, bold=False)),
                 b.select(ids.A_FB_GOAL, b.options(steps), initial=str(goal.progress)),
                 optional=True,
             )

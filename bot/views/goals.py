@@ -6,7 +6,7 @@ from typing import Any
 
 from bot import ids
 from bot.models import Goal
-from bot.texts import text
+from bot.texts import raw, text
 from bot.views import blocks as b
 from bot.views.signup import goal_fields
 
@@ -30,12 +30,19 @@ def goals_modal(goals: list[Goal]) -> dict[str, Any]:
     )
 
 
-def goal_line(goal: Goal) -> str:
-    """'Tech upskilling: Use Copilot daily (50%, by 1 Mar)' for DMs, status and App Home."""
-    label = goal.category.replace("_", " ").capitalize()
+def category_label(code: str) -> str:
+    """The one spelling of a goal category (the sign-up and goals modals' option label)."""
+    return dict(raw("catalogue.goal_categories")).get(code, code)
+
+
+def goal_line(goal: Goal, *, bold: bool = True) -> b.Mrkdwn:
+    """'*Tech upskilling*: Use Copilot daily ▰▰▰▰▰▱▱▱▱▱ 50%, by 1 Mar' for DMs, status and
+    App Home; the description is what the person typed, so it is escaped."""
+    label = category_label(goal.category)
     bar = progress_bar(goal.progress)
     due = f", by {goal.target_date:%-d %b %Y}" if goal.target_date else ""
-    return f"*{label}*: {goal.description} {bar} {goal.progress}%{due}"
+    heading = f"*{label}*" if bold else label
+    return b.Mrkdwn(f"{heading}: {b.escape(goal.description)} {bar} {goal.progress}%{due}")
 
 
 def progress_bar(percent: int, width: int = 10) -> str:

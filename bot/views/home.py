@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.models import ParticipantStatus
-from bot.services.dashboard import PersonalView, ProgramNumbers
+from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
+from bot.services.participants import ERASED_PREFIX
 from bot.texts import raw, text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
@@ -30,12 +31,44 @@ def _profile_text(view: PersonalView) -> str:
     p = view.participant
     assert p is not None
     band = dict(raw("catalogue.experience_bands")).get(p.experience_band, p.experience_band)
+    nothing = text("home.nothing")
     lines = [
         text("home.profile_heading"),
-        f"You {raw('roles_short')[p.role]} · {band} of experience · {p.department or '—'}",
-        f"Can share: {', '.join(p.share_topics) or '—'}",
-        f"Wants to learn: {', '.join(p.learn_topics) or '—'}",
+        text(
+            "home.profile_role",
+            role=raw("roles_short")[p.role],
+            band=band,
+            department=p.department or nothing,
+        ),
+        text("home.profile_share", topics=", ".join(p.share_topics) or nothing),
+        text("home.profile_learn", topics=", ".join(p.learn_topics) or nothing),
     ]
+    return "\n".join(lines)
+
+
+def _repair_text(requests: list[RepairRequest]) -> str:
+    """Private reasons stay here, for HR admins only, and never in a channel."""
+    lines = [text("home.repair_heading")]
+    for request in requests:
+        partner = (
+            text("home.repair_erased")
+            if request.partner.startswith(ERASED_PREFIX)
+            else b.mention(request.partner)
+        )
+        reason = (
+            text("home.repair_reason", reason=b.escape(" ".join(request.reason.split()), 400))
+            if request.reason
+            else text("home.repair_no_reason")
+        )
+        lines.append(
+            text(
+                "home.repair_line",
+                date=f"{request.on:%-d %b}",
+                requester=b.mention(request.requester),
+                partner=partner,
+                reason=reason,
+            )
+        )
     return "\n".join(lines)
 
 
@@ -52,7 +85,7 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
         if view.program is None:
             blocks.append(b.context(text("home.no_program")))
         else:
-            blocks.append(b.context(f"Program: *{view.program.name}*"))
+            blocks.append(b.context(text("home.program", program=view.program.name)))
         if p.status == ParticipantStatus.PAUSED:
             blocks.append(b.section(text("home.paused", until=paused_until(view))))
         blocks.append(b.section(_profile_text(view)))
@@ -99,6 +132,8 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
                     )
                 )
             )
+        if numbers.repair_requests:
+            blocks.append(b.section(_repair_text(numbers.repair_requests)))
         blocks.append(
             b.actions(
                 b.button(text("home.admin_program"), ids.HOME_ADMIN_PROGRAM),

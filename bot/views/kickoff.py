@@ -56,7 +56,7 @@ def kickoff_blocks(
         b.header(text("kickoff.header")),
         b.section(text("kickoff.intro", program=program.name, weeks=program.length_weeks, **ids)),
         b.section(text("kickoff.roles", **ids)),
-        b.section(text("kickoff.why") + "\n" + "\n".join(f"• {r}" for r in reasons)),
+        b.section(text("kickoff.why") + "\n" + "\n".join(f"• {b.escape(r)}" for r in reasons)),
         b.section(text("kickoff.goals") + "\n" + "\n".join(goal_lines)),
         b.section(text("kickoff.rules", minutes=minutes)),
         b.section(text("kickoff.first_prompt", prompt=prompt_text)),

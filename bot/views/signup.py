@@ -118,7 +118,7 @@ def signup_modal(
         role_element["initial_option"] = next(o for o in role_options if o["value"] == p.role)
     intro = text("signup.intro")
     if program_name:
-        intro += f"\n*Program:* {program_name}"
+        intro += "\n" + text("signup.program", program=program_name)
     blocks = [
         b.section(intro),
         b.input_block(ids.B_ROLE, text("signup.role_label"), role_element),
