@@ -17,7 +17,13 @@ Privacy is enforced in this layer, so no renderer or caller can leak by mistake:
 * departments with fewer than ``min_group`` people carry no numbers at all, and when the hidden
   groups together are still smaller than ``min_group`` the smallest visible one is hidden too, so
   a hidden group cannot be worked out by subtracting the others from the program totals;
-* survey averages with fewer than ``min_group`` answers are withheld the same way.
+* survey averages with fewer than ``min_group`` answers are withheld the same way;
+* a week's average rating needs ``min_group`` ratings (one per person that week), the
+  program-wide one a week that had that many; when weeks are hidden (too few ratings, or outside
+  the trend's window) and together hold fewer than ``min_group`` ratings, the smallest shown
+  weeks are hidden too, so the overall average minus the shown weeks cannot give them away;
+* goal categories need ``min_group`` people with goals in them, topics ``min_group`` people,
+  and a prompt's thumbs ``min_group`` ratings.
 
 At-risk pairs carry the two display names (and nothing they wrote), so that HR can act on them.
 """
@@ -28,7 +34,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -97,8 +103,10 @@ class Activity:
     checkins: int
     met: int
     answers: int  # answers with feedback submitted
-    avg_usefulness: float | None
+    avg_usefulness: float | None  # None: no ratings, or too few people (then `*_ratings` > 0)
     avg_candour: float | None
+    usefulness_ratings: int = field(default=0, kw_only=True)
+    candour_ratings: int = field(default=0, kw_only=True)
 
     @property
     def meeting_rate(self) -> float | None:
@@ -138,10 +146,14 @@ class AtRiskPair:
 
 @dataclass(frozen=True)
 class GoalStats:
+    """One goal category; every number is None when fewer than min_group people are in it."""
+
     category: str
-    goals: int
-    avg_progress: float
-    achieved: int
+    goals: int | None
+    avg_progress: float | None
+    achieved: int | None
+    people: int
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -362,8 +374,8 @@ async def program_report(
         raise LookupError(f"no program {program_id}")
 
     by_week_and_prompt = await _by_week_and_prompt(session, program_id)
-    weekly, overall = _weekly(by_week_and_prompt, program)
-    best, worst = _prompts(by_week_and_prompt)
+    weekly, overall = _weekly(by_week_and_prompt, program, min_group, weeks)
+    best, worst = _prompts(by_week_and_prompt, min_group)
     pair_rows = await _pair_rows(session, program_id, now)
     latest = weekly[-1] if weekly else None
     trend = (
@@ -373,7 +385,7 @@ async def program_report(
     )
     pairs, at_risk = _health(pair_rows, program, now)
     meetings = [p.meetings for p in pairs]
-    shared, wanted = await _topics(session, program_id)
+    shared, wanted = await _topics(session, program_id, min_group)
     days = (now.date() - program.start_date).days
     return Report(
         program_id=program.id,
@@ -392,7 +404,7 @@ async def program_report(
         trend=tuple(trend),
         pairs=tuple(pairs),
         at_risk=tuple(at_risk),
-        goals=await _goals(session, program_id),
+        goals=await _goals(session, program_id, min_group),
         top_shared=shared,
         top_wanted=wanted,
         surveys=await _surveys(session, program_id, min_group),
@@ -469,8 +481,11 @@ async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_W
     ]
 
 
-def _weekly(rows: Iterable[_WeekPromptRow], program: Program) -> tuple[list[WeekStats], Activity]:
-    """Per-week activity, and the program-wide totals from the same sums."""
+def _weekly(
+    rows: Iterable[_WeekPromptRow], program: Program, min_group: int, window: int | None = None
+) -> tuple[list[WeekStats], Activity]:
+    """Per-week activity, and the program-wide totals from the same sums; average ratings
+    only where enough people gave them (module doc), so no average is one person's score."""
     fields = ("checkins", "met", "answers", "usefulness_sum", "usefulness_count")
     fields += ("candour_sum", "candour_count")
     by_week: dict[int, Counter[str]] = defaultdict(Counter)
@@ -484,13 +499,39 @@ def _weekly(rows: Iterable[_WeekPromptRow], program: Program) -> tuple[list[Week
             "answers": sums["answers"],
             "avg_usefulness": ratio(sums["usefulness_sum"], sums["usefulness_count"]),
             "avg_candour": ratio(sums["candour_sum"], sums["candour_count"]),
+            "usefulness_ratings": sums["usefulness_count"],
+            "candour_ratings": sums["candour_count"],
         }
 
-    weeks = [
-        WeekStats(**activity(sums), week=week, starts_on=week_start(program, week))
-        for week, sums in sorted(by_week.items())
-    ]
-    return weeks, Activity(**activity(sum(by_week.values(), Counter())))
+    ordered = sorted(by_week)
+    shown = {w for w in ordered if window is None or w > ordered[-1] - window}
+    overall = activity(sum(by_week.values(), Counter()))
+    hidden: dict[str, set[int]] = {}
+    for rating in ("usefulness", "candour"):
+        counts = {week: by_week[week][f"{rating}_count"] for week in ordered}
+        hidden[rating] = suppressed_weeks(counts, shown, min_group)
+        if max(counts.values(), default=0) < min_group:
+            overall[f"avg_{rating}"] = None
+    weeks = []
+    for week in ordered:
+        values = activity(by_week[week])
+        for rating, weeks_hidden in hidden.items():
+            if week in weeks_hidden:
+                values[f"avg_{rating}"] = None
+        weeks.append(WeekStats(**values, week=week, starts_on=week_start(program, week)))
+    return weeks, Activity(**overall)
+
+
+def suppressed_weeks(counts: dict[int, int], shown: set[int], min_group: int) -> set[int]:
+    """The weeks whose average must not be shown: fewer than min_group ratings, plus the
+    smallest shown weeks while the weeks HR cannot see (hidden or outside the window) together
+    hold fewer than min_group ratings, so that overall minus shown never isolates them."""
+    check_min_group(min_group)
+    hidden = {week for week, n in counts.items() if n < min_group or week not in shown}
+    visible = sorted((counts[w], w) for w in counts if w not in hidden)
+    while visible and 0 < sum(counts[w] for w in hidden) < min_group:
+        hidden.add(visible.pop(0)[1])
+    return hidden
 
 
 async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -> list[_PairRow]:
@@ -641,26 +682,38 @@ def _suggestion(row: _PairRow) -> tuple[str, int]:
     return "nudge_both", silent
 
 
-async def _goals(session: AsyncSession, program_id: int) -> tuple[GoalStats, ...]:
+async def _goals(session: AsyncSession, program_id: int, min_group: int) -> tuple[GoalStats, ...]:
+    """Goals per category, counted only where at least min_group people set one (a category
+    from fewer people is shown as hidden). Erased people's goals are closed and blank: left out."""
     rows = await session.execute(
         select(
             Goal.category,
+            func.count(func.distinct(Goal.participant_id)),
             func.count(),
             func.avg(Goal.progress),
             func.count(case((Goal.status == GoalStatus.ACHIEVED, 1))),
         )
         .join(Participant, Participant.id == Goal.participant_id)
-        .where(Participant.program_id == program_id)
+        .where(
+            Participant.program_id == program_id,
+            Participant.status != ParticipantStatus.DELETED,
+        )
         .group_by(Goal.category)
         .order_by(Goal.category)
     )
-    return tuple(GoalStats(cat, n, float(avg or 0), won) for cat, n, avg, won in rows)
+    return tuple(
+        GoalStats(cat, n, float(avg or 0), won, people)
+        if people >= min_group
+        else GoalStats(cat, None, None, None, people, hidden=True)
+        for cat, people, n, avg, won in rows
+    )
 
 
 async def _topics(
-    session: AsyncSession, program_id: int
+    session: AsyncSession, program_id: int, min_group: int
 ) -> tuple[tuple[TopicCount, ...], tuple[TopicCount, ...]]:
-    """Most shared and most wanted topics (counted in Python: JSON lists, see module doc)."""
+    """Most shared and most wanted topics (counted in Python: JSON lists, see module doc), only
+    those at least min_group people chose: a topic someone typed can point at them."""
     shared: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
     rows = await session.execute(
@@ -673,7 +726,8 @@ async def _topics(
         wanted.update(set(learn or ()))
 
     def top(counter: Counter[str]) -> tuple[TopicCount, ...]:
-        ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        common = [(topic, n) for topic, n in counter.items() if n >= min_group]
+        ranked = sorted(common, key=lambda item: (-item[1], item[0]))
         return tuple(TopicCount(topic, n) for topic, n in ranked[:TOP_TOPICS])
 
     return top(shared), top(wanted)
@@ -720,9 +774,10 @@ def _prompt_texts() -> dict[str, str]:
 
 
 def _prompts(
-    rows: Iterable[_WeekPromptRow],
+    rows: Iterable[_WeekPromptRow], min_group: int
 ) -> tuple[tuple[PromptScore, ...], tuple[PromptScore, ...]]:
-    """Best and worst prompts by net thumbs, among those rated at least MIN_PROMPT_RATINGS times."""
+    """Best and worst prompts by net thumbs, among those rated at least MIN_PROMPT_RATINGS
+    times and by at least min_group people (a prompt reaches a pair once, so one thumb each)."""
     thumbs: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         if row.prompt_id is not None:
@@ -732,7 +787,7 @@ def _prompts(
     scores = [
         PromptScore(prompt_id, texts.get(prompt_id), up, down)
         for prompt_id, (up, down) in thumbs.items()
-        if up + down >= MIN_PROMPT_RATINGS
+        if up + down >= max(MIN_PROMPT_RATINGS, min_group)
     ]
     best = sorted((s for s in scores if s.net > 0), key=lambda s: (-s.net, s.prompt_id))
     worst = sorted((s for s in scores if s.net < 0), key=lambda s: (s.net, s.prompt_id))

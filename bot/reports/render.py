@@ -44,6 +44,11 @@ def num(value: float | None) -> str:
     return text("no_value") if value is None else f"{value:.1f}"
 
 
+def rating(value: float | None, ratings: int) -> str:
+    """An average rating, or 'hidden' when there were ratings but from too few people."""
+    return text("hidden_value") if value is None and ratings else num(value)
+
+
 def day(value: dt.date) -> str:
     return f"{value.day} {value:%b %Y}"
 
@@ -114,8 +119,8 @@ def _headline(report: Report) -> list[tuple[str, str]]:
             text("headline.ratings"),
             text(
                 "headline.ratings_value",
-                usefulness=num(overall.avg_usefulness),
-                candour=num(overall.avg_candour),
+                usefulness=rating(overall.avg_usefulness, overall.usefulness_ratings),
+                candour=rating(overall.avg_candour, overall.candour_ratings),
             ),
         ),
     ]
@@ -154,8 +159,8 @@ def _activity(activity: Activity) -> dict[str, str]:
     return {
         "rate": pct(activity.meeting_rate),
         "answered": pct(activity.response_rate),
-        "usefulness": num(activity.avg_usefulness),
-        "candour": num(activity.avg_candour),
+        "usefulness": rating(activity.avg_usefulness, activity.usefulness_ratings),
+        "candour": rating(activity.avg_candour, activity.candour_ratings),
     }
 
 
@@ -217,16 +222,23 @@ def _category_labels() -> dict[str, str]:
 
 def _goals(report: Report) -> list[str]:
     labels = _category_labels()
-    return [
-        text(
-            "goals.line",
-            category=escape(labels.get(g.category, g.category), NAME_CHARS),
-            goals=g.goals,
-            progress=round(g.avg_progress),
-            achieved=g.achieved,
+    lines = []
+    for g in report.goals:
+        category = escape(labels.get(g.category, g.category), NAME_CHARS)
+        if g.hidden or g.avg_progress is None:
+            lines.append(text("goals.hidden", category=category, min_group=report.min_group))
+            continue
+        lines.append(
+            text(
+                "goals.line",
+                category=category,
+                goals=g.goals,
+                people=g.people,
+                progress=round(g.avg_progress),
+                achieved=g.achieved,
+            )
         )
-        for g in report.goals
-    ] or [text("none")]
+    return lines or [text("none")]
 
 
 def _topics(topics: tuple[TopicCount, ...]) -> list[str]:
