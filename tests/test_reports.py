@@ -335,8 +335,13 @@ async def test_headline_numbers(db, program_id):
     )
     assert (people.matched, people.waiting) == (8, 1)
     assert (r.pairs_active, r.pairs_ended) == (4, 1)
-    # Active pairs that met at least once: 1, 2, 3 (pair 4 only ever "scheduled").
-    assert r.met_at_least_once == pytest.approx(3 / 4)
+    # Active pairs that met in the last 4 program weeks (2-5): 1, 2, 3 (pair 4 only ever
+    # "scheduled"); pair 2 last met in week 2, which is still inside the window.
+    assert r.met_recently == pytest.approx(3 / 4)
+    # Two weeks on (week 7), pairs 2 and 3 (last met in weeks 2 and 3) no longer count.
+    async with db.session() as s:
+        later = await program_report(s, program_id, now=NOW + dt.timedelta(weeks=2))
+    assert later.met_recently == pytest.approx(1 / 4)
     # Meetings: pair 1 met weeks 2-5, pair 2 week 2, pair 3 week 3, pair 4 never.
     assert r.meetings_per_pair == pytest.approx((4 + 1 + 1 + 0) / 4)
 
@@ -554,7 +559,7 @@ def test_blocks_stay_within_slack_limits_at_full_size():
         people=Headcount(10_000, 9000, 500, 400, 100, 8000, 1000),
         pairs_active=4000,
         pairs_ended=100,
-        met_at_least_once=0.9,
+        met_recently=0.9,
         meetings_per_pair=7.5,
         overall=Activity(50_000, 40_000, 90_000, 4.1, 3.9),
         latest=week,

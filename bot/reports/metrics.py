@@ -75,6 +75,7 @@ HEALTH_STATES = ("on_track", "needs_checkin", "at_risk", "too_early")
 HEALTH_TAIL = max(AT_RISK_STREAK, MIN_OUTCOMES)
 ANSWER_WINDOW = dt.timedelta(days=7)  # an unanswered check-in is still open for a week
 RECENT_CHECKINS = 4  # the window the at-risk suggestion looks at
+RECENT_WEEKS = 4  # "met recently": a meeting in the current program week or the 3 before
 MIN_PROMPT_RATINGS = 3
 TOP_PROMPTS = 3
 TOP_TOPICS = 5
@@ -220,7 +221,7 @@ class Report:
     people: Headcount
     pairs_active: int
     pairs_ended: int
-    met_at_least_once: float | None  # share of active pairs that met at least once
+    met_recently: float | None  # share of active pairs that met in the last RECENT_WEEKS weeks
     meetings_per_pair: float | None  # meetings per active pair
     overall: Activity
     latest: WeekStats | None  # the latest program week with a posted check-in
@@ -397,7 +398,7 @@ async def program_report(
         people=await _headcount(session, program_id),
         pairs_active=sum(1 for row in pair_rows if row.status == PairStatus.ACTIVE),
         pairs_ended=sum(1 for row in pair_rows if row.status == PairStatus.ENDED),
-        met_at_least_once=ratio(sum(1 for m in meetings if m), len(meetings)),
+        met_recently=ratio(sum(1 for p in pairs if _met_recently(p, program, now)), len(pairs)),
         meetings_per_pair=ratio(sum(meetings), len(meetings)),
         overall=overall,
         latest=latest,
@@ -662,6 +663,15 @@ def _health(
     return pairs, at_risk
 
 
+def _met_recently(pair: PairHealth, program: Program, now: dt.datetime) -> bool:
+    """A meeting in the last RECENT_WEEKS program weeks, so a pair that met once in week 2 and
+    has been silent since does not count as meeting."""
+    if pair.last_met_on is None:
+        return False
+    current = (now.date() - program.start_date).days // 7 + 1
+    return pair.last_met_on >= week_start(program, current - RECENT_WEEKS + 1)
+
+
 def _suggestion(row: _PairRow) -> tuple[str, int]:
     """What HR could do for an at-risk pair, from its last RECENT_CHECKINS outcomes.
 
@@ -849,7 +859,9 @@ async def _quotes(session: AsyncSession, program_id: int) -> tuple[Quote, ...]:
     )
     quotes = [Quote(_clean_quote(said), "checkin", at.date()) for said, at in answers]
     quotes += [Quote(_clean_quote(said), kind, at.date()) for said, at, kind in surveys]
-    return tuple(sorted(quotes, key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
+    newest_first = sorted(quotes, key=lambda q: q.on, reverse=True)
+    unique = {q.text.casefold(): q for q in reversed(newest_first)}  # the newest of each text
+    return tuple(sorted(unique.values(), key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
 
 
 async def _departments(

@@ -13,7 +13,14 @@ from functools import cache
 from typing import Any
 
 from bot import texts
-from bot.reports.metrics import HEALTH_STATES, RECENT_CHECKINS, Activity, Report, TopicCount
+from bot.reports.metrics import (
+    HEALTH_STATES,
+    RECENT_CHECKINS,
+    RECENT_WEEKS,
+    Activity,
+    Report,
+    TopicCount,
+)
 from bot.texts import raw as app_raw
 from bot.texts.mrkdwn import Mrkdwn, escape
 from bot.views import blocks as b
@@ -99,10 +106,10 @@ def _headline(report: Report) -> list[tuple[str, str]]:
             text("headline.pairs_value", active=report.pairs_active, ended=report.pairs_ended),
         ),
         (
-            text("headline.met"),
+            text("headline.met", weeks=RECENT_WEEKS),
             text(
                 "headline.met_value",
-                rate=pct(report.met_at_least_once),
+                rate=pct(report.met_recently),
                 per_pair=num(report.meetings_per_pair),
             ),
         ),

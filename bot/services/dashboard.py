@@ -12,6 +12,8 @@ from sqlalchemy.orm import aliased
 from bot import scheduling
 from bot.models import (
     Goal,
+    GoalProgress,
+    GoalStatus,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -31,6 +33,8 @@ class PersonalView:
     pair: Pair | None
     goals: list[Goal] = field(default_factory=list)
     next_checkin: dt.datetime | None = None
+    achieved: list[Goal] = field(default_factory=list)  # kept in view, with their history
+    history: dict[int, list[int]] = field(default_factory=dict)  # goal id -> progress, oldest first
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,32 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     pair = await people.active_pair(session, participant)
     partner = await people.partner_in(session, pair, participant) if pair else None
     goals = await people.open_goals(session, participant)
+    achieved = list(
+        (
+            await session.scalars(
+                select(Goal)
+                .where(Goal.participant_id == participant.id, Goal.status == GoalStatus.ACHIEVED)
+                .order_by(Goal.id)
+            )
+        ).all()
+    )
+    history: dict[int, list[int]] = {}
+    shown = [g.id for g in goals + achieved]
+    if shown:
+        updates = await session.execute(
+            select(GoalProgress.goal_id, GoalProgress.progress)
+            .where(GoalProgress.goal_id.in_(shown))
+            .order_by(GoalProgress.id)
+        )
+        for goal_id, progress in updates:
+            history.setdefault(goal_id, []).append(progress)
     next_at = None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
         learner_tz = participant.timezone if pair.learner_id == participant.id else partner.timezone
         next_at = scheduling.next_checkin_at(
             calendar(program), now, participant.timezone, partner.timezone, learner_tz
         )
-    return PersonalView(participant, program, partner, pair, goals, next_at)
+    return PersonalView(participant, program, partner, pair, goals, next_at, achieved, history)
 
 
 async def program_numbers(session: AsyncSession) -> ProgramNumbers:

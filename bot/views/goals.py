@@ -45,6 +45,18 @@ def goal_line(goal: Goal, *, bold: bool = True) -> b.Mrkdwn:
     return b.Mrkdwn(f"{heading}: {b.escape(goal.description)} {bar} {goal.progress}%{due}")
 
 
+def achieved_line(goal: Goal, history: list[int]) -> b.Mrkdwn:
+    """An achieved goal stays in view, with the way it got there: '0% → 50% → 100%'."""
+    steps = [p for i, p in enumerate(history) if i == 0 or history[i - 1] != p]
+    path = " → ".join(f"{p}%" for p in steps) or f"{goal.progress}%"
+    return text(
+        "goals.achieved_line",
+        category=category_label(goal.category),
+        description=goal.description,
+        path=b.Mrkdwn(path),
+    )
+
+
 def progress_bar(percent: int, width: int = 10) -> str:
     filled = max(0, min(width, round(percent / 100 * width)))
     return "▰" * filled + "▱" * (width - filled)

@@ -12,7 +12,7 @@ from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
 from bot.services.participants import ERASED_PREFIX
 from bot.texts import raw, text
 from bot.views import blocks as b
-from bot.views.goals import goal_line
+from bot.views.goals import achieved_line, goal_line
 
 
 def local_time(instant: dt.datetime, tz: str) -> str:
@@ -27,6 +27,25 @@ def paused_until(view: PersonalView) -> str:
     return ""
 
 
+def goals_text(view: PersonalView) -> str:
+    """Open goals, then achieved ones: reaching a goal does not make it disappear."""
+    lines = [text("home.goals_heading")]
+    lines += [goal_line(g) for g in view.goals] or [text("goals.none")]
+    if view.achieved:
+        lines.append(text("goals.achieved_heading"))
+        lines += [achieved_line(g, view.history.get(g.id, [])) for g in view.achieved]
+    return "\n".join(lines)
+
+
+def _role(view: PersonalView) -> str:
+    """The role in the pair if paired ('sharer' / 'learner'), else the sign-up choice."""
+    p, pair = view.participant, view.pair
+    if pair is not None and p is not None and view.partner is not None:
+        return "sharer" if pair.sharer_id == p.id else "learner"
+    assert p is not None
+    return p.role
+
+
 def _profile_text(view: PersonalView) -> str:
     p = view.participant
     assert p is not None
@@ -36,7 +55,7 @@ def _profile_text(view: PersonalView) -> str:
         text("home.profile_heading"),
         text(
             "home.profile_role",
-            role=raw("roles_short")[p.role],
+            role=text(f"roles_short.{_role(view)}"),
             band=band,
             department=p.department or nothing,
         ),
@@ -99,8 +118,7 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
         if view.next_checkin is not None:
             when = local_time(view.next_checkin, p.timezone)
             blocks.append(b.context(text("home.next_checkin", when=when)))
-        goal_lines = [goal_line(g) for g in view.goals] or [text("goals.none")]
-        blocks.append(b.section(text("home.goals_heading") + "\n" + "\n".join(goal_lines)))
+        blocks.append(b.section(goals_text(view)))
         toggle = (
             b.button(text("home.resume_button"), ids.HOME_RESUME)
             if p.status == ParticipantStatus.PAUSED

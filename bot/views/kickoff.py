@@ -20,17 +20,25 @@ def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
         for d in raw("catalogue.days")
         if d[0] in set(sharer.available_days) & set(learner.available_days)
     ]
-    day_text = " or ".join(label for _, label in days[:2]) or "a day that suits you both"
+    day_text = " or ".join(label for _, label in days[:2]) or text("kickoff.any_day")
+    whose: Participant | None = None
     if sharer.time_of_day == learner.time_of_day or learner.time_of_day == "any":
-        time_of_day = TIMES.get(sharer.time_of_day, "any time")
+        whose = sharer
     elif sharer.time_of_day == "any":
-        time_of_day = TIMES.get(learner.time_of_day, "any time")
-    else:
-        time_of_day = "at a time you agree"
+        whose = learner
+    if whose is None or whose.time_of_day == "any":
+        time_of_day = text("kickoff.agreed_time")
+    elif sharer.timezone == learner.timezone:
+        time_of_day = b.escape(TIMES[whose.time_of_day].lower())
+    else:  # "around lunch" means two different hours in two time zones: say whose
+        time_of_day = text(
+            "kickoff.whose_time",
+            time=TIMES[whose.time_of_day].lower(),
+            user=whose.slack_user_id,
+            zone=whose.timezone.replace("_", " "),
+        )
     minutes = min(sharer.meeting_minutes, learner.meeting_minutes)
-    return text(
-        "kickoff.first_meeting", days=day_text, time_of_day=time_of_day.lower(), minutes=minutes
-    )
+    return text("kickoff.first_meeting", days=day_text, time_of_day=time_of_day, minutes=minutes)
 
 
 def kickoff_blocks(
