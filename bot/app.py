@@ -28,6 +28,7 @@ from bot.handlers import (
     commands,
     goals,
     home,
+    pair_health,
     reports,
     selfservice,
     signup,
@@ -67,6 +68,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     middleware.register(app, ctx)
     home.register(app, ctx)
     checkins.register(app, ctx)
+    pair_health.register(app, ctx)
     subcommands = {
         **signup.register(app, ctx),
         **goals.register(app, ctx),

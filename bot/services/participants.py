@@ -187,6 +187,19 @@ def resume(participant: Participant) -> None:
     participant.paused_until = None
 
 
+async def active_pair_members(
+    session: AsyncSession, pair_id: int
+) -> tuple[Pair, Participant, Participant] | None:
+    """An active pair with its reverse mentor and senior partner, or None if it has ended."""
+    pair = await session.get(Pair, pair_id)
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return None
+    sharer = await session.get(Participant, pair.sharer_id)
+    learner = await session.get(Participant, pair.learner_id)
+    assert sharer is not None and learner is not None
+    return pair, sharer, learner
+
+
 async def end_pair(session: AsyncSession, pair: Pair, reason: str, now: dt.datetime) -> None:
     pair.status = PairStatus.ENDED
     pair.end_reason = reason

@@ -153,6 +153,24 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
     return blocks
 
 
+def at_risk_note_text(sharer: str, learner: str, action: str) -> b.Mrkdwn:
+    return text("nudges.hr_at_risk", sharer=sharer, learner=learner, action=action)
+
+
+def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[dict]:
+    """HR's note names both people (HR cannot open the pair's group DM) and offers actions."""
+    value = str(pair_id)
+    return [
+        b.section(at_risk_note_text(sharer, learner, action)),
+        b.actions(
+            b.button(text("nudges.message_pair"), ids.AT_RISK_MESSAGE, value, style="primary"),
+            b.button(text("nudges.suggest_repair"), ids.AT_RISK_REPAIR, value),
+            b.button(text("nudges.dismiss"), ids.AT_RISK_DISMISS, value),
+            block_id=f"at_risk_{pair_id}",
+        ),
+    ]
+
+
 def closed_proposal_blocks(original: list[dict], note: str) -> list[dict]:
     """The proposal as it was, minus its buttons, with what happened to it."""
     kept = [blk for blk in original if blk.get("type") != "actions"]

@@ -204,6 +204,18 @@ def fit_question_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def repair_offer_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
+    """HR's private offer of a no-fault re-pair to a quiet pair: the same two answers as the
+    pairing-fit question, so a request goes through the same private flow."""
+    return [
+        b.section(text("nudges.repair_offer", partner=partner_id)),
+        b.actions(
+            b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
+            b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),
+        ),
+    ]
+
+
 def repair_modal(pair_id: int) -> dict[str, Any]:
     return b.modal(
         ids.REPAIR_CALLBACK,
