@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Goal, Participant, Program
-from bot.texts import raw, text
+from bot.texts import labels, raw, text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
-
-DAY_NAMES = dict(raw("catalogue.days"))
-TIMES = dict(raw("catalogue.times_of_day"))
 
 
 def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
@@ -29,11 +26,11 @@ def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
     if whose is None or whose.time_of_day == "any":
         time_of_day = text("kickoff.agreed_time")
     elif sharer.timezone == learner.timezone:
-        time_of_day = b.escape(TIMES[whose.time_of_day].lower())
+        time_of_day = b.escape(labels("catalogue.times_of_day")[whose.time_of_day].lower())
     else:  # "around lunch" means two different hours in two time zones: say whose
         time_of_day = text(
             "kickoff.whose_time",
-            time=TIMES[whose.time_of_day].lower(),
+            time=labels("catalogue.times_of_day")[whose.time_of_day].lower(),
             user=whose.slack_user_id,
             zone=whose.timezone.replace("_", " "),
         )

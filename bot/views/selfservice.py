@@ -17,7 +17,9 @@ def status_blocks(view: PersonalView) -> list[dict[str, Any]]:
     p = view.participant
     if p is None or p.status == ParticipantStatus.DELETED:
         return [b.section(text("status.not_joined"))]
-    lines = [text("status.program", program=view.program.name if view.program else "none open")]
+    lines: list[str] = [
+        text("status.program", program=view.program.name if view.program else "none open")
+    ]
     if p.status == ParticipantStatus.LEFT:
         lines.append(text("status.left"))
     elif view.partner is not None and view.pair is not None:
