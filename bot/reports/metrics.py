@@ -782,6 +782,11 @@ async def _surveys(
     return tuple(stats)
 
 
+def prompt_ratings_needed(min_group: int) -> int:
+    """Thumbs a prompt needs before it is ranked: enough to mean something, from enough people."""
+    return max(MIN_PROMPT_RATINGS, min_group)
+
+
 def _prompts(
     rows: Iterable[_WeekPromptRow], library: Iterable[Prompt], min_group: int
 ) -> tuple[tuple[PromptScore, ...], tuple[PromptScore, ...]]:
@@ -796,7 +801,7 @@ def _prompts(
     scores = [
         PromptScore(prompt_id, texts.get(prompt_id), up, down)
         for prompt_id, (up, down) in thumbs.items()
-        if up + down >= max(MIN_PROMPT_RATINGS, min_group)
+        if up + down >= prompt_ratings_needed(min_group)
     ]
     best = sorted((s for s in scores if s.net > 0), key=lambda s: (-s.net, s.prompt_id))
     worst = sorted((s for s in scores if s.net < 0), key=lambda s: (s.net, s.prompt_id))

@@ -20,6 +20,7 @@ from bot.reports.metrics import (
     Activity,
     Report,
     TopicCount,
+    prompt_ratings_needed,
 )
 from bot.texts import raw as app_raw
 from bot.texts.mrkdwn import Mrkdwn, escape
@@ -155,7 +156,10 @@ def _sections(report: Report) -> list[tuple[str, list[str]]]:
         (text("topics.shared"), _topics(report.top_shared)),
         (text("topics.wanted"), _topics(report.top_wanted)),
         (text("surveys.heading"), _surveys(report)),
-        (text("prompts.heading"), _prompts(report)),
+        (
+            text("prompts.heading", ratings=prompt_ratings_needed(report.min_group)),
+            _prompts(report),
+        ),
         (text("quotes.heading"), _quotes(report)),
         (text("departments.heading"), _departments(report)),
     ]
