@@ -12,8 +12,6 @@ from sqlalchemy.orm import aliased
 from bot import scheduling
 from bot.models import (
     Goal,
-    GoalProgress,
-    GoalStatus,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -76,25 +74,7 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     pair = await people.active_pair(session, participant)
     partner = await people.partner_in(session, pair, participant) if pair else None
     goals = await people.open_goals(session, participant)
-    achieved = list(
-        (
-            await session.scalars(
-                select(Goal)
-                .where(Goal.participant_id == participant.id, Goal.status == GoalStatus.ACHIEVED)
-                .order_by(Goal.id)
-            )
-        ).all()
-    )
-    history: dict[int, list[int]] = {}
-    shown = [g.id for g in goals + achieved]
-    if shown:
-        updates = await session.execute(
-            select(GoalProgress.goal_id, GoalProgress.progress)
-            .where(GoalProgress.goal_id.in_(shown))
-            .order_by(GoalProgress.id)
-        )
-        for goal_id, progress in updates:
-            history.setdefault(goal_id, []).append(progress)
+    achieved, history = await people.achieved_goals(session, participant)
     next_at = None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
         learner_tz = participant.timezone if pair.learner_id == participant.id else partner.timezone

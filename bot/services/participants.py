@@ -107,6 +107,32 @@ async def open_goals(session: AsyncSession, participant: Participant) -> list[Go
     )
 
 
+async def achieved_goals(
+    session: AsyncSession, participant: Participant
+) -> tuple[list[Goal], dict[int, list[int]]]:
+    """Goals the person reached, with each one's progress history (oldest first): reaching a
+    goal keeps it in view, with the way it got there."""
+    achieved = list(
+        (
+            await session.scalars(
+                select(Goal)
+                .where(Goal.participant_id == participant.id, Goal.status == GoalStatus.ACHIEVED)
+                .order_by(Goal.id)
+            )
+        ).all()
+    )
+    history: dict[int, list[int]] = {}
+    if achieved:
+        updates = await session.execute(
+            select(GoalProgress.goal_id, GoalProgress.progress)
+            .where(GoalProgress.goal_id.in_([g.id for g in achieved]))
+            .order_by(GoalProgress.id)
+        )
+        for goal_id, progress in updates:
+            history.setdefault(goal_id, []).append(progress)
+    return achieved, history
+
+
 async def save_goals(
     session: AsyncSession, participant: Participant, goals: list[GoalInput], now: dt.datetime
 ) -> list[Goal]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import ids
@@ -11,9 +12,17 @@ from bot.views import blocks as b
 from bot.views.signup import goal_fields
 
 
-def goals_modal(goals: list[Goal]) -> dict[str, Any]:
-    """Existing open goals first (editable, with progress and status), then empty slots."""
+def goals_modal(
+    goals: list[Goal],
+    achieved: Sequence[Goal] = (),
+    history: dict[int, list[int]] | None = None,
+) -> dict[str, Any]:
+    """Goals already achieved (read only, with their history), then the open goals (editable,
+    with progress and status), then empty slots."""
     blocks: list[dict[str, Any]] = [b.section(text("goals.intro"))]
+    if achieved:
+        lines = [achieved_line(g, (history or {}).get(g.id, [])) for g in achieved]
+        blocks.append(b.section("\n".join([text("goals.achieved_heading"), *lines])))
     for slot in range(ids.MAX_GOALS):
         goal = goals[slot] if slot < len(goals) else None
         blocks += [
