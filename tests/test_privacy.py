@@ -36,7 +36,7 @@ QUOTABLE = "Quotable: the board reads a business case backwards"
 # The mid-program survey: two answers, recommend 2 and 1, goals 1 and 2 -> 1.5 each.
 SMALL_GROUP_VALUES = {1.5, 5.0}
 MEETING_FACTS = {"pair_id", "week", "period", "sent_on", "outcome", "met", "answered"}
-MEETING_FACTS |= {"health_so_far"}
+MEETING_FACTS |= {"health_so_far", "pair_status"}
 
 SHARERS = [("U0SHR0001", "Marketing"), ("U0SHR0002", "Marketing"), ("U0SHR0003", "Marketing")]
 SHARERS += [("U0SHR0004", "Legal")]

@@ -621,6 +621,7 @@ async def test_weekly_csv(db, program_id):
     # Meeting facts only: no rating of two people (a 5.00 would reveal both) in any row.
     assert not {"avg_usefulness", "avg_candour"} & set(first)
     assert first["health_so_far"] == "too_early"  # one outcome after two weeks
+    assert (first["pair_status"], by_key[5, 3]["pair_status"]) == ("active", "ended")
     assert by_key[1, 3]["health_so_far"] == "on_track"
     assert [by_key[4, w]["health_so_far"] for w in (2, 3, 4, 5)] == [
         "too_early",

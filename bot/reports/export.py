@@ -1,9 +1,9 @@
 """HR's CSV export: one row per pair per posted weekly check-in.
 
 Only facts about meetings: pair id, week, dates, what happened (met, scheduled, skipped,
-cancelled, no answer), how many of the two gave feedback, and the pair's health. Never a rating,
-a survey answer or anything else computed from fewer than PRIVACY_MIN_GROUP_SIZE people: a pair
-is two people, so an average of two ratings still reveals each of them (a 5.00 reveals both).
+cancelled, no answer), how many of the two gave feedback, the pair's health and status. Never a
+rating, a survey answer or anything else computed from fewer than PRIVACY_MIN_GROUP_SIZE people:
+a pair is two people, so an average of two ratings still reveals each (a 5.00 reveals both).
 No names, Slack ids or free text.
 """
 
@@ -38,6 +38,7 @@ HEADER = (
     "met",
     "answered",
     "health_so_far",
+    "pair_status",
 )
 PENDING = "pending"  # unanswered and less than a week old: not a miss yet
 
@@ -70,6 +71,7 @@ async def weekly_csv(
             facts.c.open,
             facts.c.answers,
             Pair.created_at,
+            Pair.status,
         )
         .join(Pair, Pair.id == facts.c.pair_id)
         .order_by(facts.c.pair_id, facts.c.week)
@@ -79,7 +81,7 @@ async def weekly_csv(
     writer.writerow(HEADER)
     tails: dict[int, deque[int]] = {}
     for row in rows:
-        pair_id, week, period, sent_at, outcome, is_open, answers, created = row
+        pair_id, week, period, sent_at, outcome, is_open, answers, created, status = row
         tail = tails.setdefault(pair_id, deque(maxlen=HEALTH_TAIL))
         if not is_open:
             tail.append(outcome)
@@ -94,6 +96,7 @@ async def weekly_csv(
                 "true" if outcome == MET else "false",
                 f"{answers} of 2",
                 health(list(tail), weeks_elapsed(program, created, as_of)),
+                status,  # today's: active or ended
             ]
         )
     return out.getvalue()
