@@ -15,10 +15,10 @@ from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Program, ProgramStatus
 from bot.outbox import ask_confidence, open_modal, publish_home
-from bot.reports.render import escape
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.texts import text
+from bot.texts.mrkdwn import Mrkdwn, mention
 from bot.views.signup import signup_modal
 
 
@@ -57,7 +57,7 @@ async def open_signup(
         catalogue=catalogue,
         timezone=timezone or slack_timezone or ctx.settings.default_timezone,
         participant=participant,
-        program_name=escape(program.name) if program else None,
+        program_name=program.name if program else None,
         ask_first_goal=ask_goal,
         display_name=name,
         program_choices=[(p.id, cohorts.label(p)) for p in choices]
@@ -116,14 +116,14 @@ def confirmation(
     if program is None:
         what_next = enrolment.note or text("signup.no_program")
         if ctx.is_admin(user_id) and enrolment.note is None:
-            what_next += " " + text("signup.no_program_admin")
+            what_next = Mrkdwn(f"{what_next} {text('signup.no_program_admin')}")
     elif kept_in is not None:
-        what_next = text("programs.in_running_pair", name=escape(kept_in))
+        what_next = text("programs.in_running_pair", name=kept_in)
     elif partner is not None:
-        what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
+        what_next = text("signup.what_next_paired", partner=mention(partner.slack_user_id))
     else:
-        what_next = text("programs.joined", name=escape(program.name)) + " "
-        what_next += text("signup.what_next_matching")
+        joined = text("programs.joined", name=program.name)
+        what_next = Mrkdwn(f"{joined} {text('signup.what_next_matching')}")
     if not created:
         return text("signup.confirmation_updated", what_next=what_next)
     first_name = name.split()[0] if name else "there"

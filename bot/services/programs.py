@@ -26,9 +26,9 @@ from bot.models import (
     ProgramStatus,
 )
 from bot.refusals import Refusal
-from bot.reports.render import escape
 from bot.scheduling import ProgramCalendar
 from bot.texts import text
+from bot.texts.mrkdwn import Mrkdwn, escape
 
 ENROLLING, RUNNING, CLOSED = "enrolling", "running", "closed"
 
@@ -70,7 +70,8 @@ async def by_name(session: AsyncSession, name: str) -> Program | None:
 
 
 def names_list(programs: list[Program]) -> str:
-    return ", ".join(f"*{escape(p.name)}*" for p in programs) or text("programs.none_yet")
+    listed = ", ".join(f"*{escape(p.name)}*" for p in programs)
+    return Mrkdwn(listed) if listed else text("programs.none_yet")
 
 
 async def resolve(

@@ -129,7 +129,7 @@ def _pair_line(pair: dict[str, Any]) -> str:
 
 
 def _full_entry(pair: dict[str, Any]) -> str:
-    reasons = "\n".join(f"  • {r}" for r in pair["reasons"])
+    reasons = "\n".join(f"  • {b.escape(r)}" for r in pair["reasons"])
     return f"{_pair_line(pair)}\n{reasons}"
 
 
@@ -233,10 +233,12 @@ def proposal_message(
         exclude_options = [
             b.option(
                 json.dumps({"p": proposal_id, "k": f"{p['sharer']}:{p['learner']}"}),
-                (
-                    f"{p.get('sharer_name') or p['sharer']} + "
-                    f"{p.get('learner_name') or p['learner']}"
-                )[:EXCLUDE_LABEL],
+                b.escape(
+                    (
+                        f"{p.get('sharer_name') or p['sharer']} + "
+                        f"{p.get('learner_name') or p['learner']}"
+                    )[:EXCLUDE_LABEL]
+                ),
             )
             for p in pairs[:100]
         ]
@@ -264,6 +266,24 @@ def proposal_blocks(
     program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
 ) -> list[dict]:
     return proposal_message(program_name, proposal_id, data, intro=intro)[0]
+
+
+def at_risk_note_text(sharer: str, learner: str, action: str) -> b.Mrkdwn:
+    return text("nudges.hr_at_risk", sharer=sharer, learner=learner, action=action)
+
+
+def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[dict]:
+    """HR's note names both people (HR cannot open the pair's group DM) and offers actions."""
+    value = str(pair_id)
+    return [
+        b.section(at_risk_note_text(sharer, learner, action)),
+        b.actions(
+            b.button(text("nudges.message_pair"), ids.AT_RISK_MESSAGE, value, style="primary"),
+            b.button(text("nudges.suggest_repair"), ids.AT_RISK_REPAIR, value),
+            b.button(text("nudges.dismiss"), ids.AT_RISK_DISMISS, value),
+            block_id=f"at_risk_{pair_id}",
+        ),
+    ]
 
 
 def closed_proposal_blocks(original: list[dict], note: str) -> list[dict]:
