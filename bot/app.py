@@ -28,6 +28,7 @@ from bot.handlers import (
     commands,
     goals,
     home,
+    meetings,
     reports,
     selfservice,
     signup,
@@ -66,6 +67,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     middleware.register(app, ctx)
     home.register(app, ctx)
     checkins.register(app, ctx)
+    meetings.register(app, ctx)
     subcommands = {
         **signup.register(app, ctx),
         **goals.register(app, ctx),

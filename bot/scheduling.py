@@ -92,6 +92,16 @@ def checkin_weeks(cal: ProgramCalendar) -> list[int]:
     return list(range(FIRST_CHECKIN_WEEK, cal.length_weeks + 1, cal.cadence_weeks))
 
 
+def meeting_weeks(cal: ProgramCalendar) -> list[tuple[int, date]]:
+    """(week, first day) of the weeks a pair meets: every week on a weekly program, and with a
+    longer cadence the check-in weeks, so each check-in follows a meeting."""
+    return [
+        (w, cal.start_date + timedelta(weeks=w - 1))
+        for w in range(1, cal.length_weeks + 1)
+        if (w - FIRST_CHECKIN_WEEK) % cal.cadence_weeks == 0
+    ]
+
+
 def period_key(cal: ProgramCalendar, week: int) -> str:
     """Stable per-period key ("w03") for the one-check-in-per-pair-per-period constraint."""
     _check_week(cal, week)
@@ -194,7 +204,12 @@ def due_weeks(
     weeks already sent.
     """
     _check_aware(now)
-    due = [(t, w) for w, t in _send_times(cal, tz_a, tz_b, learner_tz) if t <= now]
+    return latest_due(dict(_send_times(cal, tz_a, tz_b, learner_tz)), now)
+
+
+def latest_due(send_times: dict[int, datetime], now: datetime) -> list[int]:
+    """Of check-ins sent at these instants (by week), the latest due now, at most 6 days old."""
+    due = [(t, w) for w, t in send_times.items() if t <= now]
     if not due:
         return []
     sent_at, week = max(due)

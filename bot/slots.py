@@ -317,3 +317,20 @@ def _spread(pool: Sequence[Option], count: int) -> list[Option]:
 
 def _apart(a: Slot, b: Slot) -> bool:
     return a.weekday != b.weekday or abs(_minutes(a.start) - _minutes(b.start)) >= 60
+
+
+def in_working_hours(instant: datetime, tz: str) -> bool:
+    local = instant.astimezone(ZoneInfo(tz))
+    return local.weekday() < 5 and WORKING_HOURS[0] <= local.time() < WORKING_HOURS[1]
+
+
+def after_meeting(end: datetime, zones: Sequence[str], delay: timedelta) -> datetime:
+    """The first quarter hour from ``delay`` after a meeting ends that is inside everyone's
+    working day (Monday-Friday 09:00-17:00 local): the check-in follows the meeting without
+    arriving at night. Pairs with no shared working time get ``end + delay``."""
+    first = end + delay
+    for step in range(7 * 24 * 60 // STEP_MINUTES):
+        candidate = first + timedelta(minutes=step * STEP_MINUTES)
+        if all(in_working_hours(candidate, tz) for tz in zones):
+            return candidate
+    return first

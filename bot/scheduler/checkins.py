@@ -9,6 +9,7 @@ never stops the others; it is retried by the next pass.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from bot.models import (
 from bot.prompts import Prompt, choose_prompt
 from bot.scheduler import delivery
 from bot.scheduler.kickoffs import PassCounts
+from bot.services import meetings
 from bot.services import participants as people
 from bot.services.programs import calendar
 from bot.texts import text
@@ -47,7 +49,7 @@ class PlannedCheckin:
     channel: str
     week: int
     period_key: str
-    due_at: object
+    due_at: dt.datetime
     total_weeks: int
     survey: str | None
     at_risk: bool
@@ -132,13 +134,15 @@ async def plan(ctx: AppContext) -> tuple[list[PlannedCheckin], int, dict[str, fl
         ).all():
             categories.setdefault(participant_id, set()).add(category)
         ratings = await prompt_ratings(session)
+        agreed = await meetings.confirmed_meetings(session, [row[0].id for row in rows])
 
     for pair, s, lrn, program in rows:
         if s.status != ParticipantStatus.ACTIVE or lrn.status != ParticipantStatus.ACTIVE:
             skipped += 1
             continue
         cal = calendar(program)
-        for week in scheduling.due_weeks(cal, now, s.timezone, lrn.timezone, lrn.timezone):
+        send_times = meetings.send_times(cal, s, lrn, agreed.get(pair.id))
+        for week in scheduling.latest_due(send_times, now):
             key = scheduling.period_key(cal, week)
             if (pair.id, key) in posted or not pair.dm_channel_id:
                 continue
@@ -148,9 +152,7 @@ async def plan(ctx: AppContext) -> tuple[list[PlannedCheckin], int, dict[str, fl
                     channel=pair.dm_channel_id,
                     week=week,
                     period_key=key,
-                    due_at=scheduling.pair_send_time(
-                        cal, week, s.timezone, lrn.timezone, learner_tz=lrn.timezone
-                    ),
+                    due_at=send_times[week],
                     total_weeks=program.length_weeks,
                     survey=survey_for_week(cal, week),
                     at_risk=pair.at_risk,
@@ -188,7 +190,7 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
         period_key=planned.period_key,
         week=planned.week,
         kind="checkin",
-        due_at=planned.due_at,  # type: ignore[arg-type]
+        due_at=planned.due_at,
     )
     if claimed is None:
         return "skipped"

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from bot import scheduling, slots
 from bot.context import AppContext
 from bot.models import (
     Checkin,
@@ -27,8 +29,11 @@ from bot.models import (
 )
 from bot.prompts import choose_prompt
 from bot.scheduler import delivery
+from bot.services import meetings
+from bot.services.programs import calendar
 from bot.texts import text
 from bot.views.kickoff import kickoff_blocks
+from bot.views.meeting import proposal_blocks
 
 log = logging.getLogger(__name__)
 KICKOFF_PERIOD = "kickoff"
@@ -89,6 +94,7 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
     channel = await open_group_dm(ctx, pair, [sharer.slack_user_id, learner.slack_user_id])
     if channel is None:
         return "failed"
+    meeting = await propose_meeting(ctx, pair, program, sharer, learner)
     claimed = await delivery.claim(
         ctx,
         pair_id=pair.id,
@@ -116,6 +122,7 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
         reasons=pair.reasons,
         goals=goals,
         prompt_text=prompt_text,
+        meeting=meeting,
     )
     extra = {"prompt_id": choice.prompt.id} if choice else None
     ts = await delivery.deliver(
@@ -143,6 +150,39 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
                 )
             )
     return "sent"
+
+
+async def propose_meeting(
+    ctx: AppContext, pair: Pair, program: Program, sharer: Participant, learner: Participant
+) -> list[dict] | None:
+    """The pair's proposed regular meeting time as kickoff blocks (stored once per pair; a
+    retried kickoff shows the same proposal). None when the program has no meeting left."""
+    now = ctx.clock.now()
+    try:
+        async with ctx.db.session() as session:
+            proposal = await meetings.ensure_proposal(session, pair, program, sharer, learner, now)
+    except IntegrityError:  # another pass stored it first
+        async with ctx.db.session() as session:
+            proposal = await meetings.ensure_proposal(session, pair, program, sharer, learner, now)
+    if proposal is None:
+        return None
+    meeting, choice = proposal
+    option = slots.evaluate(
+        slots.Slot(meeting.weekday, meeting.start_time, meeting.minutes, meeting.tz),
+        [meetings.person_of(sharer), meetings.person_of(learner)],
+        scheduling.meeting_weeks(calendar(program)),
+        now,
+    )
+    if option is None:
+        return None
+    return proposal_blocks(
+        meeting_id=meeting.id,
+        version=meeting.version,
+        option=option,
+        people=[(sharer.slack_user_id, sharer.timezone), (learner.slack_user_id, learner.timezone)],
+        cadence_weeks=program.cadence_weeks,
+        overlap=choice.overlap,
+    )
 
 
 async def adopt_posted_kickoff(ctx: AppContext, pair_id: int) -> str:

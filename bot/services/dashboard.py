@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import scheduling
-from bot.models import Goal, Pair, PairStatus, Participant, ParticipantStatus, Program
+from bot.models import (
+    Goal,
+    MeetingStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    Program,
+)
+from bot.services import meetings
 from bot.services import participants as people
 from bot.services.programs import calendar, open_program
 
@@ -22,6 +30,8 @@ class PersonalView:
     pair: Pair | None
     goals: list[Goal] = field(default_factory=list)
     next_checkin: dt.datetime | None = None
+    meeting: meetings.MeetingState | None = None
+    now: dt.datetime | None = None  # when this view was taken (what "next" is relative to)
 
 
 @dataclass
@@ -46,12 +56,17 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     partner = await people.partner_in(session, pair, participant) if pair else None
     goals = await people.open_goals(session, participant)
     next_at = None
+    meeting = await meetings.for_pair(session, pair.id) if pair else None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
-        learner_tz = participant.timezone if pair.learner_id == participant.id else partner.timezone
-        next_at = scheduling.next_checkin_at(
-            calendar(program), now, participant.timezone, partner.timezone, learner_tz
+        sharer, learner = (
+            (participant, partner) if pair.sharer_id == participant.id else (partner, participant)
         )
-    return PersonalView(participant, program, partner, pair, goals, next_at)
+        confirmed = (
+            meeting if meeting and meeting.meeting.status == MeetingStatus.CONFIRMED else None
+        )
+        times = meetings.send_times(calendar(program), sharer, learner, confirmed)
+        next_at = min((t for t in times.values() if t > now), default=None)
+    return PersonalView(participant, program, partner, pair, goals, next_at, meeting, now)
 
 
 async def program_numbers(session: AsyncSession) -> ProgramNumbers:

@@ -7,11 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import ids
-from bot.models import ParticipantStatus
+from bot.models import MeetingStatus, ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers
 from bot.texts import raw, text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
+from bot.views.meeting import cadence, city, day_and_date, own_times
 
 
 def local_time(instant: dt.datetime, tz: str) -> str:
@@ -39,6 +40,26 @@ def _profile_text(view: PersonalView) -> str:
     return "\n".join(lines)
 
 
+def meeting_line(view: PersonalView, tz: str) -> str | None:
+    """The pair's regular meeting in this person's own time, and the next one."""
+    state, now = view.meeting, view.now
+    if state is None or now is None:
+        return None
+    series = state.base_occurrences()
+    if not series:
+        return None
+    current = next((o for o in series if o.end > now), series[-1])
+    days, hours = own_times(current.start, current.end, tz, weekly=True)
+    line = f"{days} {hours} ({city(tz)})"
+    if state.meeting.status != MeetingStatus.CONFIRMED:
+        return text("meeting.proposed_home", line=line)
+    upcoming = state.next_meeting(now)
+    when = day_and_date(upcoming[1], tz) if upcoming else text("meeting.no_next")
+    return text(
+        "meeting.next_home", line=line, cadence=cadence(state.program.cadence_weeks), next=when
+    )
+
+
 def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, Any]:
     """The whole home tab for one person; `numbers` is given only to HR admins."""
     blocks: list[dict[str, Any]] = [b.header(text("home.title"))]
@@ -63,6 +84,9 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
             blocks.append(b.section(f"{text('home.partner_heading')}\n{partner_line}"))
         else:
             blocks.append(b.section(f"{text('home.partner_heading')}\n{text('home.no_partner')}"))
+        meeting = meeting_line(view, p.timezone)
+        if meeting:
+            blocks.append(b.section(meeting))
         if view.next_checkin is not None:
             when = local_time(view.next_checkin, p.timezone)
             blocks.append(b.context(text("home.next_checkin", when=when)))
