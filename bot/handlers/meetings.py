@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar as ical
 from bot import ids, slots
@@ -158,7 +160,7 @@ def pick_from(
         w for w in state.weeks if slots.occurrence_date(w[1], day) >= now.date()
     ] or state.weeks
     instant = slots.local_instant(slots.occurrence_date(ahead[0][1], day), start, tz)
-    local = instant.astimezone(views.ZoneInfo(state.meeting.tz))
+    local = instant.astimezone(ZoneInfo(state.meeting.tz))
     weekday = slots.WEEKDAYS[local.weekday()]
     return slots.Slot(weekday, local.time(), state.meeting.minutes, state.meeting.tz), {}
 
@@ -333,7 +335,15 @@ def _weekend_error(
     return None
 
 
-async def change_series(session, state, reader, metadata, user_id, now, anyway):
+async def change_series(
+    session: AsyncSession,
+    state: service.MeetingState,
+    reader: StateReader,
+    metadata: dict[str, Any],
+    user_id: str,
+    now: dt.datetime,
+    anyway: bool,
+) -> dict[str, Any]:
     """A new regular time: proposed before confirmation, the series changed after it."""
     block = ANYWAY if anyway else ids.B_MEETING_DAY
     if anyway:
@@ -373,7 +383,15 @@ async def change_series(session, state, reader, metadata, user_id, now, anyway):
     return {"kind": "changed" if confirmed else "proposal", "extra": {}}
 
 
-async def move_week(session, state, reader, metadata, user_id, now, anyway):
+async def move_week(
+    session: AsyncSession,
+    state: service.MeetingState,
+    reader: StateReader,
+    metadata: dict[str, Any],
+    user_id: str,
+    now: dt.datetime,
+    anyway: bool,
+) -> dict[str, Any]:
     """This week's meeting at another day and time of the same week; the series stays."""
     occurrence = state.this_week(now)
     if occurrence is None:
@@ -393,7 +411,7 @@ async def move_week(session, state, reader, metadata, user_id, now, anyway):
             at_time = dt.time.fromisoformat(str(at))
         except ValueError:
             return _errors(ids.B_MEETING_TIME, text("meeting.errors.time_needed"))
-        local_day = occurrence.start.astimezone(views.ZoneInfo(me.timezone)).date()
+        local_day = occurrence.start.astimezone(ZoneInfo(me.timezone)).date()
         monday = local_day - dt.timedelta(days=local_day.weekday())
         new_day = monday + dt.timedelta(days=slots.WEEKDAYS.index(day))
         start = slots.local_instant(new_day, at_time, me.timezone)
