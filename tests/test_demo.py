@@ -4,7 +4,6 @@ import csv
 import io
 
 import icalendar
-
 from sqlalchemy import func, select
 
 from bot.db import Database
