@@ -259,6 +259,10 @@ async def test_a_free_pick_outside_working_hours_asks_for_confirmation(bot):
     )
     empty = await bot.fake.submit_view(RAJ, view["id"], {})
     assert ids.B_MEETING_OPTION in (empty.errors or {})
+    no_time = await bot.fake.submit_view(
+        RAJ, view["id"], {ids.A_MEETING_OPTION: ids.MEETING_OTHER, ids.A_MEETING_DAY: "wed"}
+    )
+    assert set(no_time.errors or {}) == {ids.B_MEETING_TIME}
     # 19:00 in Kolkata is 13:30 in London: fine for Ana, after Raj's working day.
     result = await bot.fake.submit_view(
         RAJ,

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.slots import WORKING_DAYS, Person, Slot, choose, evaluate, occurrences
+from bot.slots import (
+    WORKING_DAYS,
+    Person,
+    Slot,
+    after_meeting,
+    choose,
+    evaluate,
+    in_working_hours,
+    occurrences,
+)
 from bot.texts import raw
 
 ZONES = list(raw("catalogue.timezones"))
@@ -133,3 +142,19 @@ def test_a_dst_change_keeps_the_anchor_s_local_time_and_the_other_inside_hours()
     assert len(offsets) == 2  # the UTC instant moved with London's clocks
     for occ in best.occurrences:
         assert inside(ny, occ.start, occ.end, wish=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(ZONES), min_size=1, max_size=2),
+    st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2027, 12, 31), timezones=st.just(UTC)),
+)
+def test_a_checkin_after_a_meeting_lands_inside_every_working_day(zones, end):
+    delay = dt.timedelta(minutes=15)
+    at = after_meeting(end, zones, delay)
+    assert at >= end + delay
+    if at != end + delay or all(in_working_hours(at, z) for z in zones):
+        assert all(in_working_hours(at, z) for z in zones)
+        # Nothing earlier on the quarter-hour grid would have done.
+        earlier = at - dt.timedelta(minutes=15)
+        assert earlier < end + delay or not all(in_working_hours(earlier, z) for z in zones)
