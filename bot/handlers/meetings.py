@@ -54,11 +54,6 @@ def regular_line(state: service.MeetingState) -> str:
     return views.times_line(occ[0].start, occ[0].end, people_of(state), weekly=True)
 
 
-def next_text(state: service.MeetingState, now: dt.datetime, tz: str) -> str | None:
-    upcoming = state.next_meeting(now)
-    return views.day_and_date(upcoming[1], tz) if upcoming else None
-
-
 async def announce(
     ctx: AppContext, state: service.MeetingState, *, kind: str, user_id: str, extra: dict
 ) -> None:
@@ -68,7 +63,6 @@ async def announce(
     if not channel:
         return
     partner = state.partner_of(user_id).slack_user_id
-    first_tz = state.sharer.timezone
     series = state.calendar_series(now)
     upcoming = state.next_meeting(now)
     values = {
@@ -77,7 +71,7 @@ async def announce(
         "line": regular_line(state),
         "regular": regular_line(state),
         "cadence": views.cadence(state.program.cadence_weeks),
-        "next": next_text(state, now, first_tz) or text("meeting.no_next"),
+        "next": views.slack_date(upcoming[1]) if upcoming else text("meeting.no_next"),
     }
     sentence = text(f"meeting.{kind}", **{**values, **extra})
     blocks = views.confirmed_blocks(
@@ -86,7 +80,7 @@ async def announce(
         version=state.meeting.version,
         google=ical.google_link(series),
         outlook=ical.outlook_link(series, upcoming[1] if upcoming else series.first),
-        next_when=next_text(state, now, first_tz),
+        meetings_left=upcoming is not None,
     )
     try:
         await ctx.client.chat_postMessage(channel=channel, text=sentence, blocks=blocks)
@@ -264,7 +258,7 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         except IntegrityError:
             await refuse(body, "taken")
             return
-        when = views.day_and_date(occurrence.start, state.sharer.timezone)
+        when = views.slack_date(occurrence.start)
         await announce(ctx, state, kind="cancelled", user_id=user_id, extra={"when": when})
 
     async def apply(

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.models import MeetingStatus, ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers
 from bot.texts import raw, text
 from bot.views import blocks as b
+from bot.views.dates import local_time
 from bot.views.goals import goal_line
-from bot.views.meeting import cadence, city, day_and_date, own_times
-
-
-def local_time(instant: dt.datetime, tz: str) -> str:
-    """'Tue 13 Jan, 10:00' in the person's own zone (Slack shows it as plain text)."""
-    return instant.astimezone(ZoneInfo(tz)).strftime("%a %-d %b, %H:%M")
+from bot.views.meeting import cadence, city, own_times
 
 
 def paused_until(view: PersonalView) -> str:
@@ -54,7 +48,7 @@ def meeting_line(view: PersonalView, tz: str) -> str | None:
     if state.meeting.status != MeetingStatus.CONFIRMED:
         return text("meeting.proposed_home", line=line)
     upcoming = state.next_meeting(now)
-    when = day_and_date(upcoming[1], tz) if upcoming else text("meeting.no_next")
+    when = local_time(upcoming[1], tz) if upcoming else text("meeting.no_next")
     return text(
         "meeting.next_home", line=line, cadence=cadence(state.program.cadence_weeks), next=when
     )

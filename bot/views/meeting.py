@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot import ids, slots
 from bot.texts import raw, text
 from bot.views import blocks as b
+from bot.views.dates import local_time
 
 DAY_NAMES = dict(raw("catalogue.days"))
 
@@ -33,11 +34,6 @@ def _hm(moment: dt.datetime) -> str:
     return moment.strftime("%H:%M")
 
 
-def day_and_date(moment: dt.datetime, tz: str) -> str:
-    """'Tue 20 Jan, 10:00' in ``tz``."""
-    return moment.astimezone(ZoneInfo(tz)).strftime("%a %-d %b, %H:%M")
-
-
 def own_times(start: dt.datetime, end: dt.datetime, tz: str, *, weekly: bool) -> tuple[str, str]:
     """('Tuesdays', '10:00-10:30') or ('Tue 20 Jan', '10:00-10:30') in ``tz``."""
     zone = ZoneInfo(tz)
@@ -47,6 +43,15 @@ def own_times(start: dt.datetime, end: dt.datetime, tz: str, *, weekly: bool) ->
     else:
         days = local.strftime("%a %-d %b")
     return days, f"{_hm(local)}-{_hm(local_end)}"
+
+
+def slack_date(moment: dt.datetime, *, with_time: bool = True) -> str:
+    """A date Slack shows in each reader's own zone (a group DM has two zones); the fallback,
+    for clients that cannot, is in UTC and says so."""
+    token = "{date_short_pretty} {time}" if with_time else "{date_short_pretty}"
+    utc = moment.astimezone(dt.UTC)
+    fallback = utc.strftime("%a %-d %b %H:%M UTC" if with_time else "%a %-d %b")
+    return f"<!date^{int(utc.timestamp())}^{token}|{fallback}>"
 
 
 def times_line(start: dt.datetime, end: dt.datetime, people: People, *, weekly: bool) -> str:
@@ -93,7 +98,7 @@ def proposal_blocks(
     values = {
         "line": times_line(first.start, first.end, people, weekly=True),
         "cadence": cadence(cadence_weeks),
-        "first": first.start.astimezone(ZoneInfo(people[0][1])).strftime("%a %-d %b"),
+        "first": slack_date(first.start, with_time=False),
         "problems": problems_text(option.problems, people),
     }
     if proposed_by:
@@ -124,15 +129,15 @@ def confirmed_blocks(
     version: int,
     google: str,
     outlook: str,
-    next_when: str | None,
+    meetings_left: bool,
 ) -> list[dict[str, Any]]:
     """What was agreed, the calendar links, and the ways to change it."""
     value = button_value(meeting_id, version)
     buttons = [b.button(text("meeting.change_button"), ids.MEETING_CHANGE, value)]
-    if next_when:
+    if meetings_left:
         confirm = {
             "title": b.plain(text("meeting.cancel_confirm_title")),
-            "text": b.plain(text("meeting.cancel_confirm", when=next_when)),
+            "text": b.plain(text("meeting.cancel_confirm")),
             "confirm": b.plain(text("meeting.cancel_confirm_yes")),
             "deny": b.plain(text("meeting.cancel_confirm_no")),
         }
@@ -218,7 +223,7 @@ def move_modal(
     local = occurrence.start.astimezone(ZoneInfo(me[1]))
     blocks = [
         b.section(
-            text("meeting.move_intro", when=day_and_date(occurrence.start, me[1]), city=city(me[1]))
+            text("meeting.move_intro", when=local_time(occurrence.start, me[1]), city=city(me[1]))
         ),
         b.input_block(
             ids.B_MEETING_DAY,

@@ -9,8 +9,9 @@ from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView
 from bot.texts import text
 from bot.views import blocks as b
+from bot.views.dates import local_time
 from bot.views.goals import goal_line
-from bot.views.home import local_time, paused_until
+from bot.views.home import paused_until
 
 
 def status_blocks(view: PersonalView) -> list[dict[str, Any]]:
