@@ -225,15 +225,24 @@ def choose(
         raise ValueError("after must be timezone-aware")
     tz = people[anchor].tz
     minutes = meeting_minutes(people)
-    candidates = []
-    for weekday in WORKING_DAYS:
-        groups = _same_offset_weeks(weekday, tz, people, weeks, after)
-        for step in range(0, 24 * 60, STEP_MINUTES):
-            slot = Slot(weekday, time(step // 60, step % 60), minutes, tz)
-            option = _evaluate_groups(slot, people, groups, after)
-            if option is not None:
-                candidates.append(option)
-    candidates.sort(key=_rank)
+    groups = {day: _same_offset_weeks(day, tz, people, weeks, after) for day in WORKING_DAYS}
+
+    def scan(first: int, last: int) -> list[Option]:
+        found = []
+        for weekday in WORKING_DAYS:
+            for step in range(first, last, STEP_MINUTES):
+                slot = Slot(weekday, time(step // 60, step % 60), minutes, tz)
+                option = _evaluate_groups(slot, people, groups[weekday], after)
+                if option is not None:
+                    found.append(option)
+        return sorted(found, key=_rank)
+
+    # A slot inside everyone's working day is inside the anchor's own: look there first, and at
+    # the whole day only when nothing fits (to find the closest options).
+    work_start, work_end = (_minutes(t) for t in WORKING_HOURS)
+    candidates = scan(work_start, work_end - minutes + 1)
+    if not candidates or candidates[0].fit == "closest":
+        candidates = scan(0, 24 * 60)
     if not candidates:
         return Choice((), overlap=False)
     best_fit = candidates[0].fit

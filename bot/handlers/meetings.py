@@ -7,6 +7,7 @@ then talks to Slack: the group DM hears what changed and gets the updated ``.ics
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -198,7 +199,9 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
         me = state.member(user_id)
         partner = state.partner_of(user_id)
         assert me is not None
-        choice = service.choose_for(state.program, state.sharer, state.learner, now)
+        choice = await asyncio.to_thread(
+            service.choose_for, state.program, state.sharer, state.learner, now
+        )
         alternatives = [o for o in choice.options if o.slot != state.slot][:3]
         metadata = {"meeting": parsed[0], "version": parsed[1], "mode": "series"}
         view = views.pick_modal(

@@ -178,15 +178,9 @@ def choose_for(
 
 
 async def ensure_proposal(
-    session: AsyncSession,
-    pair: Pair,
-    program: Program,
-    sharer: Participant,
-    learner: Participant,
-    now: dt.datetime,
-) -> tuple[Meeting, slots.Choice] | None:
+    session: AsyncSession, pair: Pair, choice: slots.Choice, now: dt.datetime
+) -> Meeting | None:
     """The pair's meeting row, created from the chooser's best option on first call."""
-    choice = choose_for(program, sharer, learner, now)
     meeting = await session.scalar(select(Meeting).where(Meeting.pair_id == pair.id))
     if meeting is None:
         if not choice.options:
@@ -207,7 +201,7 @@ async def ensure_proposal(
         )
         session.add(meeting)
         await session.flush()
-    return meeting, choice
+    return meeting
 
 
 async def load(session: AsyncSession, meeting_id: int) -> MeetingState | None:
@@ -401,18 +395,14 @@ def send_times(
     """When each check-in week's check-in goes out: shortly after that week's meeting when the
     pair confirmed a regular time, otherwise (and in weeks before it) at the program's time.
     A week the pair cancelled gets no check-in, so it never counts as missed."""
-    times = {
-        week: scheduling.pair_send_time(
-            cal, week, sharer.timezone, learner.timezone, learner_tz=learner.timezone
-        )
-        for week in scheduling.checkin_weeks(cal)
-    }
-    if meeting is not None:
-        for week, at in checkin_times(meeting).items():
-            if week not in times:
-                continue
-            if at is None:
-                del times[week]
-            else:
-                times[week] = at
+    weeks = scheduling.checkin_weeks(cal)
+    after = checkin_times(meeting) if meeting is not None else {}
+    times = {}
+    for week in weeks:
+        if week not in after:
+            times[week] = scheduling.pair_send_time(
+                cal, week, sharer.timezone, learner.timezone, learner_tz=learner.timezone
+            )
+        elif after[week] is not None:
+            times[week] = after[week]
     return times
