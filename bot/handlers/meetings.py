@@ -13,7 +13,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import calendar as ical
 from bot import ids, slots
 from bot.context import AppContext
-from bot.forms import StateReader, db_id
-from bot.handlers.checkins import open_on_click, tell
+from bot.forms import MeetingPick, db_id, parse_meeting_pick, parse_offered
+from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MeetingStatus
+from bot.outbox import open_on_click, tell
+from bot.refusals import Refusal
 from bot.services import meetings as service
 from bot.texts import text
 from bot.views import meeting as views
@@ -72,7 +74,7 @@ async def announce(
         "line": regular_line(state),
         "regular": regular_line(state),
         "cadence": views.cadence(state.program.cadence_weeks),
-        "next": views.slack_date(upcoming[1]) if upcoming else text("meeting.no_next"),
+        "next": views.slack_date(upcoming.start) if upcoming else text("meeting.no_next"),
     }
     sentence = text(f"meeting.{kind}", **{**values, **extra})
     blocks = views.confirmed_blocks(
@@ -80,7 +82,7 @@ async def announce(
         meeting_id=state.meeting.id,
         version=state.meeting.version,
         google=ical.google_link(series),
-        outlook=ical.outlook_link(series, upcoming[1] if upcoming else series.first),
+        outlook=ical.outlook_link(series, upcoming.start if upcoming else series.first),
         meetings_left=upcoming is not None,
     )
     try:
@@ -124,193 +126,176 @@ async def post_proposal(ctx: AppContext, state: service.MeetingState, user_id: s
         )
 
 
-def pick_from(
-    state: service.MeetingState, reader: StateReader, tz: str, now: dt.datetime
-) -> tuple[slots.Slot | None, dict[str, str]]:
-    """The regular slot chosen in the pick modal: an alternative, or a day and time in the
-    clicker's own zone turned into the anchor zone's weekday and time."""
-    choice = reader.option(ids.B_MEETING_OPTION, ids.A_MEETING_OPTION)
-    if choice and choice != ids.MEETING_OTHER:
-        weekday, _, start = choice.partition("@")
-        try:
-            return slots.Slot(
-                weekday, dt.time.fromisoformat(start), state.meeting.minutes, state.meeting.tz
-            ), {}
-        except ValueError:
-            return None, {ids.B_MEETING_OPTION: text("signup.errors.unknown_choice")}
-    day = reader.option(ids.B_MEETING_DAY, ids.A_MEETING_DAY)
-    at = reader.element(ids.B_MEETING_TIME, ids.A_MEETING_TIME).get("selected_time")
-    if not choice and not day and not at:
-        return None, {ids.B_MEETING_OPTION: text("meeting.errors.pick_needed")}
-    errors = {}
-    if day not in slots.WORKING_DAYS:
-        errors[ids.B_MEETING_DAY] = text("meeting.errors.day_needed")
+def slot_of(
+    state: service.MeetingState, pick: MeetingPick, tz: str, now: dt.datetime
+) -> slots.Slot:
+    """The regular slot a pick means: an offered time as it is, or a day and time in the
+    clicker's zone turned into the anchor zone's weekday and wall-clock time (in the next week
+    that has that day ahead)."""
+    minutes, anchor = state.meeting.minutes, state.meeting.tz
+    if pick.offered is not None:
+        return slots.Slot(pick.offered[0], pick.offered[1], minutes, anchor)
+    assert pick.day is not None and pick.at is not None
+    day = pick.day
+    ahead = [w for w in state.weeks if slots.occurrence_date(w[1], day) >= now.date()]
+    week_start = (ahead or state.weeks)[0][1]
+    instant = slots.local_instant(slots.occurrence_date(week_start, day), pick.at, tz)
+    local = instant.astimezone(ZoneInfo(anchor))
+    return slots.Slot(slots.WEEKDAYS[local.weekday()], local.time(), minutes, anchor)
+
+
+async def confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """ "Works for us": the first click confirms; a second one (even at the same moment) is told."""
+    await ack()
+    ctx = app_context(context)
+    parsed = parse_value(body)
+    if parsed is None:
+        return
+    user_id = body["user"]["id"]
     try:
-        start = dt.time.fromisoformat(str(at))
-    except ValueError:
-        errors[ids.B_MEETING_TIME] = text("meeting.errors.time_needed")
-    if errors:
-        return None, errors
-    ahead = [
-        w for w in state.weeks if slots.occurrence_date(w[1], day) >= now.date()
-    ] or state.weeks
-    instant = slots.local_instant(slots.occurrence_date(ahead[0][1], day), start, tz)
-    local = instant.astimezone(ZoneInfo(state.meeting.tz))
-    weekday = slots.WEEKDAYS[local.weekday()]
-    return slots.Slot(weekday, local.time(), state.meeting.minutes, state.meeting.tz), {}
+        async with ctx.db.session() as session:
+            state = await service.open_state(session, *parsed, user_id)
+            await service.confirm(session, state, user_id, ctx.clock.now())
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
+        return
+    except IntegrityError:  # the other person's click claimed this version first
+        await tell(ctx, body, text("meeting.refused.already_confirmed"))
+        return
+    await announce(ctx, state, kind="confirmed", user_id=user_id, extra={})
 
 
-def register(app: AsyncApp, ctx: AppContext) -> None:
-    async def refuse(body: dict[str, Any], reason: str) -> None:
-        await tell(ctx, body, text(f"meeting.refused.{reason}"))
+async def open_pick(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """ "Suggest another time" / "Change our regular time": three alternatives, then a free pick."""
+    await ack()
+    ctx = app_context(context)
+    parsed = parse_value(body)
+    if parsed is None:
+        return
+    user_id = body["user"]["id"]
+    now = ctx.clock.now()
+    try:
+        async with ctx.db.session() as session:
+            state = await service.open_state(session, *parsed, user_id)
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
+        return
+    me, partner = state.member(user_id), state.partner_of(user_id)
+    assert me is not None
+    # Tens of milliseconds of pure Python: off the event loop, so other acks keep flowing.
+    choice = await asyncio.to_thread(
+        service.choose_for, state.program, state.sharer, state.learner, now
+    )
+    view = views.pick_modal(
+        metadata={"meeting": parsed[0], "version": parsed[1], "mode": "series"},
+        alternatives=[o for o in choice.options if o.slot != state.slot][:3],
+        me=(me.slack_user_id, me.timezone),
+        partner=(partner.slack_user_id, partner.timezone),
+        confirmed=state.meeting.status == MeetingStatus.CONFIRMED,
+    )
+    await open_on_click(ctx, body, view)
 
-    @app.action(ids.MEETING_CONFIRM)
-    async def confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        parsed = parse_value(body)
-        if parsed is None:
-            return
-        user_id = body["user"]["id"]
-        try:
-            async with ctx.db.session() as session:
-                state = await service.open_state(session, *parsed, user_id)
-                await service.confirm(session, state, user_id, ctx.clock.now())
-        except service.Refused as refused:
-            await refuse(body, refused.reason)
-            return
-        except IntegrityError:
-            await refuse(body, "already_confirmed")
-            return
-        await announce(ctx, state, kind="confirmed", user_id=user_id, extra={})
 
-    async def open_pick(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        parsed = parse_value(body)
-        if parsed is None:
-            return
-        user_id = body["user"]["id"]
-        now = ctx.clock.now()
-        try:
-            async with ctx.db.session() as session:
-                state = await service.open_state(session, *parsed, user_id)
-        except service.Refused as refused:
-            await refuse(body, refused.reason)
-            return
-        me = state.member(user_id)
-        partner = state.partner_of(user_id)
-        assert me is not None
-        choice = await asyncio.to_thread(
-            service.choose_for, state.program, state.sharer, state.learner, now
-        )
-        alternatives = [o for o in choice.options if o.slot != state.slot][:3]
-        metadata = {"meeting": parsed[0], "version": parsed[1], "mode": "series"}
-        view = views.pick_modal(
-            metadata=metadata,
-            alternatives=alternatives,
-            me=(me.slack_user_id, me.timezone),
-            partner=(partner.slack_user_id, partner.timezone),
-            confirmed=state.meeting.status == MeetingStatus.CONFIRMED,
-        )
-        await open_on_click(ctx, body, view)
+async def open_move(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """ "Move this week": another day and time in the same week, the series unchanged."""
+    await ack()
+    ctx = app_context(context)
+    parsed = parse_value(body)
+    if parsed is None:
+        return
+    user_id = body["user"]["id"]
+    try:
+        async with ctx.db.session() as session:
+            state = await service.open_state(session, *parsed, user_id)
+            occurrence = service.this_week_or_refuse(state, ctx.clock.now())
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
+        return
+    me = state.member(user_id)
+    assert me is not None
+    view = views.move_modal(
+        metadata={"meeting": parsed[0], "version": parsed[1], "mode": "move"},
+        occurrence=occurrence,
+        me=(me.slack_user_id, me.timezone),
+    )
+    await open_on_click(ctx, body, view)
 
-    app.action(ids.MEETING_SUGGEST)(open_pick)
-    app.action(ids.MEETING_CHANGE)(open_pick)
 
-    @app.action(ids.MEETING_MOVE)
-    async def open_move(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        parsed = parse_value(body)
-        if parsed is None:
-            return
-        user_id = body["user"]["id"]
-        try:
-            async with ctx.db.session() as session:
-                state = await service.open_state(session, *parsed, user_id)
-                occurrence = state.this_week(ctx.clock.now())
-                if occurrence is None:
-                    raise service.Refused("nothing_left")
-        except service.Refused as refused:
-            await refuse(body, refused.reason)
-            return
-        me = state.member(user_id)
-        assert me is not None
-        metadata = {"meeting": parsed[0], "version": parsed[1], "mode": "move"}
-        view = views.move_modal(
-            metadata=metadata, occurrence=occurrence, me=(me.slack_user_id, me.timezone)
-        )
-        await open_on_click(ctx, body, view)
+async def cancel_week(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """ "We can't meet this week": a cancellation (no check-in that week), not a miss."""
+    await ack()
+    ctx = app_context(context)
+    parsed = parse_value(body)
+    if parsed is None:
+        return
+    user_id = body["user"]["id"]
+    now = ctx.clock.now()
+    try:
+        async with ctx.db.session() as session:
+            state = await service.open_state(session, *parsed, user_id)
+            occurrence = service.this_week_or_refuse(state, now)
+            await service.change_week(session, state, occurrence, user_id, now, None)
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
+        return
+    except IntegrityError:
+        await tell(ctx, body, text("meeting.refused.taken"))
+        return
+    when = views.slack_date(occurrence.start)
+    await announce(ctx, state, kind="cancelled", user_id=user_id, extra={"when": when})
 
-    @app.action(ids.MEETING_CANCEL_WEEK)
-    async def cancel_week(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        parsed = parse_value(body)
-        if parsed is None:
-            return
-        user_id = body["user"]["id"]
-        now = ctx.clock.now()
-        try:
-            async with ctx.db.session() as session:
-                state = await service.open_state(session, *parsed, user_id)
-                occurrence = state.this_week(now)
-                if occurrence is None:
-                    raise service.Refused("nothing_left")
-                await service.change_week(session, state, occurrence, user_id, now, None)
-        except service.Refused as refused:
-            await refuse(body, refused.reason)
-            return
-        except IntegrityError:
-            await refuse(body, "taken")
-            return
-        when = views.slack_date(occurrence.start)
-        await announce(ctx, state, kind="cancelled", user_id=user_id, extra={"when": when})
 
-    async def apply(
-        ack: AsyncAck, body: dict[str, Any], metadata: dict[str, Any], *, anyway: bool
-    ) -> None:
-        """Check the pick (unless the person already said "anyway") and make the change."""
-        user_id = body["user"]["id"]
-        meeting_id, version = db_id(metadata.get("meeting")), db_id(metadata.get("version"))
-        mode = metadata.get("mode")
-        first_block = ids.B_MEETING_DAY if mode == "move" else ids.B_MEETING_OPTION
-        if anyway:
-            first_block = ANYWAY
-        if meeting_id is None or version is None or mode not in ("series", "move"):
-            await ack(**_errors(first_block, text("meeting.refused.gone")))
-            return
-        now = ctx.clock.now()
-        reader = StateReader(body.get("view") or {})
-        try:
-            async with ctx.db.session() as session:
-                state = await service.open_state(session, meeting_id, version, user_id)
-                change = change_series if mode == "series" else move_week
-                outcome = await change(session, state, reader, metadata, user_id, now, anyway)
-                if "response_action" in outcome:  # field errors, or "propose it anyway?"
-                    await ack(**outcome)
-                    return
-        except service.Refused as refused:
-            await ack(**_errors(first_block, text(f"meeting.refused.{refused.reason}")))
-            return
-        except IntegrityError:
-            await ack(**_errors(first_block, text("meeting.refused.taken")))
-            return
-        except DATABASE_ERRORS:
-            await ack(**_errors(first_block, text("errors.database_down")))
-            return
-        await ack(response_action="clear")
-        if outcome["kind"] == "proposal":
-            await post_proposal(ctx, state, user_id)
-        else:
-            await announce(
-                ctx, state, kind=outcome["kind"], user_id=user_id, extra=outcome["extra"]
-            )
+async def submit_pick(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    metadata = parse_json(view.get("private_metadata"))
+    await apply(app_context(context), ack, body, metadata, anyway=False)
 
-    @app.view(ids.MEETING_PICK_CALLBACK)
-    async def submit_pick(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await apply(ack, body, parse_json(view.get("private_metadata")), anyway=False)
 
-    @app.view(ids.MEETING_ANYWAY_CALLBACK)
-    async def submit_anyway(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await apply(ack, body, parse_json(view.get("private_metadata")), anyway=True)
+async def submit_anyway(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    metadata = parse_json(view.get("private_metadata"))
+    await apply(app_context(context), ack, body, metadata, anyway=True)
+
+
+async def apply(
+    ctx: AppContext, ack: AsyncAck, body: dict[str, Any], metadata: dict[str, Any], *, anyway: bool
+) -> None:
+    """Check the pick (unless the person already said "anyway") and make the change."""
+    user_id = body["user"]["id"]
+    meeting_id, version = db_id(metadata.get("meeting")), db_id(metadata.get("version"))
+    mode = metadata.get("mode")
+    first_block = ids.B_MEETING_DAY if mode == "move" else ids.B_MEETING_OPTION
+    if anyway:
+        first_block = ANYWAY
+    if meeting_id is None or version is None or mode not in ("series", "move"):
+        await ack(**_errors(first_block, text("meeting.refused.gone")))
+        return
+    now = ctx.clock.now()
+    view = body.get("view") or {}
+    try:
+        async with ctx.db.session() as session:
+            state = await service.open_state(session, meeting_id, version, user_id)
+            change = change_series if mode == "series" else move_week
+            outcome = await change(session, state, view, metadata, user_id, now, anyway)
+            if "response_action" in outcome:  # field errors, or "propose it anyway?"
+                await ack(**outcome)
+                return
+    except Refusal as refusal:
+        await ack(**_errors(first_block, refusal.message))
+        return
+    except IntegrityError:
+        await ack(**_errors(first_block, text("meeting.refused.taken")))
+        return
+    except DATABASE_ERRORS:
+        await ack(**_errors(first_block, text("errors.database_down")))
+        return
+    await ack(response_action="clear")
+    if outcome["kind"] == "proposal":
+        await post_proposal(ctx, state, user_id)
+    else:
+        await announce(ctx, state, kind=outcome["kind"], user_id=user_id, extra=outcome["extra"])
 
 
 ANYWAY = "anyway"  # the "propose it anyway?" modal: it has no field to hang an error on
@@ -335,7 +320,7 @@ def _weekend_error(
 async def change_series(
     session: AsyncSession,
     state: service.MeetingState,
-    reader: StateReader,
+    view: dict[str, Any],
     metadata: dict[str, Any],
     user_id: str,
     now: dt.datetime,
@@ -343,22 +328,21 @@ async def change_series(
 ) -> dict[str, Any]:
     """A new regular time: proposed before confirmation, the series changed after it."""
     block = ANYWAY if anyway else ids.B_MEETING_DAY
+    me = service.member_or_refuse(state, user_id)
     if anyway:
-        weekday, _, start = str(metadata.get("pick") or "").partition("@")
-        try:
-            slot = slots.Slot(
-                weekday, dt.time.fromisoformat(start), state.meeting.minutes, state.meeting.tz
-            )
-        except ValueError:
+        offered = parse_offered(str(metadata.get("pick") or ""))
+        if offered is None:
             return _errors(block, text("meeting.refused.gone"))
+        pick = MeetingPick(offered=offered)
     else:
-        me = state.member(user_id)
-        slot, errors = pick_from(state, reader, me.timezone, now)
-        if slot is None:
+        parsed, errors = parse_meeting_pick(view, offers=True)
+        if parsed is None:
             return {"response_action": "errors", "errors": errors}
+        pick = parsed
+    slot = slot_of(state, pick, me.timezone, now)
     occurrences = slots.occurrences(slot, state.weeks, now)
     if not occurrences:
-        raise service.Refused("nothing_left")
+        raise Refusal("meeting.refused.nothing_left")
     option = slots.evaluate(slot, state.people, state.weeks, now)
     if option is None:
         return _weekend_error(state, occurrences[0].start, occurrences[0].end, block) or _errors(
@@ -383,35 +367,28 @@ async def change_series(
 async def move_week(
     session: AsyncSession,
     state: service.MeetingState,
-    reader: StateReader,
+    view: dict[str, Any],
     metadata: dict[str, Any],
     user_id: str,
     now: dt.datetime,
     anyway: bool,
 ) -> dict[str, Any]:
     """This week's meeting at another day and time of the same week; the series stays."""
-    occurrence = state.this_week(now)
-    if occurrence is None:
-        raise service.Refused("nothing_left")
-    me = state.member(user_id)
+    occurrence = service.this_week_or_refuse(state, now)
+    me = service.member_or_refuse(state, user_id)
     if anyway:
         try:
             start = dt.datetime.fromisoformat(str(metadata.get("start"))).astimezone(dt.UTC)
         except ValueError:
             return _errors(ANYWAY, text("meeting.refused.gone"))
     else:
-        day = reader.option(ids.B_MEETING_DAY, ids.A_MEETING_DAY)
-        at = reader.element(ids.B_MEETING_TIME, ids.A_MEETING_TIME).get("selected_time")
-        if day not in slots.WORKING_DAYS:
-            return _errors(ids.B_MEETING_DAY, text("meeting.errors.day_needed"))
-        try:
-            at_time = dt.time.fromisoformat(str(at))
-        except ValueError:
-            return _errors(ids.B_MEETING_TIME, text("meeting.errors.time_needed"))
+        pick, errors = parse_meeting_pick(view, offers=False)
+        if pick is None or pick.day is None or pick.at is None:
+            return {"response_action": "errors", "errors": errors}
         local_day = occurrence.start.astimezone(ZoneInfo(me.timezone)).date()
         monday = local_day - dt.timedelta(days=local_day.weekday())
-        new_day = monday + dt.timedelta(days=slots.WEEKDAYS.index(day))
-        start = slots.local_instant(new_day, at_time, me.timezone)
+        new_day = monday + dt.timedelta(days=slots.WEEKDAYS.index(pick.day))
+        start = slots.local_instant(new_day, pick.at, me.timezone)
     block = ANYWAY if anyway else ids.B_MEETING_TIME
     if start <= now:
         return _errors(block, text("meeting.errors.past"))
@@ -437,3 +414,13 @@ async def move_week(
         }
     await service.change_week(session, state, occurrence, user_id, now, start)
     return {"kind": "moved", "extra": {"line": line}}
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.MEETING_CONFIRM)(confirm)
+    app.action(ids.MEETING_SUGGEST)(open_pick)
+    app.action(ids.MEETING_CHANGE)(open_pick)
+    app.action(ids.MEETING_MOVE)(open_move)
+    app.action(ids.MEETING_CANCEL_WEEK)(cancel_week)
+    app.view(ids.MEETING_PICK_CALLBACK)(submit_pick)
+    app.view(ids.MEETING_ANYWAY_CALLBACK)(submit_anyway)

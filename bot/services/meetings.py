@@ -3,8 +3,8 @@
 Every change goes through :func:`claim`: a ``MeetingChange`` row unique per (meeting, version the
 click saw). Inserting it is the claim, so when both people click at once exactly one change is
 made and the other click fails on the constraint (the handler tells that person it is done), and
-a click carrying an older version than the meeting's is stale and refused before anything is
-written. All of one change happens in the caller's one transaction.
+a click carrying an older version than the meeting's is stale and refused (``Refusal``) before
+anything is written. All of one change happens in the caller's one transaction.
 """
 
 from __future__ import annotations
@@ -26,19 +26,12 @@ from bot.models import (
     Participant,
     Program,
 )
+from bot.refusals import Refusal
 from bot.services.programs import calendar
 from bot.texts import text
 
 SERIES_KINDS = ("propose", "confirm", "series")
 CHECKIN_DELAY = dt.timedelta(minutes=15)
-
-
-class Refused(Exception):
-    """A click that may not change the meeting; ``reason`` names the text key."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass
@@ -92,37 +85,32 @@ class MeetingState:
                 result[change.week] = change
         return result
 
-    def meetings(self) -> list[tuple[int, dt.datetime, dt.datetime] | tuple[int, None, None]]:
-        """(week, start, end) of every meeting left in the series, moved weeks moved; a
-        cancelled week is (week, None, None)."""
+    def meetings(self) -> list[tuple[int, slots.Occurrence | None]]:
+        """Each week left in the series with its meeting (a moved week moved), or None for a
+        week the pair cancelled."""
         changes = self.week_changes()
         length = dt.timedelta(minutes=self.meeting.minutes)
-        result: list = []
+        result: list[tuple[int, slots.Occurrence | None]] = []
         for occ in self.base_occurrences():
             change = changes.get(occ.week)
             if change is None:
-                result.append((occ.week, occ.start, occ.end))
-            elif change.kind == "cancel":
-                result.append((occ.week, None, None))
+                result.append((occ.week, occ))
+            elif change.kind == "cancel" or change.new_start is None:
+                result.append((occ.week, None))
             else:
-                assert change.new_start is not None
-                result.append((occ.week, change.new_start, change.new_start + length))
+                moved = slots.Occurrence(occ.week, change.new_start, change.new_start + length)
+                result.append((occ.week, moved))
         return result
 
-    def next_meeting(self, now: dt.datetime) -> tuple[int, dt.datetime, dt.datetime] | None:
+    def next_meeting(self, now: dt.datetime) -> slots.Occurrence | None:
         """The first meeting that has not ended yet (cancelled weeks skipped)."""
-        upcoming = [m for m in self.meetings() if m[1] is not None and m[2] > now]
-        return min(upcoming, key=lambda m: m[1], default=None)  # type: ignore[arg-type,return-value]
+        upcoming = [occ for _, occ in self.meetings() if occ is not None and occ.end > now]
+        return min(upcoming, key=lambda occ: occ.start, default=None)
 
     def this_week(self, now: dt.datetime) -> slots.Occurrence | None:
-        """The occurrence "Move this week" and "We can't meet this week" act on: the first one
-        of the series (as planned) whose meeting has not ended and is not cancelled."""
-        changes = self.week_changes()
-        for week, start, end in self.meetings():
-            if start is not None and end is not None and end > now:
-                original = next(o for o in self.base_occurrences() if o.week == week)
-                return original if week not in changes else slots.Occurrence(week, start, end)
-        return None
+        """The meeting "Move this week" and "We can't meet this week" act on: the first one not
+        ended and not cancelled (a moved week as moved)."""
+        return next((occ for _, occ in self.meetings() if occ is not None and occ.end > now), None)
 
     def calendar_series(self, now: dt.datetime) -> ical.Series:
         base = self.base_occurrences()
@@ -226,6 +214,20 @@ async def load(session: AsyncSession, meeting_id: int) -> MeetingState | None:
     return MeetingState(meeting, pair, program, sharer, learner, changes)
 
 
+def member_or_refuse(state: MeetingState, user_id: str) -> Participant:
+    member = state.member(user_id)
+    if member is None:
+        raise Refusal("meeting.refused.not_yours")
+    return member
+
+
+def this_week_or_refuse(state: MeetingState, now: dt.datetime) -> slots.Occurrence:
+    occurrence = state.this_week(now)
+    if occurrence is None:
+        raise Refusal("meeting.refused.nothing_left")
+    return occurrence
+
+
 async def for_pair(session: AsyncSession, pair_id: int) -> MeetingState | None:
     meeting_id = await session.scalar(select(Meeting.id).where(Meeting.pair_id == pair_id))
     return await load(session, meeting_id) if meeting_id else None
@@ -237,12 +239,16 @@ async def open_state(
     """The meeting a click acts on, if the clicker may act and the click is not stale."""
     state = await load(session, meeting_id)
     if state is None or state.pair.status != PairStatus.ACTIVE:
-        raise Refused("gone")
+        raise Refusal("meeting.refused.gone")
     if state.member(user_id) is None:
-        raise Refused("not_yours")
+        raise Refusal("meeting.refused.not_yours")
     if state.meeting.version != version:
         taken = next((c for c in state.changes if c.version == version), None)
-        raise Refused("already_confirmed" if taken and taken.kind == "confirm" else "stale")
+        raise Refusal(
+            "meeting.refused.already_confirmed"
+            if taken and taken.kind == "confirm"
+            else "meeting.refused.stale"
+        )
     return state
 
 
@@ -281,7 +287,7 @@ async def claim(
 
 async def confirm(session: AsyncSession, state: MeetingState, user_id: str, now: dt.datetime):
     if state.meeting.status == MeetingStatus.CONFIRMED:
-        raise Refused("already_confirmed")
+        raise Refusal("meeting.refused.already_confirmed")
     await claim(session, state, kind="confirm", user_id=user_id, now=now)
     state.meeting.status = MeetingStatus.CONFIRMED
     state.meeting.confirmed_by = user_id
@@ -322,10 +328,10 @@ async def change_week(
 ) -> None:
     """Move one week's meeting (``new_start``) or cancel it (None): the series stays."""
     if state.meeting.status != MeetingStatus.CONFIRMED:
-        raise Refused("not_confirmed")
+        raise Refusal("meeting.refused.not_confirmed")
     original = next((o for o in state.base_occurrences() if o.week == occurrence.week), None)
     if original is None:
-        raise Refused("stale")
+        raise Refusal("meeting.refused.stale")
     await claim(
         session,
         state,
@@ -380,10 +386,10 @@ def checkin_times(state: MeetingState) -> dict[int, dt.datetime | None]:
     working days. None for a week the pair cancelled (no check-in, so no miss); weeks without a
     meeting in the series are left out (the caller keeps the program's time for them)."""
     zones = [state.sharer.timezone, state.learner.timezone]
-    result: dict[int, dt.datetime | None] = {}
-    for week, _start, end in state.meetings():
-        result[week] = None if end is None else slots.after_meeting(end, zones, CHECKIN_DELAY)
-    return result
+    return {
+        week: None if occ is None else slots.after_meeting(occ.end, zones, CHECKIN_DELAY)
+        for week, occ in state.meetings()
+    }
 
 
 def send_times(
@@ -403,6 +409,6 @@ def send_times(
             times[week] = scheduling.pair_send_time(
                 cal, week, sharer.timezone, learner.timezone, learner_tz=learner.timezone
             )
-        elif after[week] is not None:
-            times[week] = after[week]
+        elif (at := after[week]) is not None:
+            times[week] = at
     return times

@@ -48,7 +48,7 @@ def meeting_line(view: PersonalView, tz: str) -> str | None:
     if state.meeting.status != MeetingStatus.CONFIRMED:
         return text("meeting.proposed_home", line=line)
     upcoming = state.next_meeting(now)
-    when = local_time(upcoming[1], tz) if upcoming else text("meeting.no_next")
+    when = local_time(upcoming.start, tz) if upcoming else text("meeting.no_next")
     return text(
         "meeting.next_home", line=line, cadence=cadence(state.program.cadence_weeks), next=when
     )
