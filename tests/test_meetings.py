@@ -414,3 +414,13 @@ async def test_we_cant_meet_this_week_cancels_it_without_a_checkin(bot):
     for day in range(7):  # the whole of week 2 passes without a check-in
         bot.clock.set(dt.datetime(2026, 1, 19, 12, tzinfo=dt.UTC) + dt.timedelta(days=day))
         assert (await run_checkins(bot.ctx)).sent == 0
+
+
+async def test_confirming_mid_program_invites_to_the_weeks_left_only(bot):
+    channel = await pair_of(bot)
+    bot.clock.set(dt.datetime(2026, 1, 28, 12, tzinfo=dt.UTC))  # Wednesday of week 3
+    await confirm(bot, channel)
+    _, starts = expand(uploads(bot, channel)[0])
+    # Tuesday's meeting of week 3 has passed: weeks 4 to 12 are left.
+    assert len(starts) == 9
+    assert starts[0].astimezone(dt.UTC).date() == dt.date(2026, 2, 3)

@@ -30,8 +30,18 @@ class PersonalView:
     pair: Pair | None
     goals: list[Goal] = field(default_factory=list)
     next_checkin: dt.datetime | None = None
-    meeting: meetings.MeetingState | None = None
-    now: dt.datetime | None = None  # when this view was taken (what "next" is relative to)
+    meeting: MeetingSummary | None = None
+
+
+@dataclass
+class MeetingSummary:
+    """The pair's regular meeting as one person's home shows it."""
+
+    start: dt.datetime  # this week's (or the next) meeting of the series, as planned
+    end: dt.datetime
+    confirmed: bool
+    next_start: dt.datetime | None  # the next meeting actually happening (moves applied)
+    cadence_weeks: int
 
 
 @dataclass
@@ -56,17 +66,31 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     partner = await people.partner_in(session, pair, participant) if pair else None
     goals = await people.open_goals(session, participant)
     next_at = None
-    meeting = await meetings.for_pair(session, pair.id) if pair else None
+    state = await meetings.for_pair(session, pair.id) if pair else None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
         sharer, learner = (
             (participant, partner) if pair.sharer_id == participant.id else (partner, participant)
         )
-        confirmed = (
-            meeting if meeting and meeting.meeting.status == MeetingStatus.CONFIRMED else None
-        )
+        confirmed = state if state and state.meeting.status == MeetingStatus.CONFIRMED else None
         times = meetings.send_times(calendar(program), sharer, learner, confirmed)
         next_at = min((t for t in times.values() if t > now), default=None)
-    return PersonalView(participant, program, partner, pair, goals, next_at, meeting, now)
+    summary = meeting_summary(state, now) if state else None
+    return PersonalView(participant, program, partner, pair, goals, next_at, summary)
+
+
+def meeting_summary(state: meetings.MeetingState, now: dt.datetime) -> MeetingSummary | None:
+    series = state.base_occurrences()
+    if not series:
+        return None
+    current = next((o for o in series if o.end > now), series[-1])
+    upcoming = state.next_meeting(now)
+    return MeetingSummary(
+        start=current.start,
+        end=current.end,
+        confirmed=state.meeting.status == MeetingStatus.CONFIRMED,
+        next_start=upcoming.start if upcoming else None,
+        cadence_weeks=state.program.cadence_weeks,
+    )
 
 
 async def program_numbers(session: AsyncSession) -> ProgramNumbers:

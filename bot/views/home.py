@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.models import MeetingStatus, ParticipantStatus
+from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers
 from bot.texts import raw, text
 from bot.views import blocks as b
@@ -36,22 +36,15 @@ def _profile_text(view: PersonalView) -> str:
 
 def meeting_line(view: PersonalView, tz: str) -> str | None:
     """The pair's regular meeting in this person's own time, and the next one."""
-    state, now = view.meeting, view.now
-    if state is None or now is None:
+    meeting = view.meeting
+    if meeting is None:
         return None
-    series = state.base_occurrences()
-    if not series:
-        return None
-    current = next((o for o in series if o.end > now), series[-1])
-    days, hours = own_times(current.start, current.end, tz, weekly=True)
+    days, hours = own_times(meeting.start, meeting.end, tz, weekly=True)
     line = f"{days} {hours} ({city(tz)})"
-    if state.meeting.status != MeetingStatus.CONFIRMED:
+    if not meeting.confirmed:
         return text("meeting.proposed_home", line=line)
-    upcoming = state.next_meeting(now)
-    when = local_time(upcoming.start, tz) if upcoming else text("meeting.no_next")
-    return text(
-        "meeting.next_home", line=line, cadence=cadence(state.program.cadence_weeks), next=when
-    )
+    when = local_time(meeting.next_start, tz) if meeting.next_start else text("meeting.no_next")
+    return text("meeting.next_home", line=line, cadence=cadence(meeting.cadence_weeks), next=when)
 
 
 def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, Any]:
