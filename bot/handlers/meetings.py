@@ -392,6 +392,8 @@ async def move_week(
     block = ANYWAY if anyway else ids.B_MEETING_TIME
     if start <= now:
         return _errors(block, text("meeting.errors.past"))
+    if abs(start - occurrence.start) >= dt.timedelta(days=7):  # only a forged form gets here
+        return _errors(block, text("meeting.errors.same_week"))
     end = start + dt.timedelta(minutes=state.meeting.minutes)
     weekend = _weekend_error(state, start, end, ids.B_MEETING_DAY if not anyway else block)
     if weekend:
