@@ -424,3 +424,14 @@ async def test_confirming_mid_program_invites_to_the_weeks_left_only(bot):
     # Tuesday's meeting of week 3 has passed: weeks 4 to 12 are left.
     assert len(starts) == 9
     assert starts[0].astimezone(dt.UTC).date() == dt.date(2026, 2, 3)
+
+
+async def test_after_the_pair_ends_its_meeting_buttons_are_refused_kindly(bot):
+    channel = await pair_of(bot)
+    leave = await open_modal(bot, RAJ, "leave")
+    assert not (await bot.fake.submit_view(RAJ, leave["id"], {})).errors
+    await bot.fake.click(ANA, ids.MEETING_CONFIRM, channel=channel, ts=proposal(bot, channel)["ts"])
+    await bot.fake.wait_for(
+        lambda: any("pair has ended" in e["text"] for e in bot.fake.ephemerals(ANA))
+    )
+    assert uploads(bot, channel) == []
