@@ -10,7 +10,7 @@ series in step when it changes:
 * a ``UID`` stable per pair, and a ``SEQUENCE`` the caller raises on every change, so importing an
   update replaces the earlier one instead of adding a second series;
 * a moved week as an overriding ``VEVENT`` with that week's ``RECURRENCE-ID``; a week that will
-  not happen as an ``EXDATE``;
+  not happen as an ``EXDATE``; a series that ended (the pair did) as ``STATUS:CANCELLED``;
 * a title and description naming the program, never anything people answered.
 """
 
@@ -43,6 +43,7 @@ class Series:
     stamp: datetime
     moved: dict[datetime, datetime] = field(default_factory=dict)  # original start -> new start
     cancelled: tuple[datetime, ...] = ()  # original starts
+    ended: bool = False  # the pair ended: the whole series is cancelled
 
     @property
     def zone(self) -> ZoneInfo:
@@ -81,6 +82,8 @@ def ics(series: Series) -> bytes:
     calendar.add("method", "PUBLISH")
     master = _event(series, series.first)
     master.add("rrule", vRecur(series.rrule()))
+    if series.ended:
+        master.add("status", "CANCELLED")
     for original in sorted(series.cancelled):
         master.add("exdate", original.astimezone(series.zone))
     calendar.add_component(master)

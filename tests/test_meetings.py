@@ -13,7 +13,7 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
 from bot import ids
-from bot.models import Checkin
+from bot.models import Checkin, Pair, PairStatus
 from bot.scheduler.checkins import run_checkins
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import add_person, approve_latest, join, open_modal, request_match, texts_of
@@ -426,12 +426,40 @@ async def test_confirming_mid_program_invites_to_the_weeks_left_only(bot):
     assert starts[0].astimezone(dt.UTC).date() == dt.date(2026, 2, 3)
 
 
+async def leave_program(bot, user: str) -> None:
+    """`/mentoring leave`, confirmed, and the bot has ended the pair (it works after the ack)."""
+    leave = await open_modal(bot, user, "leave")
+    assert not (await bot.fake.submit_view(user, leave["id"], {})).errors
+
+    async def ended() -> bool:
+        async with bot.ctx.db.session() as session:
+            return await session.scalar(select(Pair.status)) == PairStatus.ENDED
+
+    await bot.fake.wait_for(ended)
+
+
 async def test_after_the_pair_ends_its_meeting_buttons_are_refused_kindly(bot):
     channel = await pair_of(bot)
-    leave = await open_modal(bot, RAJ, "leave")
-    assert not (await bot.fake.submit_view(RAJ, leave["id"], {})).errors
+    await leave_program(bot, RAJ)
     await bot.fake.click(ANA, ids.MEETING_CONFIRM, channel=channel, ts=proposal(bot, channel)["ts"])
     await bot.fake.wait_for(
         lambda: any("pair has ended" in e["text"] for e in bot.fake.ephemerals(ANA))
     )
-    assert uploads(bot, channel) == []
+    assert uploads(bot, channel) == []  # nothing was confirmed, so no invite to cancel
+
+
+async def test_when_a_confirmed_pair_ends_the_series_is_cancelled_in_calendars(bot):
+    channel = await pair_of(bot)
+    await confirm(bot, channel)
+    [invite] = uploads(bot, channel)
+    await leave_program(bot, RAJ)
+    cancelled = await bot.fake.wait_for(
+        lambda: len(uploads(bot, channel)) == 2 and uploads(bot, channel)[1]
+    )
+    [before], [after] = invite.walk("VEVENT"), cancelled.walk("VEVENT")
+    assert str(after["UID"]) == str(before["UID"]) and after["SEQUENCE"] > before["SEQUENCE"]
+    assert str(after["STATUS"]) == "CANCELLED"
+    await bot.fake.click(ANA, ids.MEETING_MOVE, channel=channel)
+    await bot.fake.wait_for(
+        lambda: any("pair has ended" in e["text"] for e in bot.fake.ephemerals(ANA))
+    )

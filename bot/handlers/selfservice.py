@@ -11,7 +11,7 @@ from bot.context import AppContext
 from bot.forms import small_int
 from bot.listeners import app_context, command_args, subcommand
 from bot.models import ParticipantStatus
-from bot.outbox import open_modal, publish_home
+from bot.outbox import cancel_meeting_series, open_modal, publish_home
 from bot.services import participants as people
 from bot.services.dashboard import personal_view
 from bot.texts import text
@@ -153,8 +153,11 @@ async def confirm_leave(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
             ParticipantStatus.DELETED,
         ):
             return
+        pair = await people.active_pair(session, participant)
         partner = await people.leave(session, participant, ctx.clock.now())
     await after_exit(ctx, user_id, partner, text("self_service.left"))
+    if pair is not None:
+        await cancel_meeting_series(ctx, pair.id)
 
 
 async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -165,8 +168,11 @@ async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
         participant = await people.get_participant(session, user_id)
         if participant is None:
             return
+        pair = await people.active_pair(session, participant)
         partner = await people.erase(session, participant, ctx.clock.now())
     await after_exit(ctx, user_id, partner, text("self_service.deleted"))
+    if pair is not None:
+        await cancel_meeting_series(ctx, pair.id)
 
 
 async def after_exit(ctx: AppContext, user_id: str, partner: Any, message: str) -> None:

@@ -112,6 +112,10 @@ class MeetingState:
         ended and not cancelled (a moved week as moved)."""
         return next((occ for _, occ in self.meetings() if occ is not None and occ.end > now), None)
 
+    @property
+    def ended(self) -> bool:
+        return any(c.kind == "end" for c in self.changes)
+
     def calendar_series(self, now: dt.datetime) -> ical.Series:
         base = self.base_occurrences()
         moved: dict[dt.datetime, dt.datetime] = {}
@@ -136,6 +140,7 @@ class MeetingState:
             stamp=now,
             moved=moved,
             cancelled=tuple(cancelled),
+            ended=self.ended,
         )
 
 
@@ -257,7 +262,7 @@ async def claim(
     state: MeetingState,
     *,
     kind: str,
-    user_id: str,
+    user_id: str | None,
     now: dt.datetime,
     week: int | None = None,
     original_start: dt.datetime | None = None,
@@ -343,6 +348,17 @@ async def change_week(
         new_start=new_start,
     )
     state.meeting.sequence += 1
+
+
+async def end_series(session: AsyncSession, pair_id: int, now: dt.datetime) -> bool:
+    """The pair ended: a confirmed series is over (its buttons go stale, its calendar SEQUENCE
+    rises for the cancelling invite). True when there was one to cancel."""
+    state = await for_pair(session, pair_id)
+    if state is None or state.meeting.status != MeetingStatus.CONFIRMED:
+        return False
+    await claim(session, state, kind="end", user_id=None, now=now)
+    state.meeting.sequence += 1
+    return True
 
 
 async def confirmed_meetings(session: AsyncSession, pair_ids: list[int]) -> dict[int, MeetingState]:
