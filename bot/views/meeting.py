@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import ids, slots
 from bot.texts import raw, text
+from bot.texts.mrkdwn import Mrkdwn
 from bot.views import blocks as b
 from bot.views.dates import local_time
 
@@ -45,21 +46,21 @@ def own_times(start: dt.datetime, end: dt.datetime, tz: str, *, weekly: bool) ->
     return days, f"{_hm(local)}-{_hm(local_end)}"
 
 
-def slack_date(moment: dt.datetime, *, with_time: bool = True) -> str:
+def slack_date(moment: dt.datetime, *, with_time: bool = True) -> Mrkdwn:
     """A date Slack shows in each reader's own zone (a group DM has two zones); the fallback,
     for clients that cannot, is in UTC and says so."""
     token = "{date_short_pretty} {time}" if with_time else "{date_short_pretty}"
     utc = moment.astimezone(dt.UTC)
     fallback = utc.strftime("%a %-d %b %H:%M UTC" if with_time else "%a %-d %b")
-    return f"<!date^{int(utc.timestamp())}^{token}|{fallback}>"
+    return Mrkdwn(f"<!date^{int(utc.timestamp())}^{token}|{fallback}>")
 
 
-def times_line(start: dt.datetime, end: dt.datetime, people: People, *, weekly: bool) -> str:
+def times_line(start: dt.datetime, end: dt.datetime, people: People, *, weekly: bool) -> Mrkdwn:
     """'Tuesdays 10:00-10:30 for <@A> in London, 14:30-15:00 for <@B> in Kolkata' (weekly) or
     'Tue 20 Jan 10:00-10:30 for ...' (one meeting); the day is repeated only where it differs."""
     shown = [(*own_times(start, end, tz, weekly=weekly), city(tz), user) for user, tz in people]
     if len({s[:3] for s in shown}) == 1:  # the same clock for everyone: say it once
-        users = " and ".join(f"<@{user}>" for *_, user in shown)
+        users = Mrkdwn(" and ".join(b.mention(user) for *_, user in shown))
         days, hours, place, _ = shown[0]
         return text("meeting.times_together", days=days, hours=hours, users=users, city=place)
     parts: list[str] = []
@@ -71,12 +72,12 @@ def times_line(start: dt.datetime, end: dt.datetime, people: People, *, weekly: 
         else:
             parts.append(text("meeting.person_times", days=days, **values))
         last_day = days
-    return ", ".join(parts)
+    return Mrkdwn(", ".join(parts))
 
 
-def problems_text(problems: Sequence[slots.Problem], people: People) -> str:
+def problems_text(problems: Sequence[slots.Problem], people: People) -> Mrkdwn:
     kinds = [(p.kind, people[p.person][0]) for p in problems]
-    return " and ".join(text(f"meeting.problem.{kind}", user=user) for kind, user in kinds)
+    return Mrkdwn(" and ".join(text(f"meeting.problem.{kind}", user=user) for kind, user in kinds))
 
 
 def button_value(meeting_id: int, version: int) -> str:
@@ -104,7 +105,8 @@ def proposal_blocks(
     if proposed_by:
         sentence = text("meeting.proposal_by", user=proposed_by, **values)
         if option.problems:
-            sentence += " " + values["problems"][:1].upper() + values["problems"][1:] + "."
+            problems = values["problems"]
+            sentence = Mrkdwn(f"{sentence} {problems[:1].upper()}{problems[1:]}.")
     elif not overlap:
         sentence = text("meeting.no_overlap", **values)
     elif option.problems:
