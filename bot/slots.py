@@ -281,7 +281,10 @@ def _same_offset_weeks(
 
 
 def _evaluate_groups(
-    slot: Slot, people: Sequence[Person], groups: Sequence[Sequence[tuple[int, date]]], after
+    slot: Slot,
+    people: Sequence[Person],
+    groups: Sequence[Sequence[tuple[int, date]]],
+    after: datetime,
 ) -> Option | None:
     """``evaluate`` over one week per group, each weighing as many weeks as its group holds."""
     found: set[Problem] = set()

@@ -4,11 +4,14 @@ import csv
 import io
 
 import icalendar
+import pytest
 from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.models import Checkin, Pair, Participant
 from mentorbot_sandbox.demo import run_demo
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url, tmp_path, capsys):

@@ -283,6 +283,7 @@ def oracle(c, week, tz_a, tz_b, learner, hours):
     return first
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_send_time_matches_bruteforce_oracle(scenario):
@@ -291,6 +292,7 @@ def test_send_time_matches_bruteforce_oracle(scenario):
     assert sent == oracle(*scenario)
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_send_time_is_checkin_time_or_inside_both_windows(scenario):
@@ -307,6 +309,7 @@ def test_send_time_is_checkin_time_or_inside_both_windows(scenario):
     assert local(sent, learner or tz_a).weekday() < 5 or in_both_windows
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_send_time_is_deterministic_and_symmetric(scenario):
@@ -317,6 +320,7 @@ def test_send_time_is_deterministic_and_symmetric(scenario):
     assert sent == pair_send_time(c, week, tz_b, tz_a, learner_tz=learner, working_hours=hours)
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_weeks_are_consistent(scenario):
@@ -417,6 +421,7 @@ def test_send_times_respect_pair_zones():
     assert sends(cal(length=4), LONDON, NEW_YORK, LONDON)[2] == utc(2025, 3, 10, 14)
 
 
+@pytest.mark.slow  # many generated cases
 @settings(max_examples=100, deadline=None)
 @given(scenarios(), st.integers(-3 * 24 * 60, 20 * 7 * 24 * 60))
 def test_due_agrees_with_send_times(scenario, minutes):

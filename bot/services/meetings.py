@@ -290,7 +290,9 @@ async def claim(
     return change
 
 
-async def confirm(session: AsyncSession, state: MeetingState, user_id: str, now: dt.datetime):
+async def confirm(
+    session: AsyncSession, state: MeetingState, user_id: str, now: dt.datetime
+) -> None:
     if state.meeting.status == MeetingStatus.CONFIRMED:
         raise Refusal("meeting.refused.already_confirmed")
     await claim(session, state, kind="confirm", user_id=user_id, now=now)
