@@ -9,6 +9,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
@@ -17,6 +18,8 @@ from bot.models import Checkin, Pair, PairStatus
 from bot.scheduler.checkins import run_checkins
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import add_person, approve_latest, join, open_modal, request_match, texts_of
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 ANA, RAJ = "U0ANA0001", "U0RAJ0001"
 LINE = re.compile(r"(\w+)s (\d\d:\d\d)-(\d\d:\d\d) for <@(\w+)>(?: and <@(\w+)>)? in ([\w ]+)")
