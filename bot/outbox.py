@@ -12,13 +12,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import calendar as ical
 from bot import notify
 from bot.context import AppContext
 from bot.models import Checkin
 from bot.reports import Report, report_blocks, report_text
 from bot.reports.chart import weekly_chart_png
 from bot.services import checkins as answers
-from bot.services import outcomes
+from bot.services import meetings, outcomes
 from bot.services import participants as people
 from bot.services.dashboard import personal_view, program_numbers
 from bot.services.outcomes import LearningGains
@@ -203,3 +204,20 @@ async def confidence_view(
             return None
         topics = await outcomes.topics_to_rate(session, participant, program_id, phase)
     return confidence_modal(program_id, phase, topics) if topics else None
+
+
+async def cancel_meeting_series(ctx: AppContext, pair_id: int) -> None:
+    """A pair ended: its group DM gets the invite that takes the regular meeting out of both
+    calendars (same UID, higher SEQUENCE, STATUS:CANCELLED)."""
+    async with ctx.db.session() as session:
+        state = await meetings.for_pair(session, pair_id)
+    if state is None or not state.ended or not state.pair.dm_channel_id:
+        return
+    await upload(
+        ctx,
+        state.pair.dm_channel_id,
+        content=ical.ics(state.calendar_series(ctx.clock.now())),
+        filename="mentoring-meeting.ics",
+        title=text("meeting.ics_title"),
+        comment=text("meeting.ended_comment"),
+    )

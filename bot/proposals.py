@@ -11,10 +11,10 @@ from bot import notify
 from bot.context import AppContext
 from bot.models import MatchProposal, Participant, ParticipantStatus, Program
 from bot.outbox import upload
-from bot.reports.render import escape
 from bot.services.rematch import rematch, waiting_in
 from bot.services.reports import hr_channel_for
 from bot.texts import text
+from bot.texts.mrkdwn import escape
 from bot.views.admin import proposal_file, proposal_message
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,6 +19,8 @@ from mentorbot_sandbox.local import HR_ADMIN_ID, LocalBot
 from tests.conftest import START
 from tests.flows import texts_of
 from tests.reliability.helpers import WEEK2_DUE, make_pairs
+
+pytestmark = pytest.mark.slow  # real migrations (and a running bot) on both databases
 
 
 def _diff_and_tables(url: str) -> tuple[list, set[str]]:

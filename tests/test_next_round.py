@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -26,6 +27,8 @@ from tests.flows import (
     texts_of,
 )
 from tests.test_programs import PROGRAM_VALUES, final_reports, wrapups
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 LEARNER_ANSWERS = {
     ids.A_ROLE: "learn",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import ids
@@ -14,6 +15,8 @@ from bot.scheduler.closing import run_closing
 from bot.scheduler.digest import run_digest
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import open_modal, paired_program, texts_of
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 PROGRAM_VALUES = {
     ids.A_PROGRAM_START: "2026-01-12",

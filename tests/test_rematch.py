@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -21,6 +22,8 @@ from tests.flows import (
     texts_of,
 )
 from tests.reliability.helpers import make_people, make_program
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 LEARNER_ANSWERS = {
     ids.A_ROLE: "learn",

@@ -21,7 +21,6 @@ from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import COMPLETED, MatchProposal, Pair, Program, ProgramStatus
 from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
 from bot.refusals import Refusal
-from bot.reports.render import escape
 from bot.scheduler.closing import deliver_closing
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service, reports
@@ -31,6 +30,7 @@ from bot.services.invitations import next_round_people
 from bot.services.programs import save_program
 from bot.services.reports import hr_channel_for
 from bot.texts import raw, text
+from bot.texts.mrkdwn import escape
 from bot.views.admin import closed_proposal_blocks, program_modal
 from bot.views.checkin import repair_offer_blocks
 from bot.views.programs import close_modal, invite_blocks, programs_blocks

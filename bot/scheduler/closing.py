@@ -29,12 +29,12 @@ from bot.models import (
     ProgramStatus,
 )
 from bot.outbox import post_report
-from bot.reports.render import escape
 from bot.scheduler import delivery
 from bot.scheduler.kickoffs import PassCounts
 from bot.services import programs, reports
 from bot.services.reports import hr_channel_for, summary
 from bot.texts import text
+from bot.texts.mrkdwn import escape
 from bot.views.programs import wrapup_blocks
 
 log = logging.getLogger(__name__)

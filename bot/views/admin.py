@@ -135,7 +135,9 @@ def _full_entry(pair: dict[str, Any]) -> str:
 
 def _sections(entries: list[str]) -> list[dict[str, Any]]:
     """Entries grouped into as few sections as fit Slack's 3,000 characters each."""
-    sections, chunk, size = [], [], 0
+    sections: list[dict[str, Any]] = []
+    chunk: list[str] = []
+    size = 0
     for entry in entries:
         if chunk and size + len(entry) + 1 > SECTION_CHARS:
             sections.append(b.section("\n".join(chunk)))

@@ -9,10 +9,10 @@ from typing import Any
 from bot import ids
 from bot.forms import MAX_TOPIC_LABEL, MAX_TOPICS
 from bot.models import Program
-from bot.reports.render import escape
 from bot.services.outcomes import LearningGains
 from bot.services.programs import ProgramLine, last_day
 from bot.texts import raw, text
+from bot.texts.mrkdwn import escape
 from bot.views import blocks as b
 
 MAX_RATED_TOPICS = MAX_TOPICS
@@ -162,7 +162,7 @@ def gains_lines(gains: LearningGains, min_group: int) -> list[str]:
     """The report's learning gain: per side, then per topic (only groups of `min_group`+)."""
     if not gains.by_side and not gains.by_topic:
         return [text("programs.gains_heading"), text("programs.gains_none", min_group=min_group)]
-    lines = [text("programs.gains_heading")]
+    lines: list[str] = [text("programs.gains_heading")]
     for gain in gains.by_side:
         lines.append(
             text(

@@ -7,7 +7,7 @@ one its id as a suffix). Programs gain eligible departments and a closing time; 
 ratings (before and after, per topic) measure what was learnt.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
