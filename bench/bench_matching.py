@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.matching import WEEKDAYS, Candidate, match
+from bot.matching import Candidate, match
+from bot.matching.scoring import WEEKDAYS
 
 DEPARTMENTS = {
     "Engineering": 30, "Sales": 15, "Marketing": 10, "Customer Success": 10, "Operations": 10,

@@ -6,30 +6,25 @@ import itertools
 import random
 from unittest.mock import patch
 
+import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import matching
-from bot.matching import (
-    DEFAULT_WEIGHTS,
+from bot.matching import DEFAULT_WEIGHTS, Candidate, MatchResult, Weights, match, score_pair, solver
+from bot.matching.explain import pair_reasons
+from bot.matching.scoring import (
     ROLES,
     SCORE_UNITS,
     TIME_WINDOWS,
     WEEKDAYS,
-    Candidate,
-    MatchResult,
-    Weights,
-    _allowed,
-    _Blossom,
-    _edges,
-    _max_weight_matching,
-    _Pool,
-    _scores,
-    match,
-    score_pair,
+    Pool,
+    allowed_edges,
+    allowed_mask,
+    pair_scores,
 )
+from bot.matching.solver import Blossom, max_weight_matching
 
 TOPICS = ["generative AI tools", "TikTok and short video", "data visualisation",
           "strategic planning", "budgeting"]  # fmt: skip
@@ -83,7 +78,7 @@ def pair_units(s: Candidate, ln: Candidate, blocked: set[frozenset[str]], w: Wei
     for x, y in ((s, ln), (ln, s)):
         scored = score_pair(x, y, w)
         if scored is not None:
-            best = max(best, round(scored[0] * SCORE_UNITS))
+            best = max(best, round(scored * SCORE_UNITS))
     return best
 
 
@@ -121,8 +116,8 @@ def check_result(people: list[Candidate], past: list, excluded: list, result: Ma
         assert sharer.manager_id != learner.id and learner.manager_id != sharer.id
         scored = score_pair(sharer, learner)
         assert scored is not None
-        assert p.score == pytest.approx(scored[0], abs=1e-4)
-        assert p.reasons == scored[1]
+        assert p.score == pytest.approx(scored, abs=1e-4)
+        assert p.reasons == pair_reasons(sharer, learner)
         assert 1 <= len(p.reasons) <= 4 and all(len(r) < 200 for r in p.reasons)
         taught = sharer.share_topics & learner.learn_topics
         assert any(t in p.reasons[0] for t in taught), p.reasons[0]
@@ -163,17 +158,17 @@ def test_optimal_against_brute_force(pool: tuple) -> None:
 @given(pools(), st.sampled_from([DEFAULT_WEIGHTS, Weights(experience_reversed=30.0, topic_cap=1)]))
 def test_vectorised_scores_equal_score_pair(pool: tuple, weights: Weights) -> None:
     people = sorted(pool[0], key=lambda c: c.id)
-    p = _Pool(people)
+    p = Pool(people)
     n = len(people)
     i, j = (x.ravel() for x in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
-    allowed = _allowed(p, i, j)
-    scores = _scores(p, i, j, weights)
+    allowed = allowed_mask(p, i, j)
+    scores = pair_scores(p, i, j, weights)
     for k in range(len(i)):
         scored = score_pair(people[i[k]], people[j[k]], weights)
         assert allowed[k] == (scored is not None)
         if scored is not None:
-            assert scores[k] == scored[0]  # same terms, same order: bit for bit
-    a, b, units = _edges(p, weights, np.zeros(0, np.int64))
+            assert scores[k] == scored  # same terms, same order: bit for bit
+    a, b, units = allowed_edges(p, weights, np.zeros(0, np.int64))
     found = {(int(x), int(y)): int(u) for x, y, u in zip(a, b, units, strict=True)}
     expected = {}
     for x, y in itertools.combinations(range(n), 2):
@@ -223,17 +218,17 @@ def best_matching(n: int, weight: dict[tuple[int, int], int]) -> int:
     return best(tuple(range(n)))
 
 
-def cold_start(n: int, a: np.ndarray, b: np.ndarray, units: np.ndarray, start: int) -> _Blossom:
+def cold_start(n: int, a: np.ndarray, b: np.ndarray, units: np.ndarray, start: int) -> Blossom:
     """The blossom solver with nothing matched, so every vertex is a root.
 
     Blossom weights are 2W; a doubled vertex dual of at least 2W on each of its edges is
     feasible, and even values give every root the same parity. ``start`` picks uniform duals,
     each vertex's best edge, or a little above it.
     """
-    g = matching._support_graph(n, a, b, 2 * (units + 1))
+    g = solver.support_graph(n, a, b, 2 * (units + 1))
     own = np.array([g.data[g.indptr[v] : g.indptr[v + 1]].max(initial=0) for v in range(n)])
     dual = [np.full(n, g.data.max()), own, own + 2 * (np.arange(n) * 7 % 3)][start]
-    return _Blossom(g, g.data, np.full(n, -1), dual.astype(np.int64))
+    return Blossom(g, g.data, np.full(n, -1), dual.astype(np.int64))
 
 
 # (SUPPORT_DEGREE, COARSE_UNITS, NEAR_LEVELS): the defaults, then tiny supports and coarse steps
@@ -249,8 +244,8 @@ def test_solver_is_exact_on_general_graphs(graph: tuple, staging: tuple) -> None
         return
     weight = {(int(x), int(y)): int(u) * per_pair + 1 for x, y, u in zip(a, b, units, strict=True)}
     degree, coarse, near = staging
-    with patch.multiple(matching, SUPPORT_DEGREE=degree, COARSE_UNITS=coarse, NEAR_LEVELS=near):
-        mate = _max_weight_matching(n, a, b, units, per_pair)
+    with patch.multiple(solver, SUPPORT_DEGREE=degree, COARSE_UNITS=coarse, NEAR_LEVELS=near):
+        mate = max_weight_matching(n, a, b, units, per_pair)
     assert all(mate[mate[v]] == v for v in range(n) if mate[v] >= 0)
     assert sum(weight[(v, int(mate[v]))] for v in range(n) if mate[v] > v) == best_matching(
         n, weight
@@ -293,6 +288,28 @@ def test_blossom_ends_with_an_optimality_certificate(graph: tuple, start: int) -
         if solver.blossom_dual[z] > 0:  # a blossom with positive dual must be full
             assert len(solver.edges[z]) % 2 == 1
             assert all(mate[x] == y for x, y in solver.edges[z][1::2])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_solver_total_weight_equals_networkx(seed: int) -> None:
+    """Same total weight as networkx's reference blossom implementation, up to 200 people.
+
+    Sizes, densities and weight ranges vary with the seed: sparse and dense graphs, few distinct
+    weights (many ties) and many; the weights are the ones ``match`` hands the solver.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 201))
+    density = float(rng.choice([0.02, 0.1, 0.3]))
+    a, b = np.nonzero(np.triu(rng.random((n, n)) < density, 1))
+    units = rng.integers(0, int(rng.choice([3, 100, 60_000])), len(a)).astype(np.int64)
+    per_pair = n // 2 + 1
+    mate = max_weight_matching(n, a.astype(np.int32), b.astype(np.int32), units, per_pair)
+    weight = {(int(x), int(y)): int(u) * per_pair + 1 for x, y, u in zip(a, b, units, strict=True)}
+    graph = nx.Graph()
+    graph.add_weighted_edges_from((x, y, w) for (x, y), w in weight.items())
+    expected = sum(weight[min(x, y), max(x, y)] for x, y in nx.max_weight_matching(graph))
+    assert all(mate[mate[v]] == v for v in range(n) if mate[v] >= 0)
+    assert sum(weight[(v, int(mate[v]))] for v in range(n) if mate[v] > v) == expected
 
 
 # --- explanations and edge cases ---------------------------------------------------------------
@@ -386,7 +403,7 @@ def test_pairs_scoring_below_zero_are_not_proposed() -> None:
     junior_learner = person("L", "learn", years_experience=1, learn_topics=topic)
     harsh = Weights(experience_reversed=50.0)
     scored = score_pair(senior_sharer, junior_learner, harsh)
-    assert scored is not None and scored[0] < 0
+    assert scored is not None and scored < 0
     result = match([senior_sharer, junior_learner], weights=harsh)
     assert result.pairs == ()
     assert "scores below zero" in result.unmatched[0].reason

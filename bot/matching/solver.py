@@ -1,48 +1,4 @@
-"""Pair people for a reverse-mentoring program: optimal, deterministic and explained.
-
-Plain domain code: it knows nothing of Slack or the database. The caller hands over the people who
-signed up (paused or departed people already removed) and gets back pairs, each with its reasons,
-and every person left out with a reason in plain words.
-
-Roles
------
-A pair is one *sharer* (the reverse mentor: shares new tools and trends, usually earlier in their
-career) and one *learner* (learns them and shares strategic experience back, usually later in their
-career). "share" people are only ever sharers, "learn" people only learners, and "either" people
-take whichever side gives the best program overall: the solver chooses their side jointly with
-everything else, it never fixes it up front.
-
-Hard constraints (a pair that breaks one is never proposed)
-------------------------------------------------------------
-- nobody is paired with themselves, their own manager or one of their direct reports;
-- the sharer can share at least one topic the learner wants to learn (otherwise the pair has no
-  reason to meet; what the learner can teach back is a bonus, never required);
-- at least 2 hours of working-hour overlap (09:00-17:00 local each; less than that leaves no
-  realistic meeting slot across time zones, so it is forbidden rather than penalised);
-- at least one shared available weekday;
-- not paired together in an earlier program (``past_pairs``) and not excluded by HR for this
-  proposal (``excluded_pairs``).
-
-Score of an allowed pair (sharer S, learner L); weights live in :class:`Weights`
-------------------------------------------------------------------------------
-=============================  ==========================================================  =======
-term                           value                                                       default
-=============================  ==========================================================  =======
-topics_forward                 per topic in S.share ∩ L.learn, counting at most topic_cap     3.0
-topics_back                    per topic in L.share ∩ S.learn (what L teaches back), capped   1.5
-experience                     L has more years than S: weight × min(gap, sat) / sat          2.0
-experience_reversed            S has more years than L: minus weight × min(gap, sat) / sat    2.0
-different_department           S and L work in different departments                          1.0
-timezone_overlap               shared working minutes / 480 (1.0 in the same time zone)       1.0
-shared_days                    min(shared available weekdays, 3) / 3                          0.5
-time_of_day                    preferred slots overlap by an hour or more once converted      0.5
-                               to UTC (morning 9-12, midday 11-14, afternoon 13-17, any 9-17)
-=============================  ==========================================================  =======
-
-``topic_cap`` is 3 and ``sat`` (``experience_saturation_years``) is 10 by default. With the default
-weights every allowed pair scores more than 1, so pairing two compatible people always beats
-leaving them both out. With custom weights a pair can score below zero; ``match`` never proposes
-such a pair because it would lower the total (the people concerned get a reason saying so).
+"""Exact maximum-weight matching in a general graph, fast on the graphs matching produces.
 
 Objective and algorithm
 -----------------------
@@ -83,372 +39,21 @@ compiled SciPy code doing the heavy lifting:
 So the result is provably optimal for the quantised scores, never a heuristic; the staging only
 decides how fast it gets there. Adversarial inputs can make the support grow (and the run slow
 down), never the answer change.
-
-Determinism: people are sorted by id before anything else and every tie is broken by that order,
-so the same people give the same result in any input order. Work is dominated by scoring the
-O(n²) candidate pairs in vectorised row blocks and by the sparse assignments; 10,000 people take
-about 3 s and under 0.5 GB (see ``bench/bench_matching.py``).
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-ROLES = ("share", "learn", "either")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-# Preferred meeting slots in local minutes after midnight.
-TIME_WINDOWS = {
-    "morning": (9 * 60, 12 * 60),
-    "midday": (11 * 60, 14 * 60),
-    "afternoon": (13 * 60, 17 * 60),
-    "any": (9 * 60, 17 * 60),
-}
-WORKDAY_MINUTES = 8 * 60  # 09:00-17:00 local
-MIN_OVERLAP_MINUTES = 2 * 60
-MIN_SLOT_OVERLAP_MINUTES = 60
-SCORE_UNITS = 10_000  # scores are quantised to 1e-4
-MAX_REASON_CHARS = 199
-_BLOCK_ENTRIES = 1 << 20  # pair entries per vectorised scoring block (bounds temporary memory)
 _CHUNK = 1 << 20  # edges per pass over the full edge list
 SUPPORT_DEGREE = 10  # best edges per person in the first sparse support
-COARSE_UNITS = SCORE_UNITS // 10  # coarse weights resolve 0.1 of score
+COARSE_UNITS = 1000  # coarse weights resolve 0.1 of score (scores are in units of 1e-4)
 NEAR_LEVELS = 4  # exact weights are solved on edges this many coarse levels from tight
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One person who signed up for the program."""
-
-    id: str
-    name: str
-    role: str
-    years_experience: int
-    department: str
-    manager_id: str | None
-    utc_offset_minutes: int
-    share_topics: frozenset[str]
-    learn_topics: frozenset[str]
-    available_days: frozenset[str]
-    time_of_day: str
-
-
-@dataclass(frozen=True)
-class Pair:
-    """A proposed pair: the sharer is the reverse mentor, the learner the senior."""
-
-    sharer_id: str
-    learner_id: str
-    score: float
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Unmatched:
-    """Someone left out of this proposal, with the reason in plain words."""
-
-    id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    pairs: tuple[Pair, ...]
-    unmatched: tuple[Unmatched, ...]
-    total_score: float
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Weights of the score terms; the module docstring explains each one."""
-
-    topics_forward: float = 3.0
-    topics_back: float = 1.5
-    topic_cap: int = 3
-    experience: float = 2.0
-    experience_reversed: float = 2.0
-    experience_saturation_years: int = 10
-    different_department: float = 1.0
-    timezone_overlap: float = 1.0
-    shared_days: float = 0.5
-    time_of_day: float = 0.5
-
-
-DEFAULT_WEIGHTS = Weights()
-
-
-# --------------------------------------------------------------------------------------------
-# Scoring one pair: the readable reference that the vectorised path must agree with.
-# --------------------------------------------------------------------------------------------
-
-
-def _check(c: Candidate) -> None:
-    """Reject values the scoring cannot interpret, naming the person."""
-    if c.role not in ROLES:
-        raise ValueError(f"{c.id}: unknown role {c.role!r}")
-    if c.time_of_day not in TIME_WINDOWS:
-        raise ValueError(f"{c.id}: unknown time of day {c.time_of_day!r}")
-    if not c.available_days <= set(WEEKDAYS):
-        raise ValueError(f"{c.id}: unknown weekdays {sorted(c.available_days - set(WEEKDAYS))}")
-
-
-def _slot_utc(c: Candidate) -> tuple[int, int]:
-    start, end = TIME_WINDOWS[c.time_of_day]
-    return start - c.utc_offset_minutes, end - c.utc_offset_minutes
-
-
-# One function per score term, shared by score_pair and the vectorised lookup tables, so that
-# both paths add identical floats in the same order and agree to the last bit.
-def _topic_term(weight: float, count: int, w: Weights) -> float:
-    return weight * min(count, w.topic_cap)
-
-
-def _experience_term(gap: int, w: Weights) -> float:
-    sat = w.experience_saturation_years
-    if gap > 0:
-        return w.experience * min(gap, sat) / sat
-    return -w.experience_reversed * min(-gap, sat) / sat
-
-
-def _timezone_term(gap_minutes: int, w: Weights) -> float:
-    return w.timezone_overlap * (WORKDAY_MINUTES - gap_minutes) / WORKDAY_MINUTES
-
-
-def _days_term(count: int, w: Weights) -> float:
-    return w.shared_days * min(count, 3) / 3
-
-
-def score_pair(
-    sharer: Candidate, learner: Candidate, weights: Weights = DEFAULT_WEIGHTS
-) -> tuple[float, tuple[str, ...]] | None:
-    """Score ``sharer`` teaching ``learner``; None when a person-level hard constraint forbids it.
-
-    ``past_pairs`` and ``excluded_pairs`` are program-level and are applied by :func:`match`.
-    """
-    _check(sharer)
-    _check(learner)
-    gap_minutes = abs(sharer.utc_offset_minutes - learner.utc_offset_minutes)
-    forward = sharer.share_topics & learner.learn_topics
-    shared_days = sharer.available_days & learner.available_days
-    if (
-        sharer.id == learner.id
-        or sharer.role == "learn"
-        or learner.role == "share"
-        or sharer.manager_id == learner.id
-        or learner.manager_id == sharer.id
-        or not forward
-        or WORKDAY_MINUTES - gap_minutes < MIN_OVERLAP_MINUTES
-        or not shared_days
-    ):
-        return None
-    w = weights
-    back = learner.share_topics & sharer.learn_topics
-    s_start, s_end = _slot_utc(sharer)
-    l_start, l_end = _slot_utc(learner)
-    slots_meet = min(s_end, l_end) - max(s_start, l_start) >= MIN_SLOT_OVERLAP_MINUTES
-    score = (
-        _topic_term(w.topics_forward, len(forward), w)
-        + _topic_term(w.topics_back, len(back), w)
-        + _experience_term(learner.years_experience - sharer.years_experience, w)
-        + w.different_department * (sharer.department != learner.department)
-        + _timezone_term(gap_minutes, w)
-        + _days_term(len(shared_days), w)
-        + w.time_of_day * slots_meet
-    )
-    return score, _reasons(sharer, learner, forward, back, shared_days)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
-
-
-def _list_topics(topics: Iterable[str], limit: int = 3) -> str:
-    names = sorted(topics)
-    if len(names) > limit:
-        names = [*names[:limit], f"{len(names) - limit} more"]
-    # "hiring and interviewing, and budgeting": a comma keeps topics with "and" apart.
-    last = ", and " if any(" and " in name for name in names) else " and "
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
-
-
-def _utc_label(offset: int) -> str:
-    sign = "+" if offset >= 0 else "-"
-    hours, minutes = divmod(abs(offset), 60)
-    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
-
-
-def _reasons(
-    s: Candidate, ln: Candidate, forward: frozenset[str], back: frozenset[str], days: frozenset[str]
-) -> tuple[str, ...]:
-    """Plain-English reasons, both directions first, then department and schedule notes."""
-    reasons = [f"{s.name} can share {_list_topics(forward)}, which {ln.name} wants to learn"]
-    senior = ln.years_experience > s.years_experience
-    if back and senior:
-        reasons.append(
-            f"{ln.name} brings {ln.years_experience} years of experience and can share "
-            f"{_list_topics(back)}, which {s.name} asked about"
-        )
-    elif back:
-        reasons.append(f"{ln.name} can share {_list_topics(back)}, which {s.name} asked about")
-    elif senior:
-        reasons.append(
-            f"{ln.name} brings {ln.years_experience} years of experience to share strategic "
-            f"perspective with {s.name}"
-        )
-    if s.department != ln.department:
-        reasons.append(
-            f"Different departments ({s.department} and {ln.department}) widen both views"
-        )
-    day_list = ", ".join(d.capitalize() for d in WEEKDAYS if d in days)
-    gap = abs(s.utc_offset_minutes - ln.utc_offset_minutes)
-    if gap:
-        hours = f"{(WORKDAY_MINUTES - gap) / 60:g}"
-        reasons.append(
-            f"{hours} shared working hours across time zones ({_utc_label(s.utc_offset_minutes)} "
-            f"and {_utc_label(ln.utc_offset_minutes)}); both free on {day_list}"
-        )
-    else:
-        reasons.append(f"Same time zone; both free on {day_list}")
-    return tuple(_clip(r) for r in reasons)
-
-
-# --------------------------------------------------------------------------------------------
-# Vectorised scoring over all pairs.
-# --------------------------------------------------------------------------------------------
-
-
-def _popcount(x: np.ndarray) -> np.ndarray:
-    """Set bits per uint64 element (SWAR; works on every numpy version)."""
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return ((x * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
-
-
-class _Pool:
-    """Column arrays of the people, sorted by id; topics and weekdays become bitsets."""
-
-    def __init__(self, people: Sequence[Candidate]) -> None:
-        self.people = people
-        n = len(people)
-        index = {c.id: k for k, c in enumerate(people)}
-        topics = sorted({t for c in people for t in c.share_topics | c.learn_topics})
-        topic_bit = {t: k for k, t in enumerate(topics)}
-        words = max(1, -(-len(topics) // 64))
-        self.share_bits = np.zeros((n, words), np.uint64)
-        self.learn_bits = np.zeros((n, words), np.uint64)
-        for k, c in enumerate(people):
-            for bits, chosen in (
-                (self.share_bits, c.share_topics),
-                (self.learn_bits, c.learn_topics),
-            ):
-                for t in chosen:
-                    bits[k, topic_bit[t] // 64] |= np.uint64(1 << (topic_bit[t] % 64))
-        self.role = np.array([ROLES.index(c.role) for c in people], np.int8).reshape(n)
-        self.can_share = self.role != ROLES.index("learn")
-        self.can_learn = self.role != ROLES.index("share")
-        self.years = np.array([c.years_experience for c in people], np.int64).reshape(n)
-        departments = {d: k for k, d in enumerate(sorted({c.department for c in people}))}
-        self.dept = np.array([departments[c.department] for c in people], np.int32).reshape(n)
-        self.manager = np.array(
-            [index.get(c.manager_id, -1) if c.manager_id else -1 for c in people], np.int64
-        ).reshape(n)
-        self.offset = np.array([c.utc_offset_minutes for c in people], np.int32).reshape(n)
-        self.days = np.array(
-            [sum(1 << WEEKDAYS.index(d) for d in c.available_days) for c in people], np.uint8
-        ).reshape(n)
-        slots = np.array([_slot_utc(c) for c in people], np.int32).reshape(n, 2)
-        self.slot_start, self.slot_end = slots[:, 0], slots[:, 1]
-        self._tables: dict[Weights, tuple[np.ndarray, ...]] = {}
-
-    def tables(self, w: Weights) -> tuple[np.ndarray, ...]:
-        """Each score term for every value it can take here, built from the scalar terms."""
-        if w not in self._tables:
-            topics = 64 * self.share_bits.shape[1]
-            span = int(np.ptp(self.years)) if len(self.people) else 0
-            zones = int(np.ptp(self.offset)) if len(self.people) else 0
-            self._tables[w] = (
-                np.array([_topic_term(w.topics_forward, k, w) for k in range(topics + 1)]),
-                np.array([_topic_term(w.topics_back, k, w) for k in range(topics + 1)]),
-                np.array([_experience_term(g, w) for g in range(-span, span + 1)]),
-                np.array([_timezone_term(d, w) for d in range(zones + 1)]),
-                np.array([_days_term(bin(m).count("1"), w) for m in range(1 << len(WEEKDAYS))]),
-            )
-        return self._tables[w]
-
-
-def _constraints(p: _Pool, i: np.ndarray, j: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Person-level hard constraints for i sharing with j, in the order reasons are reported."""
-    return [
-        ("role", p.can_share[i] & p.can_learn[j] & (i != j)),
-        ("topics", (p.share_bits[i] & p.learn_bits[j]).any(axis=-1)),
-        ("timezone", np.abs(p.offset[i] - p.offset[j]) <= WORKDAY_MINUTES - MIN_OVERLAP_MINUTES),
-        ("days", (p.days[i] & p.days[j]) != 0),
-        ("reporting", (p.manager[i] != j) & (p.manager[j] != i)),
-    ]
-
-
-def _scores(p: _Pool, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
-    """Scores of directed pairs (i shares with j), term by term as in :func:`score_pair`."""
-    forward, back, experience, timezone, days = p.tables(w)
-    span = (len(experience) - 1) // 2
-    slots_meet = (
-        np.minimum(p.slot_end[i], p.slot_end[j]) - np.maximum(p.slot_start[i], p.slot_start[j])
-        >= MIN_SLOT_OVERLAP_MINUTES
-    )
-    return (
-        forward[_popcount(p.share_bits[i] & p.learn_bits[j]).sum(axis=-1)]
-        + back[_popcount(p.share_bits[j] & p.learn_bits[i]).sum(axis=-1)]
-        + experience[p.years[j] - p.years[i] + span]
-        + w.different_department * (p.dept[i] != p.dept[j])
-        + timezone[np.abs(p.offset[i] - p.offset[j])]
-        + days[p.days[i] & p.days[j]]
-        + w.time_of_day * slots_meet
-    )
-
-
-def _allowed(p: _Pool, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    return np.logical_and.reduce([mask for _, mask in _constraints(p, i, j)])
-
-
-def _units(p: _Pool, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
-    return np.rint(_scores(p, i, j, w) * SCORE_UNITS).astype(np.int64)
-
-
-def _edges(p: _Pool, w: Weights, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Allowed pairs as (a, b, score units), a < b, each scored in its better direction.
-
-    Pairs are found in vectorised blocks of sharer rows against all learners. Two "either"
-    people may pair both ways round: the block of the lower index emits such a pair with the
-    better score, the other block skips it. ``blocked`` holds ``a * n + b`` codes to leave out;
-    pairs scoring below zero are left out too (they would only lower the total).
-    """
-    n = len(p.people)
-    rows = np.flatnonzero(p.can_share)
-    cols = np.flatnonzero(p.can_learn)
-    found = [(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))]
-    step = max(1, _BLOCK_ENTRIES // max(1, len(cols)))
-    for start in range(0, len(rows), step):
-        r = rows[start : start + step]
-        bi, bj = np.nonzero(_allowed(p, r[:, None], cols[None, :]))
-        i, j = r[bi], cols[bj]
-        units = _units(p, i, j, w)
-        two_way = np.flatnonzero(p.can_learn[i] & p.can_share[j])
-        ti, tj = i[two_way], j[two_way]
-        back_ok = _allowed(p, tj, ti)
-        units[two_way] = np.maximum(units[two_way], np.where(back_ok, _units(p, tj, ti, w), -1))
-        keep = units >= 0
-        keep[two_way[back_ok & (ti > tj)]] = False
-        a, b = np.minimum(i, j), np.maximum(i, j)
-        keep &= ~np.isin(a * n + b, blocked)
-        found.append((a[keep].astype(np.int32), b[keep].astype(np.int32), units[keep]))
-    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
 
 def _chunks(size: int) -> Iterator[slice]:
@@ -513,7 +118,7 @@ def _lp_warm_start(graph: sparse.csr_matrix, outside: np.ndarray) -> tuple[np.nd
     return mate, dual
 
 
-class _Blossom:
+class Blossom:
     """Edmonds' primal-dual weighted matching on a sparse graph, warm-started.
 
     Structure follows van Rantwijk's implementation (as in networkx): blossom ids ``n..2n-1``,
@@ -905,7 +510,7 @@ class _Blossom:
         self._augment_side(s2, j)
 
 
-def _support_graph(n: int, a: np.ndarray, b: np.ndarray, data: np.ndarray) -> sparse.csr_matrix:
+def support_graph(n: int, a: np.ndarray, b: np.ndarray, data: np.ndarray) -> sparse.csr_matrix:
     """Symmetric CSR graph (sorted indices) of the undirected edges a-b."""
     graph = sparse.csr_matrix(
         (np.concatenate([data, data]), (np.concatenate([a, b]), np.concatenate([b, a]))),
@@ -993,7 +598,7 @@ def _lp_rounds(
     """LP on the support, grown until its duals hold on every edge a-b: graph, mate, duals."""
     units, div, mul = weigh
     while True:
-        graph = _support_graph(n, a[support], b[support], units[support] // div * mul + 1)
+        graph = support_graph(n, a[support], b[support], units[support] // div * mul + 1)
         mate, dual = _lp_warm_start(graph, outside)
         # Edges within one weight level of violation are candidates too: fewer rounds.
         idx, short = _violations(dual, a, b, weigh, 4 * mul)
@@ -1002,7 +607,7 @@ def _lp_rounds(
         _grow(support, n, a, b, idx, short)
 
 
-def _max_weight_matching(
+def max_weight_matching(
     n: int, a: np.ndarray, b: np.ndarray, units: np.ndarray, per_pair: int
 ) -> np.ndarray:
     """Exact maximum-weight matching of the edges a-b weighted ``units * per_pair + 1``.
@@ -1034,203 +639,9 @@ def _max_weight_matching(
     outside = np.maximum(0, -((2 * scale * NEAR_LEVELS - scale * dual) // 4))
     while True:
         graph, mate, dual = _lp_rounds(n, a, b, (units, 1, per_pair), support, outside)
-        blossom = _Blossom(graph, 2 * graph.data, mate, dual)
+        blossom = Blossom(graph, 2 * graph.data, mate, dual)
         mate = blossom.solve()
         idx, short = blossom.violated(a, b, units, per_pair)
         if not len(idx):
             return mate
         _grow(support, n, a, b, idx, short)
-
-
-# --------------------------------------------------------------------------------------------
-# Why someone was left out.
-# --------------------------------------------------------------------------------------------
-
-
-def _people(count: int) -> str:
-    return f"{count} {'person' if count == 1 else 'people'}"
-
-
-class _Explainer:
-    """Finds, for each person left out, the most specific reason that can be shown to them."""
-
-    def __init__(
-        self, pool: _Pool, blocked: dict[str, set[tuple[int, int]]], degree: np.ndarray
-    ) -> None:
-        self.pool, self.degree = pool, degree
-        self.blocked: dict[str, dict[int, list[int]]] = {}
-        for name, pairs in blocked.items():
-            partners = self.blocked[name] = {}
-            for a, b in sorted(pairs):
-                partners.setdefault(a, []).append(b)
-        self.only_share, self.only_learn, self.either = (
-            int((pool.role == ROLES.index(r)).sum()) for r in ROLES
-        )
-
-    def reason(self, k: int, unmatched_count: int) -> str:
-        if self.degree[k]:
-            return self._lost_out(k, unmatched_count)
-        return self._no_partner(k)
-
-    def _lost_out(self, k: int, unmatched_count: int) -> str:
-        role = ROLES[self.pool.role[k]]
-        share, learn, either = self.only_share, self.only_learn, self.either
-        if role == "share" and share > learn + either:
-            return (
-                f"there are {_people(share)} who can share and only {learn + either} who want to "
-                "learn, so not everyone can be paired"
-            )
-        if role == "learn" and learn > share + either:
-            return (
-                f"there are {_people(learn)} who want to learn and only {share + either} who can "
-                "share, so not everyone can be paired"
-            )
-        if role == "share" and share > learn:
-            return (
-                f"more people signed up to share ({share}) than to learn ({learn}, plus {either} "
-                "who chose either), so some sharers could not be paired this round"
-            )
-        if role == "learn" and learn > share:
-            return (
-                f"more people signed up to learn ({learn}) than to share ({share}, plus {either} "
-                "who chose either), so some learners could not be paired this round"
-            )
-        if unmatched_count == 1 and len(self.pool.people) % 2:
-            return "odd number of people: everyone else could be paired, so one person sits out"
-        return (
-            "everyone who could pair with you was paired with someone else, which gave the best "
-            "set of pairs overall"
-        )
-
-    def _no_partner(self, k: int) -> str:
-        p, n = self.pool, len(self.pool.people)
-        others = np.arange(n)
-        me = np.full(n, k)
-        stages = [
-            _constraints(p, me, others),  # k shares
-            _constraints(p, others, me),  # k learns
-        ]
-        names = [name for name, _ in stages[0]]
-        alive = [np.ones(n, bool), np.ones(n, bool)]
-        for step, name in enumerate(names):
-            for side in (0, 1):
-                alive[side] &= stages[side][step][1]
-            if not (alive[0] | alive[1]).any():
-                return self._constraint_reason(k, name)
-        alive_any = alive[0] | alive[1]
-        for name in ("past", "excluded"):
-            alive_any[self.blocked[name].get(k, [])] = False
-            if not alive_any.any():
-                return self._constraint_reason(k, name)
-        return "every possible partner scores below zero with the current matching weights"
-
-    def _constraint_reason(self, k: int, name: str) -> str:
-        c = self.pool.people[k]
-        if name == "role":
-            if c.role == "share":
-                return "nobody in this round wants to learn, so there is no one to pair you with"
-            if c.role == "learn":
-                return "nobody in this round can share, so there is no one to pair you with"
-            return "you are the only person in this round"
-        if name == "topics":
-            wants = {
-                "learn": ("can teach what you want to learn", c.learn_topics),
-                "share": ("wants to learn what you can share", c.share_topics),
-            }
-            if c.role in wants:
-                phrase, topics = wants[c.role]
-                if not topics:
-                    return f"you did not pick any topics to {c.role}"
-                return f"no one in this round {phrase} ({_list_topics(topics)})"
-            return "no one in this round can teach what you want to learn or learn what you share"
-        return {
-            "timezone": "everyone whose topics fit yours works more than 6 hours away from your "
-            "time zone, leaving less than 2 shared working hours",
-            "days": "no one whose topics and working hours fit yours is free on the same days "
-            "as you",
-            "reporting": "no compatible partner outside your reporting line",
-            "past": "everyone compatible was already paired with you in an earlier program",
-            "excluded": "HR excluded your remaining compatible partners from this proposal",
-        }[name]
-
-
-# --------------------------------------------------------------------------------------------
-# Public entry point.
-# --------------------------------------------------------------------------------------------
-
-
-def _pair_indices(pairs: Iterable[frozenset[str]], index: dict[str, int]) -> set[tuple[int, int]]:
-    out = set()
-    for pair in pairs:
-        ids = sorted(pair)
-        if len(ids) == 2 and ids[0] in index and ids[1] in index:
-            a, b = index[ids[0]], index[ids[1]]
-            out.update({(a, b), (b, a)})
-    return out
-
-
-def _orient(
-    p: _Pool, x: np.ndarray, y: np.ndarray, w: Weights
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sharer, learner and score units of each chosen pair, in its better direction.
-
-    On a tie the less experienced person shares (then the one earlier by id), the natural
-    direction of reverse mentoring.
-    """
-    forward, backward = (
-        np.where(_allowed(p, s, ln), _units(p, s, ln, w), -1) for s, ln in ((x, y), (y, x))
-    )
-    swap = (backward > forward) | ((backward == forward) & (p.years[y] < p.years[x]))
-    return np.where(swap, y, x), np.where(swap, x, y), np.maximum(forward, backward)
-
-
-def match(
-    candidates: Sequence[Candidate],
-    *,
-    past_pairs: Iterable[frozenset[str]] = (),
-    excluded_pairs: Iterable[frozenset[str]] = (),
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> MatchResult:
-    """Maximum-score pairing of ``candidates`` under the hard constraints; see module docstring.
-
-    ``past_pairs`` and ``excluded_pairs`` are sets of two ids; others (ids not in the pool, or a
-    single id) are ignored. Every candidate ends up in exactly one pair or in ``unmatched``.
-    Raises ValueError for duplicate ids or a role, time of day or weekday it does not know.
-    """
-    people = sorted(candidates, key=lambda c: c.id)
-    for a, b in itertools.pairwise(people):
-        if a.id == b.id:
-            raise ValueError(f"duplicate candidate id {a.id}")
-    for c in people:
-        _check(c)
-    n = len(people)
-    pool = _Pool(people)
-    index = {c.id: k for k, c in enumerate(people)}
-    blocked_pairs = {
-        "past": _pair_indices(past_pairs, index),
-        "excluded": _pair_indices(excluded_pairs, index),
-    }
-
-    blocked = sorted({x * n + y for pairs in blocked_pairs.values() for x, y in pairs if x < y})
-    a, b, units = _edges(pool, weights, np.array(blocked, np.int64))
-    per_pair = n // 2 + 1  # tie-break unit: more pairs only among equal total scores
-    mate = np.full(n, -1, np.int64)
-    if len(units):
-        if (int(units.max()) * per_pair + 1) * n > 2**50:
-            raise ValueError("weights too large for exact matching; scale the Weights down")
-        mate = _max_weight_matching(n, a, b, units, per_pair)
-
-    first = np.flatnonzero(mate > np.arange(n))
-    sharers, learners, pair_units = _orient(pool, first, mate[first], weights)
-    pairs = []
-    for s, ln, u in zip(sharers.tolist(), learners.tolist(), pair_units.tolist(), strict=True):
-        scored = score_pair(people[s], people[ln], weights)
-        assert scored is not None  # only allowed pairs reach the solver
-        pairs.append(Pair(people[s].id, people[ln].id, u / SCORE_UNITS, scored[1]))
-    pairs.sort(key=lambda p: p.sharer_id)
-
-    left_out = np.flatnonzero(mate < 0).tolist()
-    degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
-    explainer = _Explainer(pool, blocked_pairs, degree)
-    unmatched = [Unmatched(people[k].id, explainer.reason(k, len(left_out))) for k in left_out]
-    return MatchResult(tuple(pairs), tuple(unmatched), int(pair_units.sum()) / SCORE_UNITS)
