@@ -8,16 +8,17 @@ trusted: values may be missing, of the wrong type, or longer than the modal allo
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
 from bot import ids
 from bot.models import Program
-from bot.scheduling import CHECKIN_WEEKDAYS
 from bot.texts import raw, text
+from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay, Weekday
 
 MAX_DEPARTMENT = 80
 MAX_OTHER_TOPICS = 200
@@ -25,15 +26,13 @@ MAX_TOPIC_LABEL = 60
 MAX_TOPICS = 15
 MAX_GOAL_TEXT = 500
 
-EXPERIENCE_BANDS = tuple(code for code, _ in raw("catalogue.experience_bands"))
 GOAL_CATEGORIES = tuple(code for code, _ in raw("catalogue.goal_categories"))
-ROLES = tuple(code for code, *_ in raw("catalogue.roles"))
-DAYS = tuple(code for code, _ in raw("catalogue.days"))
-TIMES_OF_DAY = tuple(code for code, _ in raw("catalogue.times_of_day"))
 MEETING_LENGTHS = tuple(raw("catalogue.meeting_lengths"))
 GOAL_STATES = tuple(code for code, _ in raw("goals.states"))
 PROGRESS_STEPS = (0, 25, 50, 75, 100)
 
+
+_Choice = TypeVar("_Choice", bound=enum.StrEnum)
 
 MAX_DB_ID = 2**31 - 1  # ids are 32-bit integer columns: anything larger can only be forged
 SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,30}")  # U012ABC, C0123456789: fits the String(32) columns
@@ -153,8 +152,8 @@ class GoalInput:
 
 @dataclass
 class SignupForm:
-    role: str
-    experience_band: str
+    role: Role
+    experience_band: ExperienceBand
     department: str
     manager_id: str | None
     share_topics: list[str]
@@ -162,13 +161,25 @@ class SignupForm:
     share_other: str
     learn_other: str
     timezone: str
-    available_days: list[str]
-    time_of_day: str
+    available_days: list[Weekday]
+    time_of_day: TimeOfDay
     meeting_minutes: int
     consent_quote: bool
     first_goal: GoalInput | None = None
     all_share_topics: list[str] = field(default_factory=list)
     all_learn_topics: list[str] = field(default_factory=list)
+
+
+def _choice(
+    errors: dict[str, str], block_id: str, kind: type[_Choice], value: str | None, fallback: _Choice
+) -> _Choice:
+    """The member a select menu's value names; an unknown value is a field error (the form is
+    then not stored, so ``fallback`` only keeps the form's types whole)."""
+    try:
+        return kind(value)
+    except ValueError:
+        errors[block_id] = text("signup.errors.unknown_choice")
+        return fallback
 
 
 def _check_length(errors: dict[str, str], block_id: str, value: str, limit: int) -> None:
@@ -227,12 +238,14 @@ def parse_signup(
     r = StateReader(view)
     errors: dict[str, str] = {}
 
-    role = r.option(ids.B_ROLE, ids.A_ROLE) or ""
-    if role not in ROLES:
-        errors[ids.B_ROLE] = text("signup.errors.unknown_choice")
-    band = r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE) or ""
-    if band not in EXPERIENCE_BANDS:
-        errors[ids.B_EXPERIENCE] = text("signup.errors.unknown_choice")
+    role = _choice(errors, ids.B_ROLE, Role, r.option(ids.B_ROLE, ids.A_ROLE), Role.EITHER)
+    band = _choice(
+        errors,
+        ids.B_EXPERIENCE,
+        ExperienceBand,
+        r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE),
+        ExperienceBand.YEARS_0_2,
+    )
     department = r.text(ids.B_DEPARTMENT, ids.A_DEPARTMENT)
     _check_length(errors, ids.B_DEPARTMENT, department, MAX_DEPARTMENT)
     manager = r.user(ids.B_MANAGER, ids.A_MANAGER)
@@ -252,9 +265,9 @@ def parse_signup(
     for block, topics in ((ids.B_SHARE_TOPICS, all_share), (ids.B_LEARN_TOPICS, all_learn)):
         if len(topics) > MAX_TOPICS:
             errors.setdefault(block, text("signup.errors.too_many_topics", limit=MAX_TOPICS))
-    if role in ("share", "either") and not all_share:
+    if role.can_share and not all_share:
         errors.setdefault(ids.B_SHARE_TOPICS, text("signup.errors.share_topics_needed"))
-    if role in ("learn", "either") and not all_learn:
+    if role.can_learn and not all_learn:
         errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.learn_topics_needed"))
     if all_share and all_learn and {t.lower() for t in all_share} == {t.lower() for t in all_learn}:
         errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.same_topics"))
@@ -262,12 +275,17 @@ def parse_signup(
     timezone = r.option(ids.B_TIMEZONE, ids.A_TIMEZONE) or ""
     if not known_timezone(timezone):
         errors[ids.B_TIMEZONE] = text("signup.errors.unknown_choice")
-    days = [d for d in r.options(ids.B_DAYS, ids.A_DAYS) if d in DAYS]
+    chosen_days = set(r.options(ids.B_DAYS, ids.A_DAYS))
+    days = [d for d in WORKDAYS if d in chosen_days]
     if not days:
         errors[ids.B_DAYS] = text("signup.errors.days_needed")
-    time_of_day = r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or "any"
-    if time_of_day not in TIMES_OF_DAY:
-        errors[ids.B_TIME_OF_DAY] = text("signup.errors.unknown_choice")
+    time_of_day = _choice(
+        errors,
+        ids.B_TIME_OF_DAY,
+        TimeOfDay,
+        r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or TimeOfDay.ANY,
+        TimeOfDay.ANY,
+    )
     length = r.option(ids.B_MEETING_LENGTH, ids.A_MEETING_LENGTH) or "30"
     minutes = small_int(length) or 0
     if minutes not in MEETING_LENGTHS:
@@ -285,7 +303,7 @@ def parse_signup(
         share_other=share_other,
         learn_other=learn_other,
         timezone=timezone,
-        available_days=[d for d in DAYS if d in days],
+        available_days=days,
         time_of_day=time_of_day,
         meeting_minutes=minutes,
         consent_quote=consent,
@@ -344,7 +362,7 @@ def parse_program(
     if cadence not in ("1", "2"):
         errors[ids.B_PROGRAM_CADENCE] = text("signup.errors.unknown_choice")
     weekday = r.option(ids.B_PROGRAM_WEEKDAY, ids.A_PROGRAM_WEEKDAY)
-    if weekday not in CHECKIN_WEEKDAYS:
+    if weekday not in WORKDAYS:
         errors[ids.B_PROGRAM_WEEKDAY] = text("signup.errors.unknown_choice")
     raw_time = r.element(ids.B_PROGRAM_TIME, ids.A_PROGRAM_TIME).get("selected_time")
     try:

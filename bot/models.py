@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.vocabulary import ExperienceBand, Role, TimeOfDay
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -70,12 +72,12 @@ class Base(DeclarativeBase):
     }
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
     """Store enums as short strings (portable, readable in SQL, no native PG enum to migrate)."""
     return Enum(
         cls,
         native_enum=False,
-        length=20,
+        length=length,
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
     )
@@ -84,12 +86,6 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 class ProgramStatus(enum.StrEnum):
     OPEN = "open"  # taking sign-ups and running
     CLOSED = "closed"
-
-
-class Role(enum.StrEnum):
-    SHARE = "share"  # shares new tools and trends (the reverse mentor)
-    LEARN = "learn"  # learns them and shares strategic experience
-    EITHER = "either"
 
 
 class ParticipantStatus(enum.StrEnum):
@@ -169,7 +165,7 @@ class Participant(Timestamped, Base):
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
     display_name: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(_enum(Role))
-    experience_band: Mapped[str] = mapped_column(String(8))  # "0-2", "3-5", ... never age
+    experience_band: Mapped[ExperienceBand] = mapped_column(_enum(ExperienceBand, 8))  # never age
     department: Mapped[str | None] = mapped_column(String(80))
     manager_slack_id: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
@@ -178,7 +174,7 @@ class Participant(Timestamped, Base):
     share_other: Mapped[str | None] = mapped_column(Text)
     learn_other: Mapped[str | None] = mapped_column(Text)
     available_days: Mapped[list[str]] = mapped_column(default=list)
-    time_of_day: Mapped[str] = mapped_column(String(12), default="any")
+    time_of_day: Mapped[TimeOfDay] = mapped_column(_enum(TimeOfDay, 12), default=TimeOfDay.ANY)
     meeting_minutes: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[ParticipantStatus] = mapped_column(
         _enum(ParticipantStatus), default=ParticipantStatus.ACTIVE

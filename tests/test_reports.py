@@ -173,7 +173,7 @@ def person(key, role, department, status, share, learn, program_id) -> Participa
         program_id=program_id,
         display_name=None if status == "deleted" else key.capitalize(),
         role=role,
-        experience_band="0-2" if role == "share" else "15+",
+        experience_band="0-2" if role == "share" else "11-20",
         department=department,
         share_topics=share,
         learn_topics=learn,

@@ -27,6 +27,7 @@ from bot.services import participants as people
 from bot.services.programs import open_program, save_program
 from bot.texts import raw, text
 from bot.views.admin import closed_proposal_blocks, program_modal, proposal_blocks
+from bot.vocabulary import Weekday, label
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                     start=f"{program.start_date:%-d %b %Y}",
                     weeks=program.length_weeks,
                     cadence=dict(raw("admin.cadences"))[str(program.cadence_weeks)].lower(),
-                    weekday=dict(raw("catalogue.days"))[program.checkin_weekday],
+                    weekday=label(Weekday(program.checkin_weekday)),
                     time=program.checkin_time.strftime("%H:%M"),
                     joined=joined,
                 )

@@ -72,6 +72,9 @@ class MatchResult:
     pairs: tuple[Pair, ...]
     unmatched: tuple[Unmatched, ...]
     total_score: float
+    # How many people had a partner that every other rule allowed but the reporting-line rule
+    # ruled out: HR is told the rule applied, never between whom.
+    reporting_line_applied: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,11 +113,13 @@ def match(
     past_pairs: Iterable[frozenset[str]] = (),
     excluded_pairs: Iterable[frozenset[str]] = (),
     weights: Weights = DEFAULT_WEIGHTS,
+    different_departments: bool = False,
 ) -> MatchResult:
     """Maximum-score pairing of ``candidates`` under the hard constraints; see module docstring.
 
     ``past_pairs`` and ``excluded_pairs`` are sets of two ids; others (ids not in the pool, or a
-    single id) are ignored. Every candidate ends up in exactly one pair or in ``unmatched``.
+    single id) are ignored. ``different_departments`` makes different departments a hard rule
+    (the program's choice). Every candidate ends up in exactly one pair or in ``unmatched``.
     Raises ValueError for duplicate ids or a role, time of day or weekday it does not know.
     """
     people = sorted(candidates, key=lambda c: c.id)
@@ -124,7 +129,7 @@ def match(
     for c in people:
         check(c)
     n = len(people)
-    pool = Pool(people)
+    pool = Pool(people, different_departments=different_departments)
     index = {c.id: k for k, c in enumerate(people)}
     blocked_pairs = {
         "past": _pair_indices(past_pairs, index),
@@ -132,7 +137,8 @@ def match(
     }
 
     blocked = sorted({x * n + y for pairs in blocked_pairs.values() for x, y in pairs if x < y})
-    a, b, units = allowed_edges(pool, weights, np.array(blocked, np.int64))
+    edges = allowed_edges(pool, weights, np.array(blocked, np.int64))
+    a, b, units = edges.a, edges.b, edges.units
     per_pair = n // 2 + 1  # tie-break unit: more pairs only among equal total scores
     mate = np.full(n, -1, np.int64)
     if len(units):
@@ -152,4 +158,9 @@ def match(
     degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
     explainer = Explainer(pool, blocked_pairs, degree)
     unmatched = [Unmatched(people[k].id, explainer.reason(k, len(left_out))) for k in left_out]
-    return MatchResult(tuple(pairs), tuple(unmatched), int(pair_units.sum()) / SCORE_UNITS)
+    return MatchResult(
+        tuple(pairs),
+        tuple(unmatched),
+        int(pair_units.sum()) / SCORE_UNITS,
+        int(edges.line_ruled_out.sum()),
+    )

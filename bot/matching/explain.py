@@ -6,7 +6,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from bot.matching.scoring import ROLES, WEEKDAYS, WORKDAY_MINUTES, Candidate, Pool, constraints
+from bot.matching.scoring import WORKDAY_MINUTES, Candidate, Pool, constraints, years
+from bot.vocabulary import WORKDAYS, ExperienceBand, Role, label
+
+_ROLES = tuple(Role)
 
 MAX_REASON_CHARS = 199
 
@@ -37,24 +40,25 @@ def pair_reasons(s: Candidate, ln: Candidate) -> tuple[str, ...]:
     back = ln.share_topics & s.learn_topics
     days = s.available_days & ln.available_days
     reasons = [f"{s.name} can share {list_topics(forward)}, which {ln.name} wants to learn"]
-    senior = ln.years_experience > s.years_experience
+    senior = years(ln) > years(s)
+    experience = label(ExperienceBand(ln.experience))
     if back and senior:
         reasons.append(
-            f"{ln.name} brings {ln.years_experience} years of experience and can share "
+            f"{ln.name} brings {experience} of experience and can share "
             f"{list_topics(back)}, which {s.name} asked about"
         )
     elif back:
         reasons.append(f"{ln.name} can share {list_topics(back)}, which {s.name} asked about")
     elif senior:
         reasons.append(
-            f"{ln.name} brings {ln.years_experience} years of experience to share strategic "
+            f"{ln.name} brings {experience} of experience to share strategic "
             f"perspective with {s.name}"
         )
     if s.department != ln.department:
         reasons.append(
             f"Different departments ({s.department} and {ln.department}) widen both views"
         )
-    day_list = ", ".join(d.capitalize() for d in WEEKDAYS if d in days)
+    day_list = ", ".join(d.value.capitalize() for d in WORKDAYS if d in days)
     gap = abs(s.utc_offset_minutes - ln.utc_offset_minutes)
     if gap:
         hours = f"{(WORKDAY_MINUTES - gap) / 60:g}"
@@ -89,7 +93,7 @@ class Explainer:
             for a, b in sorted(pairs):
                 partners.setdefault(a, []).append(b)
         self.only_share, self.only_learn, self.either = (
-            int((pool.role == ROLES.index(r)).sum()) for r in ROLES
+            int((pool.role == _ROLES.index(r)).sum()) for r in _ROLES
         )
 
     def reason(self, k: int, unmatched_count: int) -> str:
@@ -98,7 +102,7 @@ class Explainer:
         return self._no_partner(k)
 
     def _lost_out(self, k: int, unmatched_count: int) -> str:
-        role = ROLES[self.pool.role[k]]
+        role = _ROLES[self.pool.role[k]]
         share, learn, either = self.only_share, self.only_learn, self.either
         if role == "share" and share > learn + either:
             return (
@@ -143,7 +147,7 @@ class Explainer:
             if not (alive[0] | alive[1]).any():
                 return self._constraint_reason(k, name)
         alive_any = alive[0] | alive[1]
-        for name in ("past", "excluded"):
+        for name in ("past", "excluded"):  # program-level: after the person-level rules
             alive_any[self.blocked[name].get(k, [])] = False
             if not alive_any.any():
                 return self._constraint_reason(k, name)
@@ -174,6 +178,8 @@ class Explainer:
             "days": "no one whose topics and working hours fit yours is free on the same days "
             "as you",
             "reporting": "no compatible partner outside your reporting line",
+            "department": "this program pairs people from different departments, and no "
+            "compatible partner works in another department",
             "past": "everyone compatible was already paired with you in an earlier program",
             "excluded": "HR excluded your remaining compatible partners from this proposal",
         }[name]

@@ -44,6 +44,7 @@ down), never the answer change.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -164,10 +165,26 @@ class Blossom:
         """Edges a-b (weights ``units * per_pair + 1``) whose dual constraint fails, and by how
         much, counting the duals of blossoms that hold both ends."""
         idx, short = _violations(self.dual, a, b, (units, 1, per_pair))
-        for pos in np.flatnonzero(self.inblossom[a[idx]] == self.inblossom[b[idx]]).tolist():
-            k = idx[pos]
-            shared = set(self._ancestors(a[k])) & set(self._ancestors(b[k]))
-            short[pos] -= 2 * sum(self.blossom_dual[x] for x in shared)
+        inside = np.flatnonzero(self.inblossom[a[idx]] == self.inblossom[b[idx]])
+        if len(inside):
+            # Each vertex's enclosing blossoms top down with running dual sums (a table padded
+            # with -1, the sums with their last value): the blossoms both ends share are the
+            # common prefix of their two rows, padding included when the rows are equal.
+            lines = [self._ancestors(v)[::-1] for v in range(self.n)]
+            depth = max(map(len, lines))
+            table = np.full((self.n, depth), -1, np.int64)
+            sums = np.zeros((self.n, depth), np.int64)
+            for v, line in enumerate(lines):
+                if line:
+                    running = list(itertools.accumulate(self.blossom_dual[x] for x in line))
+                    table[v, : len(line)] = line
+                    sums[v] = running[-1]
+                    sums[v, : len(line)] = running
+            for sl in _chunks(len(inside) * depth):
+                part = inside[sl.start // depth : sl.stop // depth]
+                ea, eb = a[idx[part]], b[idx[part]]
+                common = np.logical_and.accumulate(table[ea] == table[eb], axis=1).sum(axis=1)
+                short[part] -= 2 * sums[ea, common - 1]  # same top-level blossom: common >= 1
         return idx[short > 0], short[short > 0]
 
     def _ancestors(self, v: int) -> list[int]:
@@ -324,8 +341,8 @@ class Blossom:
         self.label[w] = self.label[b] = t
         self.label_from[w] = self.label_from[b] = v
         self.label_to[w] = self.label_to[b] = w if v >= 0 else -1
-        if t == 1:
-            self.queue.extend(self._leaves(b))
+        if t == 1:  # b is top-level: its leaves are the vertices it holds
+            self.queue.extend(np.flatnonzero(self.inblossom == b).tolist() if b >= self.n else [b])
         else:
             base = self.base[b]
             self._assign_label(int(self.mate[base]), 1, base)
@@ -372,7 +389,8 @@ class Blossom:
         self.label[b] = 1
         self.label_from[b], self.label_to[b] = self.label_from[bb], self.label_to[bb]
         self.blossom_dual[b] = 0
-        leaves = np.array(self._leaves(b))
+        # The children were top-level, so their leaves are found by one vectorised lookup.
+        leaves = np.flatnonzero(np.isin(self.inblossom, path))
         self.queue.extend(leaves[self.label[self.inblossom[leaves]] == 2].tolist())
         self.inblossom[leaves] = b
         self.top_blossoms.difference_update(path)

@@ -23,8 +23,7 @@ from bot.models import (
     ParticipantStatus,
     Program,
 )
-
-YEARS_FOR_BAND = {"0-2": 1, "3-5": 4, "6-10": 8, "11-20": 15, "21+": 25}
+from bot.vocabulary import ExperienceBand, Role, TimeOfDay, Weekday
 
 
 def pair_key(a: str, b: str) -> str:
@@ -36,15 +35,15 @@ def to_candidate(p: Participant, now: dt.datetime) -> Candidate:
     return Candidate(
         id=p.slack_user_id,
         name=p.display_name or p.slack_user_id,
-        role=p.role.value if hasattr(p.role, "value") else str(p.role),
-        years_experience=YEARS_FOR_BAND.get(p.experience_band, 8),
+        role=Role(p.role),
+        experience=ExperienceBand(p.experience_band),
         department=p.department or "",
-        manager_id=p.manager_slack_id,
         utc_offset_minutes=int(offset.total_seconds() // 60),
         share_topics=frozenset(p.share_topics or ()),
         learn_topics=frozenset(p.learn_topics or ()),
-        available_days=frozenset(p.available_days or ()),
-        time_of_day=p.time_of_day or "any",
+        available_days=frozenset(Weekday(d) for d in p.available_days or ()),
+        time_of_day=TimeOfDay(p.time_of_day or TimeOfDay.ANY),
+        reporting_line=frozenset({p.manager_slack_id} if p.manager_slack_id else ()),
     )
 
 

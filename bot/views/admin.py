@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
+from bot import ids, vocabulary
 from bot.models import Program
 from bot.texts import raw, text
 from bot.views import blocks as b
+from bot.vocabulary import WORKDAYS
 
 MAX_PAIRS_SHOWN = 15  # Slack allows 50 blocks a message; the rest are summarised
 TEXT_BUDGET = 8000  # Slack refuses messages past ~12,000 characters of block text
@@ -18,7 +19,7 @@ def program_modal(program: Program | None, default_channel: str | None) -> dict[
     """Create (empty) or edit (prefilled) the open program."""
     p = program
     channel = p.hr_channel_id if p and p.hr_channel_id else default_channel
-    weekdays = [(code, label) for code, label in raw("catalogue.days")]
+    weekdays = vocabulary.options(WORKDAYS)
     start_element: dict[str, Any] = {"type": "datepicker", "action_id": ids.A_PROGRAM_START}
     if p:
         start_element["initial_date"] = p.start_date.isoformat()

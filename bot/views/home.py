@@ -12,6 +12,7 @@ from bot.services.dashboard import PersonalView, ProgramNumbers
 from bot.texts import raw, text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
+from bot.vocabulary import ExperienceBand, label
 
 
 def local_time(instant: dt.datetime, tz: str) -> str:
@@ -29,7 +30,7 @@ def paused_until(view: PersonalView) -> str:
 def _profile_text(view: PersonalView) -> str:
     p = view.participant
     assert p is not None
-    band = dict(raw("catalogue.experience_bands")).get(p.experience_band, p.experience_band)
+    band = label(ExperienceBand(p.experience_band))
     lines = [
         text("home.profile_heading"),
         f"You {raw('roles_short')[p.role]} · {band} of experience · {p.department or '—'}",

@@ -5,26 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Goal, Participant, Program
-from bot.texts import raw, text
+from bot.texts import text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
-
-DAY_NAMES = dict(raw("catalogue.days"))
-TIMES = dict(raw("catalogue.times_of_day"))
+from bot.vocabulary import WORKDAYS, TimeOfDay, label
 
 
 def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
     """Shared days, a time of day both like, and the shorter of the two meeting lengths."""
-    days = [
-        d
-        for d in raw("catalogue.days")
-        if d[0] in set(sharer.available_days) & set(learner.available_days)
-    ]
-    day_text = " or ".join(label for _, label in days[:2]) or "a day that suits you both"
-    if sharer.time_of_day == learner.time_of_day or learner.time_of_day == "any":
-        time_of_day = TIMES.get(sharer.time_of_day, "any time")
-    elif sharer.time_of_day == "any":
-        time_of_day = TIMES.get(learner.time_of_day, "any time")
+    shared = set(sharer.available_days) & set(learner.available_days)
+    days = [label(d) for d in WORKDAYS if d in shared]
+    day_text = " or ".join(days[:2]) or "a day that suits you both"
+    if sharer.time_of_day == learner.time_of_day or learner.time_of_day == TimeOfDay.ANY:
+        time_of_day = label(TimeOfDay(sharer.time_of_day))
+    elif sharer.time_of_day == TimeOfDay.ANY:
+        time_of_day = label(TimeOfDay(learner.time_of_day))
     else:
         time_of_day = "at a time you agree"
     minutes = min(sharer.meeting_minutes, learner.meeting_minutes)

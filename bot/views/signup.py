@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import ids
+from bot import ids, vocabulary
 from bot.forms import MAX_DEPARTMENT, MAX_GOAL_TEXT, MAX_OTHER_TOPICS
 from bot.models import Participant
 from bot.texts import raw, text
 from bot.views import blocks as b
+from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay
 
 
 def _topic_options(catalogue: list[str]) -> list[dict[str, Any]]:
@@ -108,7 +109,7 @@ def signup_modal(
     share_extra = ", ".join(t for t in (p.share_topics if p else []) if t not in catalogue_set)
     learn_extra = ", ".join(t for t in (p.learn_topics if p else []) if t not in catalogue_set)
     topic_choices = _topic_options(catalogue)
-    role_options = b.options(raw("catalogue.roles"))
+    role_options = b.options(vocabulary.options(Role))
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": ids.A_ROLE,
@@ -127,7 +128,7 @@ def signup_modal(
             text("signup.experience_label"),
             b.select(
                 ids.A_EXPERIENCE,
-                b.options(raw("catalogue.experience_bands")),
+                b.options(vocabulary.options(ExperienceBand)),
                 initial=p.experience_band if p else None,
             ),
             hint=text("signup.experience_hint"),
@@ -191,8 +192,8 @@ def signup_modal(
             text("signup.days_label"),
             b.multi(
                 ids.A_DAYS,
-                b.options(raw("catalogue.days")),
-                initial=p.available_days if p else ("mon", "tue", "wed", "thu", "fri"),
+                b.options(vocabulary.options(WORKDAYS)),
+                initial=p.available_days if p else WORKDAYS,
                 kind="checkboxes",
             ),
         ),
@@ -201,8 +202,8 @@ def signup_modal(
             text("signup.time_of_day_label"),
             b.select(
                 ids.A_TIME_OF_DAY,
-                b.options(raw("catalogue.times_of_day")),
-                initial=p.time_of_day if p else "any",
+                b.options(vocabulary.options(TimeOfDay)),
+                initial=p.time_of_day if p else TimeOfDay.ANY,
             ),
         ),
         b.input_block(
