@@ -183,6 +183,29 @@ class Participant(Timestamped, Base):
     consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class OrgPerson(Timestamped, Base):
+    """One person as HR's latest people import describes them (``mentorbot org import``).
+
+    Only people found in Slack are kept, and no email: the chain above each person is resolved
+    through the whole file at import time and stored as Slack ids (``reporting_line``, nearest
+    first), so a manager missing from Slack still links their reports to their own manager.
+    People missing from a newer file stay, with ``in_org_data`` false.
+    """
+
+    __tablename__ = "org_people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    department: Mapped[str | None] = mapped_column(String(80))
+    manager_slack_id: Mapped[str | None] = mapped_column(String(32))
+    reporting_line: Mapped[list[str]] = mapped_column(default=list)
+    title: Mapped[str | None] = mapped_column(String(120))
+    location: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    experience_band: Mapped[ExperienceBand | None] = mapped_column(_enum(ExperienceBand, 8))
+    in_org_data: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class Topic(Base):
     """Topics HR added to the catalogue (the built-in catalogue ships with the code)."""
 
