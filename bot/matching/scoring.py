@@ -44,13 +44,13 @@ time_of_day            preferred slots overlap by an hour or more once converted
                        (morning 9-12, midday 11-14, afternoon 13-17, any 9-17)
 =====================  =================================================================  =======
 
-``breadth_cap`` is 2 and ``sat`` (``experience_saturation_years``) is 10 by default. So a pair that
-works both ways (6.0) always beats one that works one way with every other term maxed out
-(3.0 + 1.0 + 2.0 + 0.5 + 0.5 + 0.25 + 0.25 = 7.5 against 6.0 + 0.5 = 6.5 at worst: close, which is
-why the back fit is a weight HR can raise, measured in ``bench/bench_matching_quality.py``). Every
-allowed pair scores more than 1 with the defaults, so pairing two compatible people always beats
-leaving them both out. With custom weights a pair can score below zero; ``match`` never proposes
-such a pair because it would lower the total (the people concerned get a reason saying so).
+``breadth_cap`` is 2 and ``sat`` (``experience_saturation_years``) is 10 by default. The back fit
+(3.0) outweighs every other term but the overlap (2.0) taken together with the rest at their best,
+so a one-way pair wins over a two-way one only when it is far better on everything else; on the
+seeded population of ``bench/bench_matching_quality.py`` every pair fits both ways. Every allowed
+pair scores more than 1 with the defaults, so pairing two compatible people always beats leaving
+them both out. With custom weights a pair can score below zero; ``match`` never proposes such a
+pair because it would lower the total (the people concerned get a reason saying so).
 """
 
 from __future__ import annotations

@@ -17,12 +17,14 @@ from sqlalchemy.orm import aliased
 from bot.matching import Candidate, match
 from bot.models import (
     MatchProposal,
+    OrgPerson,
     Pair,
     PairStatus,
     Participant,
     ParticipantStatus,
     Program,
 )
+from bot.services.org import org_records
 from bot.vocabulary import ExperienceBand, Role, TimeOfDay, Weekday
 
 
@@ -30,20 +32,27 @@ def pair_key(a: str, b: str) -> str:
     return ":".join(sorted((a, b)))
 
 
-def to_candidate(p: Participant, now: dt.datetime) -> Candidate:
+def to_candidate(p: Participant, now: dt.datetime, org: OrgPerson | None = None) -> Candidate:
+    """The person as matching sees them. HR's org data, when the latest import lists them, gives
+    the department and the whole chain above them; the manager they named themselves is
+    avoided too."""
     offset = now.astimezone(ZoneInfo(p.timezone)).utcoffset() or dt.timedelta()
+    above = set(org.reporting_line) if org else set()
+    if p.manager_slack_id:
+        above.add(p.manager_slack_id)
+    department = (org.department if org and org.department else None) or p.department or ""
     return Candidate(
         id=p.slack_user_id,
         name=p.display_name or p.slack_user_id,
         role=Role(p.role),
         experience=ExperienceBand(p.experience_band),
-        department=p.department or "",
+        department=department,
         utc_offset_minutes=int(offset.total_seconds() // 60),
         share_topics=frozenset(p.share_topics or ()),
         learn_topics=frozenset(p.learn_topics or ()),
         available_days=frozenset(Weekday(d) for d in p.available_days or ()),
         time_of_day=TimeOfDay(p.time_of_day or TimeOfDay.ANY),
-        reporting_line=frozenset({p.manager_slack_id} if p.manager_slack_id else ()),
+        reporting_line=frozenset(above),
     )
 
 
@@ -88,8 +97,9 @@ async def propose(
 ) -> MatchProposal:
     """Run the algorithm on the current pool and store the result as an open proposal."""
     people = await pool(session, program)
+    org = await org_records(session, (p.slack_user_id for p in people))
     result = match(
-        [to_candidate(p, now) for p in people],
+        [to_candidate(p, now, org.get(p.slack_user_id)) for p in people],
         past_pairs=await past_pairs(session),
         excluded_pairs=[frozenset(key.split(":")) for key in excluded],
     )
@@ -116,6 +126,7 @@ async def propose(
                 for pair in result.pairs
             ],
             "unmatched": [{"user": u.id, "reason": u.reason} for u in result.unmatched],
+            "reporting_line_applied": result.reporting_line_applied,
             "pool": len(people),
         },
     )

@@ -101,8 +101,12 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
                 unmatched=len(unmatched),
             )
         ),
-        b.divider(),
     ]
+    if data.get("reporting_line_applied"):
+        blocks.append(
+            b.context(text("matching.reporting_rule", count=data["reporting_line_applied"]))
+        )
+    blocks.append(b.divider())
     shown, used = 0, 0
     for pair in pairs[:MAX_PAIRS_SHOWN]:
         line = text(
