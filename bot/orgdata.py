@@ -19,6 +19,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from zoneinfo import available_timezones
 
 from bot.vocabulary import ExperienceBand
@@ -147,8 +148,10 @@ def _row(line: int, v: dict[str, str | None], today: dt.date, bad: list) -> OrgR
     )
 
 
-def _zones() -> set[str]:
-    return available_timezones()
+@cache
+def _zones() -> frozenset[str]:
+    """The IANA zones this machine knows (scanning them takes a while: once per process)."""
+    return frozenset(available_timezones())
 
 
 def _is_slack_id(value: str | None) -> bool:
