@@ -366,6 +366,7 @@ class ProgramForm:
     checkin_weekday: str
     checkin_time: dt.time
     hr_channel_id: str | None
+    different_departments: bool = False
 
 
 def parse_program(
@@ -416,6 +417,8 @@ def parse_program(
             checkin_weekday=weekday,
             checkin_time=checkin_time,
             hr_channel_id=channel if isinstance(channel, str) and channel else None,
+            different_departments=ids.RULE_DIFFERENT_DEPARTMENTS
+            in r.options(ids.B_PROGRAM_RULES, ids.A_PROGRAM_RULES),
         ),
         {},
     )

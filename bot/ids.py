@@ -60,6 +60,8 @@ B_PROGRAM_CADENCE, A_PROGRAM_CADENCE = "program_cadence", "cadence"
 B_PROGRAM_WEEKDAY, A_PROGRAM_WEEKDAY = "program_weekday", "weekday"
 B_PROGRAM_TIME, A_PROGRAM_TIME = "program_time", "time"
 B_PROGRAM_CHANNEL, A_PROGRAM_CHANNEL = "program_channel", "channel"
+B_PROGRAM_RULES, A_PROGRAM_RULES = "program_rules", "rules"
+RULE_DIFFERENT_DEPARTMENTS = "different_departments"
 
 # Admin: matching proposal message
 MATCH_APPROVE = "match_approve"

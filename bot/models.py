@@ -151,6 +151,10 @@ class Program(Timestamped, Base):
     checkin_weekday: Mapped[str] = mapped_column(String(3), default="tue")
     checkin_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(10, 0))
     hr_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # HR's per-program hard rule: never pair two people of the same department.
+    different_departments: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     status: Mapped[ProgramStatus] = mapped_column(_enum(ProgramStatus), default=ProgramStatus.OPEN)
     created_by: Mapped[str | None] = mapped_column(String(32))
 

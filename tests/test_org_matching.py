@@ -6,8 +6,8 @@ import datetime as dt
 
 from bot import ids
 from bot.org_import import import_org
-from mentorbot_sandbox.local import LocalBot
-from tests.flows import join, open_program, request_match, texts_of
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
+from tests.flows import add_person, join, open_modal, open_program, request_match, texts_of
 
 # The CEO; a VP under her; a lead under the VP; a junior under the lead (the VP is the junior's
 # skip-level manager); and a sales lead under the CEO, in another branch.
@@ -60,3 +60,43 @@ async def test_skip_level_pair_is_never_proposed_until_a_reimport_moves_one(bot:
     assert "1 pair" in shown
     assert "*<@U0JUN>* shares tools and trends with *<@U0VP>*" in shown
     assert "Reporting-line rule" not in shown
+
+
+async def test_a_program_may_require_different_departments(bot: LocalBot) -> None:
+    view = await open_modal(bot, HR_ADMIN_ID, "admin program")
+    result = await bot.fake.submit_view(
+        HR_ADMIN_ID,
+        view["id"],
+        {
+            ids.A_PROGRAM_NAME: "Across the company",
+            ids.A_PROGRAM_START: "2026-01-12",
+            ids.A_PROGRAM_LENGTH: "12",
+            ids.A_PROGRAM_CADENCE: "1",
+            ids.A_PROGRAM_WEEKDAY: "tue",
+            ids.A_PROGRAM_TIME: "10:00",
+            ids.A_PROGRAM_CHANNEL: HR_CHANNEL_ID,
+            ids.A_PROGRAM_RULES: [ids.RULE_DIFFERENT_DEPARTMENTS],
+        },
+    )
+    assert not result.errors, result.errors
+    for user in ("U0SHARE1", "U0LEARN1"):
+        add_person(bot, user, user)
+    await join(bot, "U0SHARE1")  # Marketing, like the learner below
+    learner = {
+        ids.A_ROLE: "learn",
+        ids.A_EXPERIENCE: "21+",
+        ids.A_SHARE_TOPICS: ["strategic planning"],
+        ids.A_LEARN_TOPICS: ["generative AI tools"],
+    }
+    await join(bot, "U0LEARN1", **learner)
+    shown = texts_of([await request_match(bot)])
+    assert "0 pairs" in shown
+    assert shown.count("this program pairs people from different departments") == 2
+
+    # The learner moves to Finance (updating their profile): the next proposal pairs them.
+    await join(bot, "U0LEARN1", **{**learner, ids.A_DEPARTMENT: "Finance"})
+    shown = texts_of([await request_match(bot)])
+    assert "*<@U0SHARE1>* shares tools and trends with *<@U0LEARN1>*" in shown
+    edit = await open_modal(bot, HR_ADMIN_ID, "admin program")
+    rules = next(b for b in edit["blocks"] if b.get("block_id") == ids.B_PROGRAM_RULES)
+    assert rules["element"]["initial_options"][0]["value"] == ids.RULE_DIFFERENT_DEPARTMENTS

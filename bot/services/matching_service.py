@@ -103,6 +103,7 @@ async def propose(
         [to_candidate(p, now, org.get(p.slack_user_id)) for p in people],
         past_pairs=await past_pairs(session),
         excluded_pairs=[frozenset(key.split(":")) for key in excluded],
+        different_departments=program.different_departments,
     )
     await session.execute(
         update(MatchProposal)

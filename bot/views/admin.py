@@ -77,6 +77,23 @@ def program_modal(program: Program | None, default_channel: str | None) -> dict[
         b.input_block(
             ids.B_PROGRAM_CHANNEL, text("admin.channel_label"), channel_element, optional=True
         ),
+        b.input_block(
+            ids.B_PROGRAM_RULES,
+            text("admin.rules_label"),
+            b.multi(
+                ids.A_PROGRAM_RULES,
+                [
+                    b.option(
+                        ids.RULE_DIFFERENT_DEPARTMENTS,
+                        text("admin.rule_different_departments"),
+                        text("admin.rule_different_departments_hint"),
+                    )
+                ],
+                initial=[ids.RULE_DIFFERENT_DEPARTMENTS] if p and p.different_departments else (),
+                kind="checkboxes",
+            ),
+            optional=True,
+        ),
     ]
     return b.modal(
         ids.PROGRAM_CALLBACK,

@@ -1,8 +1,8 @@
-"""org data imported from the HR system
+"""org data imported from the HR system; a per-program different-departments rule
 
 One row per person found in Slack: department, manager, the whole chain above them (Slack ids),
 title, location, time zone and experience band; ``in_org_data`` false once a newer import no
-longer lists them. No email is stored.
+longer lists them. No email is stored. Programs get ``different_departments`` (HR's hard rule).
 
 Revision ID: 0004
 Revises: 0002
@@ -23,6 +23,12 @@ BANDS = ("0-2", "3-5", "6-10", "11-20", "21+")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("programs") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "different_departments", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
     op.create_table(
         "org_people",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,3 +54,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("org_people")
+    with op.batch_alter_table("programs") as batch_op:
+        batch_op.drop_column("different_departments")
