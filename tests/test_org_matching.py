@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from bot import ids
+from bot.models import Participant
 from bot.org_import import import_org
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
-from tests.flows import add_person, join, open_modal, open_program, request_match, texts_of
+from tests.flows import (
+    DEFAULT_ANSWERS,
+    add_person,
+    join,
+    open_modal,
+    open_program,
+    request_match,
+    texts_of,
+)
 
 # The CEO; a VP under her; a lead under the VP; a junior under the lead (the VP is the junior's
 # skip-level manager); and a sales lead under the CEO, in another branch.
@@ -27,6 +38,14 @@ def org_csv(**moved: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+async def join_known(bot: LocalBot, user_id: str, **answers: object) -> None:
+    """Sign up someone HR's org data knows: the modal asks no department or manager."""
+    view = await open_modal(bot, user_id, "join")
+    values = {k: v for k, v in DEFAULT_ANSWERS.items() if k != ids.A_DEPARTMENT}
+    result = await bot.fake.submit_view(user_id, view["id"], {**values, **answers})
+    assert not result.errors, result.errors
+
+
 async def run_import(bot: LocalBot, data: bytes) -> None:
     await import_org(bot.ctx.db, bot.ctx.client, data, file="people.csv", today=dt.date(2026, 1, 5))
 
@@ -36,8 +55,8 @@ async def test_skip_level_pair_is_never_proposed_until_a_reimport_moves_one(bot:
         bot.fake.add_user(user, email.split("@")[0], email=email)
     await run_import(bot, org_csv())
     await open_program(bot)
-    await join(bot, "U0JUN")  # shares generative AI tools (the defaults), wants strategy
-    await join(
+    await join_known(bot, "U0JUN")  # shares generative AI tools (the defaults), wants strategy
+    await join_known(
         bot,
         "U0VP",
         **{
@@ -100,3 +119,38 @@ async def test_a_program_may_require_different_departments(bot: LocalBot) -> Non
     edit = await open_modal(bot, HR_ADMIN_ID, "admin program")
     rules = next(b for b in edit["blocks"] if b.get("block_id") == ids.B_PROGRAM_RULES)
     assert rules["element"]["initial_options"][0]["value"] == ids.RULE_DIFFERENT_DEPARTMENTS
+
+
+async def test_signup_modal_is_prefilled_from_the_org_import(bot: LocalBot) -> None:
+    for user, (email, _) in PEOPLE.items():
+        bot.fake.add_user(user, email.split("@")[0], email=email)
+    await run_import(
+        bot,
+        b"email,department,manager_email,years_experience\n"
+        b"lead@example.com,Platform <Core>,,12\n"
+        b"junior@example.com,Platform <Core>,lead@example.com,1\n",
+    )
+    await open_program(bot)
+    view = await open_modal(bot, "U0JUN", "join")
+    block_ids = {block.get("block_id") for block in view["blocks"]}
+    assert ids.B_DEPARTMENT not in block_ids and ids.B_MANAGER not in block_ids  # not asked
+    shown = texts_of([{"blocks": view["blocks"]}])
+    assert "department *Platform &lt;Core&gt;*" in shown and "manager <@U0LEAD>" in shown
+    band = next(b for b in view["blocks"] if b.get("block_id") == ids.B_EXPERIENCE)
+    assert band["element"]["initial_option"]["value"] == "0-2"
+    # The person corrects their band; department and manager are HR's.
+    result = await bot.fake.submit_view(
+        "U0JUN",
+        view["id"],
+        {
+            **{k: v for k, v in DEFAULT_ANSWERS.items() if k != ids.A_DEPARTMENT},
+            ids.A_EXPERIENCE: "3-5",
+        },
+    )
+    assert not result.errors, result.errors
+    async with bot.ctx.db.session() as session:
+        person = await session.scalar(
+            select(Participant).where(Participant.slack_user_id == "U0JUN")
+        )
+        assert (person.department, person.manager_slack_id) == ("Platform <Core>", "U0LEAD")
+        assert person.experience_band == "3-5"

@@ -15,6 +15,7 @@ from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.outbox import open_modal, publish_home
 from bot.services import participants as people
+from bot.services.org import org_records
 from bot.services.programs import open_program
 from bot.texts import text
 from bot.views.signup import signup_modal
@@ -38,6 +39,7 @@ async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | N
         catalogue = await people.topic_catalogue(session)
         program = await open_program(session)
         ask_goal = participant is None or not await people.open_goals(session, participant)
+        org = (await org_records(session, [user_id])).get(user_id)
     name, slack_timezone = await slack_profile(ctx, user_id)
     timezone = participant.timezone if participant else None
     view = signup_modal(
@@ -47,6 +49,7 @@ async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | N
         program_name=program.name if program else None,
         ask_first_goal=ask_goal,
         display_name=name,
+        org=org,
     )
     return await open_modal(ctx, trigger_id, view, command="join")
 
@@ -111,8 +114,15 @@ async def submit(
             )
             if not errors:
                 program = await open_program(session)
+                org = (await org_records(session, [user_id])).get(user_id)
                 participant, created = await people.save_signup(
-                    session, user_id=user_id, display_name=name, form=form, program=program, now=now
+                    session,
+                    user_id=user_id,
+                    display_name=name,
+                    form=form,
+                    program=program,
+                    now=now,
+                    org=org,
                 )
                 paired = await people.active_pair(session, participant)
                 partner = await people.partner_in(session, paired, participant) if paired else None

@@ -285,6 +285,11 @@ class Pool:
         return self._tables[w]
 
 
+def _line_ok(p: Pool, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Neither is anywhere above the other."""
+    return ~_in_line(p, i, j) & ~_in_line(p, j, i)
+
+
 def _in_line(p: Pool, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """True where j is anywhere above i in i's reporting line."""
     if not p.above.shape[1]:
@@ -292,15 +297,21 @@ def _in_line(p: Pool, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return (p.above[i] == np.asarray(j)[..., None]).any(axis=-1)
 
 
-def constraints(p: Pool, i: np.ndarray, j: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Person-level hard constraints for i sharing with j, in the order reasons are reported."""
+def constraints(
+    p: Pool, i: np.ndarray, j: np.ndarray, *, reporting: bool = True
+) -> list[tuple[str, np.ndarray]]:
+    """Person-level hard constraints for i sharing with j, in the order reasons are reported.
+
+    ``reporting=False`` leaves the reporting-line rule out, for callers that check it on the
+    few pairs every other rule allows (it compares whole chains, the costliest check)."""
     rules = [
         ("role", p.can_share[i] & p.can_learn[j] & (i != j)),
         ("topics", (p.share_bits[i] & p.learn_bits[j]).any(axis=-1)),
         ("timezone", np.abs(p.offset[i] - p.offset[j]) <= WORKDAY_MINUTES - MIN_OVERLAP_MINUTES),
         ("days", (p.days[i] & p.days[j]) != 0),
-        ("reporting", ~_in_line(p, i, j) & ~_in_line(p, j, i)),
     ]
+    if reporting:
+        rules.append(("reporting", _line_ok(p, i, j)))
     if p.different_departments:
         same = (p.dept[i] == p.dept[j]) & p.dept_known[i]
         rules.append(("department", ~same))
@@ -361,15 +372,14 @@ def allowed_edges(p: Pool, w: Weights, blocked: np.ndarray) -> Edges:
     step = max(1, _BLOCK_ENTRIES // max(1, len(cols)))
     for start in range(0, len(rows), step):
         r = rows[start : start + step]
-        rules = constraints(p, r[:, None], cols[None, :])
-        allowed = np.logical_and.reduce([mask for _, mask in rules])
-        if p.above.shape[1]:
-            others = np.logical_and.reduce([mask for name, mask in rules if name != "reporting"])
-            lost = others & ~allowed
-            line_ruled_out[r[lost.any(axis=1)]] = True
-            line_ruled_out[cols[lost.any(axis=0)]] = True
-        bi, bj = np.nonzero(allowed)
+        rules = constraints(p, r[:, None], cols[None, :], reporting=False)
+        bi, bj = np.nonzero(np.logical_and.reduce([mask for _, mask in rules]))
         i, j = r[bi], cols[bj]
+        if p.above.shape[1]:
+            line_ok = _line_ok(p, i, j)
+            line_ruled_out[i[~line_ok]] = True
+            line_ruled_out[j[~line_ok]] = True
+            i, j = i[line_ok], j[line_ok]
         units = score_units(p, i, j, w)
         two_way = np.flatnonzero(p.can_learn[i] & p.can_share[j])
         ti, tj = i[two_way], j[two_way]

@@ -20,6 +20,7 @@ from bot.models import (
     GoalProgress,
     GoalStatus,
     MatchProposal,
+    OrgPerson,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -64,8 +65,11 @@ async def save_signup(
     form: SignupForm,
     program: Program | None,
     now: dt.datetime,
+    org: OrgPerson | None = None,
 ) -> tuple[Participant, bool]:
-    """Create or update the person's one profile row; returns (participant, created)."""
+    """Create or update the person's one profile row; returns (participant, created).
+
+    With HR's org data the modal does not ask department and manager: they come from it."""
     participant = await get_participant(session, user_id)
     created = participant is None
     if participant is None:
@@ -74,8 +78,8 @@ async def save_signup(
     participant.display_name = display_name or participant.display_name
     participant.role = form.role  # type: ignore[assignment]
     participant.experience_band = form.experience_band
-    participant.department = form.department or None
-    participant.manager_slack_id = form.manager_id
+    participant.department = (org.department if org else None) or form.department or None
+    participant.manager_slack_id = org.manager_slack_id if org else form.manager_id
     participant.share_topics = form.all_share_topics
     participant.learn_topics = form.all_learn_topics
     participant.share_other = form.share_other or None

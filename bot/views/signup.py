@@ -6,7 +6,8 @@ from typing import Any
 
 from bot import ids, vocabulary
 from bot.forms import MAX_DEPARTMENT, MAX_GOAL_TEXT, MAX_OTHER_TOPICS
-from bot.models import Participant
+from bot.models import OrgPerson, Participant
+from bot.reports.render import escape
 from bot.texts import raw, text
 from bot.views import blocks as b
 from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay
@@ -101,8 +102,10 @@ def signup_modal(
     program_name: str | None,
     ask_first_goal: bool,
     display_name: str | None = None,
+    org: OrgPerson | None = None,
 ) -> dict[str, Any]:
-    """All the fields of a profile; `participant` prefills them when updating.
+    """All the fields of a profile; `participant` prefills them when updating, and HR's org
+    data (`org`) gives the department and manager (shown, not asked) and a first band.
 
     `display_name` (Slack's, looked up when the modal opens) rides in the metadata so that the
     submission is saved in one transaction with no Slack call of its own.
@@ -112,7 +115,7 @@ def signup_modal(
         intro += f"\n*Program:* {program_name}"
     blocks = [
         b.section(intro),
-        *_about_you_fields(participant),
+        *_about_you_fields(participant, org),
         *_topic_fields(participant, catalogue),
         *_availability_fields(participant, timezone),
     ]
@@ -129,8 +132,9 @@ def signup_modal(
     )
 
 
-def _about_you_fields(p: Participant | None) -> list[dict[str, Any]]:
-    """Role, experience band, department and manager."""
+def _about_you_fields(p: Participant | None, org: OrgPerson | None) -> list[dict[str, Any]]:
+    """Role, experience band, department and manager; what HR's org data knows is shown as a
+    fact instead of a field (the person may change their band, never their manager)."""
     role_options = b.options(vocabulary.options(Role))
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
@@ -142,7 +146,7 @@ def _about_you_fields(p: Participant | None) -> list[dict[str, Any]]:
     manager: dict[str, Any] = {"type": "users_select", "action_id": ids.A_MANAGER}
     if p and p.manager_slack_id:
         manager["initial_user"] = p.manager_slack_id
-    return [
+    fields = [
         b.input_block(ids.B_ROLE, text("signup.role_label"), role_element),
         b.input_block(
             ids.B_EXPERIENCE,
@@ -150,10 +154,21 @@ def _about_you_fields(p: Participant | None) -> list[dict[str, Any]]:
             b.select(
                 ids.A_EXPERIENCE,
                 b.options(vocabulary.options(ExperienceBand)),
-                initial=p.experience_band if p else None,
+                initial=p.experience_band if p else (org.experience_band if org else None),
             ),
             hint=text("signup.experience_hint"),
         ),
+    ]
+    if org is not None:
+        facts = [
+            text("signup.from_hr_department", department=escape(org.department or "—")),
+            text("signup.from_hr_manager", manager=f"<@{org.manager_slack_id}>")
+            if org.manager_slack_id
+            else text("signup.from_hr_no_manager"),
+        ]
+        return [*fields, b.context(text("signup.from_hr", facts=" · ".join(facts)))]
+    return [
+        *fields,
         b.input_block(
             ids.B_DEPARTMENT,
             text("signup.department_label"),
