@@ -49,6 +49,7 @@ HOME_PAUSE = "home_pause"
 HOME_RESUME = "home_resume"
 HOME_ADMIN_PROGRAM = "home_admin_program"
 HOME_ADMIN_MATCH = "home_admin_match"
+INVITE_JOIN = "invite_join"  # the Join button of an invitation DM
 HOME_ADMIN_REPORT = "home_admin_report"
 
 # Admin: program modal

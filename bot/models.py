@@ -210,6 +210,19 @@ class OrgPerson(Timestamped, Base):
     in_org_data: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class Invitation(Base):
+    """HR invited this person to this program (`/mentoring admin invite`): at most once each."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("program_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    invited_by: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime]
+
+
 class Topic(Base):
     """Topics HR added to the catalogue (the built-in catalogue ships with the code)."""
 

@@ -154,3 +154,51 @@ async def test_signup_modal_is_prefilled_from_the_org_import(bot: LocalBot) -> N
         )
         assert (person.department, person.manager_slack_id) == ("Platform <Core>", "U0LEAD")
         assert person.experience_band == "3-5"
+
+
+async def test_invite_a_segment_once_and_see_who_joined(bot: LocalBot) -> None:
+    staff = {
+        "U0ENG1": ("eng1@example.com", "Engineering"),
+        "U0ENG2": ("eng2@example.com", "Engineering"),
+        "U0ENG3": ("eng3@example.com", "engineering"),
+        "U0SAL1": ("sal1@example.com", "Sales"),
+    }
+    for user, (email, _) in staff.items():
+        bot.fake.add_user(user, email.split("@")[0], email=email)
+    rows = "".join(f"{email},{dept}\n" for email, dept in staff.values())
+    await run_import(bot, ("email,department\n" + rows).encode())
+    await open_program(bot)
+    await join_known(bot, "U0ENG1")  # already in: not invited
+
+    async def invite(command: str) -> str:
+        before = len(bot.fake.ephemerals(HR_ADMIN_ID))
+        await bot.fake.slash_command(HR_ADMIN_ID, text=command, channel_id=HR_CHANNEL_ID)
+        notes = await bot.fake.wait_for(
+            lambda: (
+                len(bot.fake.ephemerals(HR_ADMIN_ID)) > before and bot.fake.ephemerals(HR_ADMIN_ID)
+            )
+        )
+        return texts_of(notes[-1:])
+
+    note = await invite("admin invite spring cohort department=Engineering")
+    assert "Invited 2 people to *Spring cohort*" in note
+    assert "So far 0 of the 2 people invited have joined" in note
+    for user in ("U0ENG2", "U0ENG3"):
+        invitations = [m for m in bot.fake.dm_messages(user) if "HR invites you" in m["text"]]
+        assert len(invitations) == 1 and invitations[0]["blocks"]
+    assert not any("HR invites you" in m["text"] for m in bot.fake.dm_messages("U0SAL1"))
+
+    again = await invite("admin invite Spring cohort department=engineering")
+    assert "Invited 0 people" in again and "2 in that group were invited before" in again
+    assert len([m for m in bot.fake.dm_messages("U0ENG2") if "HR invites you" in m["text"]]) == 1
+
+    # ENG2 clicks Join in the invitation and signs up through the usual modal.
+    await bot.fake.click("U0ENG2", ids.INVITE_JOIN, channel=bot.fake.dm_channel("U0ENG2"))
+    view = await bot.fake.wait_for(lambda: bot.fake.open_views("U0ENG2"))
+    values = {k: v for k, v in DEFAULT_ANSWERS.items() if k != ids.A_DEPARTMENT}
+    result = await bot.fake.submit_view("U0ENG2", view[-1]["id"], values)
+    assert not result.errors, result.errors
+    note = await invite("admin invite Spring cohort band=0-2")
+    assert "So far 1 of the 2 people invited have joined" in note
+    bad = await invite("admin invite Spring cohort team=Sales")
+    assert "Invite people from HR's org data with" in bad

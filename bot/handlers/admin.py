@@ -6,6 +6,7 @@ submission from someone who is not an HR admin is refused and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -20,13 +21,15 @@ from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
 from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
 from bot.refusals import Refusal
+from bot.reports.render import escape
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service, reports
 from bot.services import participants as people
+from bot.services.invites import claim_invitations
 from bot.services.programs import open_program, save_program
 from bot.texts import raw, text
-from bot.views.admin import closed_proposal_blocks, program_modal, proposal_blocks
-from bot.vocabulary import Weekday, label
+from bot.views.admin import closed_proposal_blocks, invite_blocks, program_modal, proposal_blocks
+from bot.vocabulary import ExperienceBand, Weekday, label
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,71 @@ async def add_topics(ctx: AppContext, user_id: str, args: list[str]) -> str:
     return text("admin.topics_added", topics=", ".join(added))
 
 
+def invite_args(args: list[str]) -> tuple[str, str | None, str | None] | None:
+    """(program name, department, band) from `invite <name words> [department=..] [band=..]`;
+    None when the name is missing or a filter is unknown."""
+    name, filters = [], {"department": None, "band": None}
+    for word in args:
+        key, eq, value = word.partition("=")
+        if eq and key.lower() in filters and value:
+            filters[key.lower()] = value
+        elif eq:
+            return None
+        else:
+            name.append(word)
+    if not name:
+        return None
+    return " ".join(name), filters["department"], filters["band"]
+
+
+async def invite(ctx: AppContext, user_id: str, args: list[str]) -> str:
+    """`admin invite <program> [department=..] [band=..]`: DM the eligible people who have not
+    joined, each at most once per program; returns HR's summary."""
+    bands = ", ".join(b.value for b in ExperienceBand)
+    parsed = invite_args(args)
+    if parsed is None:
+        return text("admin.invite_usage", bands=bands)
+    name, department, band_code = parsed
+    try:
+        band = ExperienceBand(band_code) if band_code else None
+    except ValueError:
+        return text("admin.invite_usage", bands=bands)
+    async with ctx.db.session() as session:
+        program = await open_program(session)
+        if program is None:
+            return text("admin.no_program")
+        if program.name.casefold() != name.casefold():
+            return text("admin.invite_no_program", name=escape(name), program=program.name)
+        counts = await claim_invitations(
+            session,
+            program,
+            department=department,
+            band=band,
+            invited_by=user_id,
+            now=ctx.clock.now(),
+        )
+        program_name = program.name
+    dm = text("admin.invite_dm", program=program_name)
+    blocks = invite_blocks(dm)
+    gate = asyncio.Semaphore(ctx.settings.slack_max_concurrency)
+
+    async def send(person: str) -> bool:
+        async with gate:
+            return await notify.dm(ctx, person, dm, blocks) is not None
+
+    sent = await asyncio.gather(*(send(person) for person in counts.invited_now))
+    failed = len(sent) - sum(sent)
+    return text(
+        "admin.invite_done",
+        sent=sum(sent),
+        program=program_name,
+        failed=text("admin.invite_failed", count=failed) if failed else "",
+        before=counts.invited_before,
+        joined=counts.joined,
+        total=counts.invited_total,
+    )
+
+
 async def admin_command(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
@@ -131,6 +199,8 @@ async def admin_command(
         message = await post_proposal(ctx, user_id, [])
     elif action == "topics":
         message = await add_topics(ctx, user_id, args[1:])
+    elif action == "invite":
+        message = await invite(ctx, user_id, args[1:])
     else:
         message = text("admin.unknown")
     if message:

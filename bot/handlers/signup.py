@@ -138,7 +138,17 @@ async def submit(
     await publish_home(ctx, user_id)
 
 
+async def join_from_invite(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """The Join button of HR's invitation: the same sign-up modal as `/mentoring join`."""
+    await ack()
+    ctx = app_context(context)
+    problem = await open_signup(ctx, body["trigger_id"], body["user"]["id"])
+    if problem:
+        await notify.dm(ctx, body["user"]["id"], problem)
+
+
 def register(app: AsyncApp) -> None:
     app.command(ids.COMMAND, matchers=subcommand("join"))(join)
+    app.action(ids.INVITE_JOIN)(join_from_invite)
     app.action(ids.HOME_EDIT_PROFILE)(edit_profile)
     app.view(ids.SIGNUP_CALLBACK)(submit)

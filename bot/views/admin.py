@@ -104,6 +104,14 @@ def program_modal(program: Program | None, default_channel: str | None) -> dict[
     )
 
 
+def invite_blocks(message: str) -> list[dict[str, Any]]:
+    """An invitation DM: why, and one Join button that opens the sign-up modal."""
+    return [
+        b.section(message),
+        b.actions(b.button(text("admin.invite_button"), ids.INVITE_JOIN, style="primary")),
+    ]
+
+
 def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -> list[dict]:
     """The proposal HR reviews: pairs with their reasons, the unmatched, and the actions."""
     pairs = data.get("pairs", [])

@@ -2,7 +2,8 @@
 
 One row per person found in Slack: department, manager, the whole chain above them (Slack ids),
 title, location, time zone and experience band; ``in_org_data`` false once a newer import no
-longer lists them. No email is stored. Programs get ``different_departments`` (HR's hard rule).
+longer lists them. No email is stored. ``invitations``: who HR invited to which program (once
+each). Programs get ``different_departments`` (HR's hard rule).
 
 Revision ID: 0004
 Revises: 0002
@@ -52,7 +53,25 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("slack_user_id", sa.String(length=32), nullable=False),
+        sa.Column("invited_by", sa.String(length=32), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["program_id"], ["programs.id"], name=op.f("fk_invitations_program_id_programs")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
+        sa.UniqueConstraint(
+            "program_id", "slack_user_id", name=op.f("uq_invitations_program_id_slack_user_id")
+        ),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("invitations")
     op.drop_table("org_people")
     with op.batch_alter_table("programs") as batch_op:
         batch_op.drop_column("different_departments")
