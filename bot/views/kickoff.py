@@ -15,17 +15,25 @@ def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
     """Shared days, a time of day both like, and the shorter of the two meeting lengths."""
     shared = set(sharer.available_days) & set(learner.available_days)
     days = [label(d) for d in WORKDAYS if d in shared]
-    day_text = " or ".join(days[:2]) or "a day that suits you both"
+    day_text = " or ".join(days[:2]) or text("kickoff.any_day")
+    whose: Participant | None = None
     if sharer.time_of_day == learner.time_of_day or learner.time_of_day == TimeOfDay.ANY:
-        time_of_day = label(TimeOfDay(sharer.time_of_day))
+        whose = sharer
     elif sharer.time_of_day == TimeOfDay.ANY:
-        time_of_day = label(TimeOfDay(learner.time_of_day))
-    else:
-        time_of_day = "at a time you agree"
+        whose = learner
+    if whose is None or whose.time_of_day == TimeOfDay.ANY:
+        time_of_day = text("kickoff.agreed_time")
+    elif sharer.timezone == learner.timezone:
+        time_of_day = b.escape(label(TimeOfDay(whose.time_of_day)).lower())
+    else:  # "around lunch" means two different hours in two time zones: say whose
+        time_of_day = text(
+            "kickoff.whose_time",
+            time=label(TimeOfDay(whose.time_of_day)).lower(),
+            user=whose.slack_user_id,
+            zone=whose.timezone.replace("_", " "),
+        )
     minutes = min(sharer.meeting_minutes, learner.meeting_minutes)
-    return text(
-        "kickoff.first_meeting", days=day_text, time_of_day=time_of_day.lower(), minutes=minutes
-    )
+    return text("kickoff.first_meeting", days=day_text, time_of_day=time_of_day, minutes=minutes)
 
 
 def kickoff_blocks(
@@ -51,7 +59,7 @@ def kickoff_blocks(
         b.header(text("kickoff.header")),
         b.section(text("kickoff.intro", program=program.name, weeks=program.length_weeks, **ids)),
         b.section(text("kickoff.roles", **ids)),
-        b.section(text("kickoff.why") + "\n" + "\n".join(f"• {r}" for r in reasons)),
+        b.section(text("kickoff.why") + "\n" + "\n".join(f"• {b.escape(r)}" for r in reasons)),
         b.section(text("kickoff.goals") + "\n" + "\n".join(goal_lines)),
         b.section(text("kickoff.rules", minutes=minutes)),
         b.section(text("kickoff.first_prompt", prompt=prompt_text)),
