@@ -179,7 +179,7 @@ def _choice(
     """The member a select menu's value names; an unknown value is a field error (the form is
     then not stored, so ``fallback`` only keeps the form's types whole)."""
     try:
-        return kind(value)
+        return kind(value or "")
     except ValueError:
         errors[block_id] = text("signup.errors.unknown_choice")
         return fallback

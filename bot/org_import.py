@@ -26,6 +26,7 @@ from bot.orgdata import MAX_FILE_BYTES, OrgFile, OrgFileError, org_chart, read_o
 from bot.services.org import ImportedPerson, replace_org_data
 from bot.slack_client import SlackUnreachable
 from bot.texts import text
+from bot.texts.mrkdwn import unescape
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class ImportReport:
 
     def lines(self, file: str) -> list[str]:
         """The report in plain words, one fact per line."""
-        out = [
+        out: list[str] = [
             text("org.read", rows=self.rows, file=file),
             text("org.matched", matched=self.matched),
         ]
@@ -224,5 +225,5 @@ async def run_org_import(settings: Settings, path: str) -> int:
         if close is not None:
             await close()
         await ctx.db.dispose()
-    print("\n".join(report.lines(name)))
+    print("\n".join(unescape(line) for line in report.lines(name)))  # a terminal, not Slack
     return 0

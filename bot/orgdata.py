@@ -184,9 +184,10 @@ def _band(
 def _check_duplicates(rows: Iterable[OrgRow], name: str) -> None:
     first: dict[tuple[str, str], int] = {}
     for row in rows:
-        for key in (("slack_id", row.slack_id), ("email", row.email)):
-            if key[1] is None:
+        for kind, value in (("slack_id", row.slack_id), ("email", row.email)):
+            if value is None:
                 continue
+            key = (kind, value)
             if key in first:
                 raise OrgFileError(
                     f"{name} lists the same person twice (lines {first[key]} and {row.line}): "
@@ -235,21 +236,21 @@ def org_chart(rows: list[OrgRow]) -> OrgChart:
     for start in range(len(rows)):
         path: list[int] = []
         on_path: dict[int, int] = {}
-        k: int | None = start
-        while k is not None and above[k] is None and k not in on_path:
-            on_path[k] = len(path)
-            path.append(k)
-            k = manager[k]
-        if k is not None and k in on_path:  # a new cycle: its members see each other once
-            loop = path[on_path[k] :]
+        node: int | None = start
+        while node is not None and above[node] is None and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = manager[node]
+        if node is not None and node in on_path:  # a new cycle: its members see each other once
+            loop = path[on_path[node] :]
             cycles.append([rows[m].line for m in loop])
             in_cycle.update(loop)
             for pos, m in enumerate(loop):
                 rest = loop[pos + 1 :] + loop[:pos]
                 above[m] = rest
-            path = path[: on_path[k]]
-            k = loop[0]
-        tail: list[int] = [] if k is None else [k, *above[k]]  # type: ignore[misc]
+            path = path[: on_path[node]]
+            node = loop[0]
+        tail: list[int] = [] if node is None else [node, *(above[node] or [])]
         for m in reversed(path):
             above[m] = tail
             tail = [m, *tail]

@@ -77,7 +77,7 @@ async def test_skip_level_pair_is_never_proposed_until_a_reimport_moves_one(bot:
     await run_import(bot, org_csv(U0JUN="sales@example.com"))
     shown = texts_of([await request_match(bot)])
     assert "1 pair" in shown
-    assert "*<@U0JUN>* shares tools and trends with *<@U0VP>*" in shown
+    assert "*<@U0JUN>* (reverse mentor) and *<@U0VP>* (senior partner)" in shown
     assert "Reporting-line rule" not in shown
 
 
@@ -115,7 +115,7 @@ async def test_a_program_may_require_different_departments(bot: LocalBot) -> Non
     # The learner moves to Finance (updating their profile): the next proposal pairs them.
     await join(bot, "U0LEARN1", **{**learner, ids.A_DEPARTMENT: "Finance"})
     shown = texts_of([await request_match(bot)])
-    assert "*<@U0SHARE1>* shares tools and trends with *<@U0LEARN1>*" in shown
+    assert "*<@U0SHARE1>* (reverse mentor) and *<@U0LEARN1>* (senior partner)" in shown
     edit = await open_modal(bot, HR_ADMIN_ID, "admin program")
     rules = next(b for b in edit["blocks"] if b.get("block_id") == ids.B_PROGRAM_RULES)
     assert rules["element"]["initial_options"][0]["value"] == ids.RULE_DIFFERENT_DEPARTMENTS

@@ -21,7 +21,6 @@ from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
 from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
 from bot.refusals import Refusal
-from bot.reports.render import escape
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service, reports
 from bot.services import participants as people
@@ -121,7 +120,8 @@ async def add_topics(ctx: AppContext, user_id: str, args: list[str]) -> str:
 def invite_args(args: list[str]) -> tuple[str, str | None, str | None] | None:
     """(program name, department, band) from `invite <name words> [department=..] [band=..]`;
     None when the name is missing or a filter is unknown."""
-    name, filters = [], {"department": None, "band": None}
+    name: list[str] = []
+    filters: dict[str, str | None] = {"department": None, "band": None}
     for word in args:
         key, eq, value = word.partition("=")
         if eq and key.lower() in filters and value:
@@ -152,7 +152,7 @@ async def invite(ctx: AppContext, user_id: str, args: list[str]) -> str:
         if program is None:
             return text("admin.no_program")
         if program.name.casefold() != name.casefold():
-            return text("admin.invite_no_program", name=escape(name), program=program.name)
+            return text("admin.invite_no_program", name=name, program=program.name)
         counts = await claim_invitations(
             session,
             program,

@@ -123,9 +123,9 @@ def match(
     Raises ValueError for duplicate ids or a role, time of day or weekday it does not know.
     """
     people = sorted(candidates, key=lambda c: c.id)
-    for a, b in itertools.pairwise(people):
-        if a.id == b.id:
-            raise ValueError(f"duplicate candidate id {a.id}")
+    for before, after in itertools.pairwise(people):
+        if before.id == after.id:
+            raise ValueError(f"duplicate candidate id {before.id}")
     for c in people:
         check(c)
     n = len(people)

@@ -46,6 +46,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -237,10 +238,10 @@ class Blossom:
                 return True
         return False
 
-    def _delta(self, vlabel: np.ndarray) -> tuple[int, int, object]:
+    def _delta(self, vlabel: np.ndarray) -> tuple[int, int, Any]:
         s_vertices = np.flatnonzero(vlabel == 1)
         k = int(np.argmin(self.dual[s_vertices]))
-        best: tuple[int, int, object] = (int(self.dual[s_vertices[k]]), 1, int(s_vertices[k]))
+        best: tuple[int, int, Any] = (int(self.dual[s_vertices[k]]), 1, int(s_vertices[k]))
         free = np.flatnonzero((vlabel == 0) & (self.best_from >= 0))
         if len(free):
             frm = self.best_from[free]
@@ -550,12 +551,12 @@ def _initial_support(n: int, a: np.ndarray, b: np.ndarray, coarse: np.ndarray) -
         bucket = coarse[sl] * 64 // top
         counts += np.bincount(a[sl] * 64 + bucket, minlength=n * 64)
         counts += np.bincount(b[sl] * 64 + bucket, minlength=n * 64)
-    counts = counts.reshape(n, 64)
+    per_bucket = counts.reshape(n, 64)
     at_least = np.zeros((n, 65), np.int64)  # at_least[v, k]: v's edges in bucket k or above
-    at_least[:, :64] = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    at_least[:, :64] = np.cumsum(per_bucket[:, ::-1], axis=1)[:, ::-1]
     threshold = np.maximum((at_least >= SUPPORT_DEGREE).sum(axis=1) - 1, 0)
     rows = np.arange(n)
-    at = counts[rows, threshold]
+    at = per_bucket[rows, threshold]
     need = SUPPORT_DEGREE - at_least[rows, threshold + 1]
     support = np.empty(len(a), bool)
     for sl in _chunks(len(a)):

@@ -76,7 +76,7 @@ async def save_signup(
         participant = Participant(slack_user_id=user_id, status=ParticipantStatus.ACTIVE)
         session.add(participant)
     participant.display_name = display_name or participant.display_name
-    participant.role = form.role  # type: ignore[assignment]
+    participant.role = form.role
     participant.experience_band = form.experience_band
     participant.department = (org.department if org else None) or form.department or None
     participant.manager_slack_id = org.manager_slack_id if org else form.manager_id
@@ -85,7 +85,7 @@ async def save_signup(
     participant.share_other = form.share_other or None
     participant.learn_other = form.learn_other or None
     participant.timezone = form.timezone
-    participant.available_days = form.available_days
+    participant.available_days = [str(day) for day in form.available_days]
     participant.time_of_day = form.time_of_day
     participant.meeting_minutes = form.meeting_minutes
     participant.consent_quote = form.consent_quote

@@ -7,8 +7,8 @@ from typing import Any
 from bot import ids, vocabulary
 from bot.forms import MAX_DEPARTMENT, MAX_GOAL_TEXT, MAX_OTHER_TOPICS
 from bot.models import OrgPerson, Participant
-from bot.reports.render import escape
 from bot.texts import raw, text
+from bot.texts.mrkdwn import mention
 from bot.views import blocks as b
 from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay
 
@@ -161,12 +161,12 @@ def _about_you_fields(p: Participant | None, org: OrgPerson | None) -> list[dict
     ]
     if org is not None:
         facts = [
-            text("signup.from_hr_department", department=escape(org.department or "—")),
-            text("signup.from_hr_manager", manager=f"<@{org.manager_slack_id}>")
+            text("signup.from_hr_department", department=org.department or "—"),
+            text("signup.from_hr_manager", manager=mention(org.manager_slack_id))
             if org.manager_slack_id
             else text("signup.from_hr_no_manager"),
         ]
-        return [*fields, b.context(text("signup.from_hr", facts=" · ".join(facts)))]
+        return [*fields, b.context(text("signup.from_hr", facts=b.Mrkdwn(" · ".join(facts))))]
     return [
         *fields,
         b.input_block(
