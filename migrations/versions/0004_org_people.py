@@ -6,7 +6,7 @@ longer lists them. No email is stored. ``invitations``: who HR invited to which 
 each). Programs get ``different_departments`` (HR's hard rule).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
