@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.matching import WEEKDAYS, Candidate, match
+from bot.matching import Candidate, match
+from bot.vocabulary import WORKDAYS, ExperienceBand
 
 DEPARTMENTS = {
     "Engineering": 30, "Sales": 15, "Marketing": 10, "Customer Success": 10, "Operations": 10,
@@ -107,15 +108,15 @@ def synthetic_candidates(size: int, seed: int) -> list[Candidate]:
             (NEW_TOPICS, STRATEGY_TOPICS) if junior_like else (STRATEGY_TOPICS, NEW_TOPICS)
         )
         offset = rng.choices([o for o, _ in OFFICES], weights=[w for _, w in OFFICES])[0]
-        days = frozenset(rng.sample(WEEKDAYS, rng.randint(2, 5)))
+        days = frozenset(rng.sample(WORKDAYS, rng.randint(2, 5)))
         people.append(
             dict(
                 id=f"U{k:06d}",
                 name=f"Person {k}",
                 role=role,
-                years_experience=years,
+                years=years,
                 department=_pick(rng, DEPARTMENTS),
-                manager_id=None,
+                manager=None,
                 utc_offset_minutes=offset,
                 share_topics=_topics(rng, share_pool, 2, 5),
                 learn_topics=_topics(rng, learn_pool, 1, 4),
@@ -126,14 +127,28 @@ def synthetic_candidates(size: int, seed: int) -> list[Candidate]:
     # Reporting lines: most people report to someone more senior in their department and office.
     seniors: dict[tuple[str, int], list[dict]] = {}
     for p in people:
-        if p["years_experience"] >= 15:
+        if p["years"] >= 15:
             seniors.setdefault((p["department"], p["utc_offset_minutes"]), []).append(p)
     for p in people:
         bosses = seniors.get((p["department"], p["utc_offset_minutes"]), [])
-        bosses = [b for b in bosses if b["years_experience"] > p["years_experience"]]
+        bosses = [b for b in bosses if b["years"] > p["years"]]
         if bosses and rng.random() < 0.85:
-            p["manager_id"] = rng.choice(bosses)["id"]
-    return [Candidate(**p) for p in people]
+            p["manager"] = rng.choice(bosses)
+    manager = {p["id"]: p["manager"] and p["manager"]["id"] for p in people}
+    candidates = []
+    for p in people:
+        line, boss = [], manager[p["id"]]
+        while boss is not None:  # managers are strictly more senior: no cycles
+            line.append(boss)
+            boss = manager[boss]
+        candidates.append(
+            Candidate(
+                **{k: v for k, v in p.items() if k not in ("years", "manager")},
+                experience=ExperienceBand.for_years(p["years"]),
+                reporting_line=frozenset(line),
+            )
+        )
+    return candidates
 
 
 def run_one(size: int, seed: int) -> dict:

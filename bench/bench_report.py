@@ -129,7 +129,7 @@ def _people(rng: random.Random, size: int, program_id: int) -> Iterator[dict[str
             "program_id": program_id,
             "display_name": None if erased else f"Person {pid}",
             "role": "share" if pid % 2 else "learn",
-            "experience_band": "0-2" if pid % 2 else "15+",
+            "experience_band": "0-2" if pid % 2 else "11-20",
             "department": None
             if erased
             else rng.choices(list(DEPARTMENTS), weights=list(DEPARTMENTS.values()))[0],

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
 
     sub.add_parser("scheduler", help="run only the scheduled jobs (a separate worker)")
+    org = sub.add_parser("org", help="org data from the HR system")
+    org_sub = org.add_subparsers(dest="org_command", required=True)
+    org_import = org_sub.add_parser(
+        "import", help="import a people CSV (email or slack_id, department, manager_email, ...)"
+    )
+    org_import.add_argument("file")
     jobs = sub.add_parser("jobs", help="scheduled jobs")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser("run", help="run one pass now and exit")
@@ -108,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "jobs":
         return asyncio.run(server.run_once(settings, args.name, args.at))
+    if args.command == "org":
+        from bot.org_import import run_org_import
+
+        return asyncio.run(run_org_import(settings, args.file))
     if args.command == "serve":
         return _serve(args, settings)
     return 2

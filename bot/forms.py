@@ -8,17 +8,18 @@ trusted: values may be missing, of the wrong type, or longer than the modal allo
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
 from bot import ids
 from bot.models import Program
 from bot.refusals import Refusal
-from bot.scheduling import CHECKIN_WEEKDAYS
 from bot.texts import codes, text
+from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay, Weekday
 
 MAX_DEPARTMENT = 80
 MAX_DEPARTMENTS = 30  # in one program's eligibility list
@@ -29,6 +30,8 @@ MAX_GOAL_TEXT = 500
 
 PROGRESS_STEPS = (0, 25, 50, 75, 100)
 
+
+_Choice = TypeVar("_Choice", bound=enum.StrEnum)
 
 MAX_DB_ID = 2**31 - 1  # ids are 32-bit integer columns: anything larger can only be forged
 SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,30}")  # U012ABC, C0123456789: fits the String(32) columns
@@ -153,8 +156,8 @@ class GoalInput:
 
 @dataclass
 class SignupForm:
-    role: str
-    experience_band: str
+    role: Role
+    experience_band: ExperienceBand
     department: str
     manager_id: str | None
     share_topics: list[str]
@@ -162,13 +165,25 @@ class SignupForm:
     share_other: str
     learn_other: str
     timezone: str
-    available_days: list[str]
-    time_of_day: str
+    available_days: list[Weekday]
+    time_of_day: TimeOfDay
     meeting_minutes: int
     consent_quote: bool
     first_goal: GoalInput | None = None
     all_share_topics: list[str] = field(default_factory=list)
     all_learn_topics: list[str] = field(default_factory=list)
+
+
+def _choice(
+    errors: dict[str, str], block_id: str, kind: type[_Choice], value: str | None, fallback: _Choice
+) -> _Choice:
+    """The member a select menu's value names; an unknown value is a field error (the form is
+    then not stored, so ``fallback`` only keeps the form's types whole)."""
+    try:
+        return kind(value or "")
+    except ValueError:
+        errors[block_id] = text("signup.errors.unknown_choice")
+        return fallback
 
 
 def _check_length(errors: dict[str, str], block_id: str, value: str, limit: int) -> None:
@@ -260,14 +275,16 @@ def parse_signup(
 
 def _read_about_you(
     r: StateReader, user_id: str, errors: dict[str, str]
-) -> tuple[str, str, str, str | None]:
+) -> tuple[Role, ExperienceBand, str, str | None]:
     """(role, experience band, department, manager id); the manager may not be the person."""
-    role = r.option(ids.B_ROLE, ids.A_ROLE) or ""
-    if role not in codes("catalogue.roles"):
-        errors[ids.B_ROLE] = text("signup.errors.unknown_choice")
-    band = r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE) or ""
-    if band not in codes("catalogue.experience_bands"):
-        errors[ids.B_EXPERIENCE] = text("signup.errors.unknown_choice")
+    role = _choice(errors, ids.B_ROLE, Role, r.option(ids.B_ROLE, ids.A_ROLE), Role.EITHER)
+    band = _choice(
+        errors,
+        ids.B_EXPERIENCE,
+        ExperienceBand,
+        r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE),
+        ExperienceBand.YEARS_0_2,
+    )
     department = r.text(ids.B_DEPARTMENT, ids.A_DEPARTMENT)
     _check_length(errors, ids.B_DEPARTMENT, department, MAX_DEPARTMENT)
     manager = r.user(ids.B_MANAGER, ids.A_MANAGER)
@@ -292,32 +309,38 @@ def _read_topics(
 
 
 def _check_topics(
-    role: str, all_share: list[str], all_learn: list[str], errors: dict[str, str]
+    role: Role, all_share: list[str], all_learn: list[str], errors: dict[str, str]
 ) -> None:
     """Not too many topics, some on each side the person's role needs, not the same both ways."""
     for block, topics in ((ids.B_SHARE_TOPICS, all_share), (ids.B_LEARN_TOPICS, all_learn)):
         if len(topics) > MAX_TOPICS:
             errors.setdefault(block, text("signup.errors.too_many_topics", limit=MAX_TOPICS))
-    if role in ("share", "either") and not all_share:
+    if role.can_share and not all_share:
         errors.setdefault(ids.B_SHARE_TOPICS, text("signup.errors.share_topics_needed"))
-    if role in ("learn", "either") and not all_learn:
+    if role.can_learn and not all_learn:
         errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.learn_topics_needed"))
     if all_share and all_learn and {t.lower() for t in all_share} == {t.lower() for t in all_learn}:
         errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.same_topics"))
 
 
-def _read_availability(r: StateReader, errors: dict[str, str]) -> tuple[str, list[str], str, int]:
+def _read_availability(
+    r: StateReader, errors: dict[str, str]
+) -> tuple[str, list[Weekday], TimeOfDay, int]:
     """(time zone, days in week order, time of day, meeting minutes)."""
     timezone = r.option(ids.B_TIMEZONE, ids.A_TIMEZONE) or ""
     if not known_timezone(timezone):
         errors[ids.B_TIMEZONE] = text("signup.errors.unknown_choice")
     chosen = set(r.options(ids.B_DAYS, ids.A_DAYS))
-    days = [d for d in codes("catalogue.days") if d in chosen]
+    days = [d for d in WORKDAYS if d in chosen]
     if not days:
         errors[ids.B_DAYS] = text("signup.errors.days_needed")
-    time_of_day = r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or "any"
-    if time_of_day not in codes("catalogue.times_of_day"):
-        errors[ids.B_TIME_OF_DAY] = text("signup.errors.unknown_choice")
+    time_of_day = _choice(
+        errors,
+        ids.B_TIME_OF_DAY,
+        TimeOfDay,
+        r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or TimeOfDay.ANY,
+        TimeOfDay.ANY,
+    )
     length = r.option(ids.B_MEETING_LENGTH, ids.A_MEETING_LENGTH) or "30"
     minutes = small_int(length) or 0
     if minutes not in codes("catalogue.meeting_lengths"):
@@ -350,6 +373,7 @@ class ProgramForm:
     checkin_time: dt.time
     hr_channel_id: str | None
     eligible_departments: tuple[str, ...] = ()
+    different_departments: bool = False
 
 
 def parse_join_choices(view: dict) -> tuple[int | None, bool]:
@@ -410,7 +434,7 @@ def parse_program(
     if cadence not in ("1", "2"):
         errors[ids.B_PROGRAM_CADENCE] = text("signup.errors.unknown_choice")
     weekday = r.option(ids.B_PROGRAM_WEEKDAY, ids.A_PROGRAM_WEEKDAY)
-    if weekday not in CHECKIN_WEEKDAYS:
+    if weekday not in WORKDAYS:
         errors[ids.B_PROGRAM_WEEKDAY] = text("signup.errors.unknown_choice")
     raw_time = r.element(ids.B_PROGRAM_TIME, ids.A_PROGRAM_TIME).get("selected_time")
     try:
@@ -439,6 +463,8 @@ def parse_program(
             checkin_time=checkin_time,
             hr_channel_id=channel if isinstance(channel, str) and channel else None,
             eligible_departments=departments,
+            different_departments=ids.RULE_DIFFERENT_DEPARTMENTS
+            in r.options(ids.B_PROGRAM_RULES, ids.A_PROGRAM_RULES),
         ),
         {},
     )
@@ -558,7 +584,7 @@ def parse_offered(value: str) -> tuple[str, dt.time] | None:
     """'tue@14:30' -> ('tue', 14:30); None when malformed."""
     weekday, _, start = value.partition("@")
     try:
-        return (weekday, dt.time.fromisoformat(start)) if weekday in CHECKIN_WEEKDAYS else None
+        return (weekday, dt.time.fromisoformat(start)) if weekday in WORKDAYS else None
     except ValueError:
         return None
 
@@ -579,7 +605,7 @@ def parse_meeting_pick(
     if offers and not chosen and not day and not raw_time:
         return None, {ids.B_MEETING_OPTION: text("meeting.errors.pick_needed")}
     errors: dict[str, str] = {}
-    if day not in CHECKIN_WEEKDAYS:
+    if day not in WORKDAYS:
         errors[ids.B_MEETING_DAY] = text("meeting.errors.day_needed")
     at: dt.time | None = None
     try:

@@ -86,6 +86,8 @@ NEXT_ROUND_OPT_IN = "next_round_opt_in"
 
 # Next round: the Join button in an invitation DM (value: the program id)
 NEXT_ROUND_JOIN = "next_round_join"
+B_PROGRAM_RULES, A_PROGRAM_RULES = "program_rules", "rules"
+RULE_DIFFERENT_DEPARTMENTS = "different_departments"
 
 # Admin: matching proposal message
 MATCH_APPROVE = "match_approve"

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.vocabulary import ExperienceBand, Role, TimeOfDay
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -70,12 +72,12 @@ class Base(DeclarativeBase):
     }
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
     """Store enums as short strings (portable, readable in SQL, no native PG enum to migrate)."""
     return Enum(
         cls,
         native_enum=False,
-        length=20,
+        length=length,
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
     )
@@ -87,12 +89,6 @@ class ProgramStatus(enum.StrEnum):
 
     OPEN = "open"
     CLOSED = "closed"
-
-
-class Role(enum.StrEnum):
-    SHARE = "share"  # shares new tools and trends (the reverse mentor)
-    LEARN = "learn"  # learns them and shares strategic experience
-    EITHER = "either"
 
 
 class ParticipantStatus(enum.StrEnum):
@@ -162,6 +158,10 @@ class Program(Timestamped, Base):
     checkin_weekday: Mapped[str] = mapped_column(String(3), default="tue")
     checkin_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(10, 0))
     hr_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # HR's per-program hard rule: never pair two people of the same department.
+    different_departments: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     status: Mapped[ProgramStatus] = mapped_column(_enum(ProgramStatus), default=ProgramStatus.OPEN)
     created_by: Mapped[str | None] = mapped_column(String(32))
     # Departments whose people may join; empty means everyone.
@@ -179,7 +179,7 @@ class Participant(Timestamped, Base):
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
     display_name: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(_enum(Role))
-    experience_band: Mapped[str] = mapped_column(String(8))  # "0-2", "3-5", ... never age
+    experience_band: Mapped[ExperienceBand] = mapped_column(_enum(ExperienceBand, 8))  # never age
     department: Mapped[str | None] = mapped_column(String(80))
     manager_slack_id: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
@@ -188,7 +188,7 @@ class Participant(Timestamped, Base):
     share_other: Mapped[str | None] = mapped_column(Text)
     learn_other: Mapped[str | None] = mapped_column(Text)
     available_days: Mapped[list[str]] = mapped_column(default=list)
-    time_of_day: Mapped[str] = mapped_column(String(12), default="any")
+    time_of_day: Mapped[TimeOfDay] = mapped_column(_enum(TimeOfDay, 12), default=TimeOfDay.ANY)
     meeting_minutes: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[ParticipantStatus] = mapped_column(
         _enum(ParticipantStatus), default=ParticipantStatus.ACTIVE
@@ -199,6 +199,42 @@ class Participant(Timestamped, Base):
     next_round: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Why they are waiting for a partner, as they were told; their App Home repeats it.
     waiting_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OrgPerson(Timestamped, Base):
+    """One person as HR's latest people import describes them (``mentorbot org import``).
+
+    Only people found in Slack are kept, and no email: the chain above each person is resolved
+    through the whole file at import time and stored as Slack ids (``reporting_line``, nearest
+    first), so a manager missing from Slack still links their reports to their own manager.
+    People missing from a newer file stay, with ``in_org_data`` false.
+    """
+
+    __tablename__ = "org_people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    department: Mapped[str | None] = mapped_column(String(80))
+    manager_slack_id: Mapped[str | None] = mapped_column(String(32))
+    reporting_line: Mapped[list[str]] = mapped_column(default=list)
+    title: Mapped[str | None] = mapped_column(String(120))
+    location: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    experience_band: Mapped[ExperienceBand | None] = mapped_column(_enum(ExperienceBand, 8))
+    in_org_data: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Invitation(Base):
+    """HR invited this person to this program (`/mentoring admin invite`): at most once each."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("program_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    invited_by: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime]
 
 
 class Topic(Base):

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CHECKIN_WEEKDAYS = WEEKDAYS[:5]
+from bot.vocabulary import WORKDAYS, Weekday
+
 FIRST_CHECKIN_WEEK = 2
 CATCH_UP_WINDOW = timedelta(days=6)
 AT_RISK_STREAK = 2
@@ -67,7 +67,7 @@ class ProgramCalendar:
     start_date: date
     length_weeks: int
     cadence_weeks: int
-    checkin_weekday: str
+    checkin_weekday: Weekday | str
     checkin_time: time
 
     def __post_init__(self) -> None:
@@ -75,8 +75,9 @@ class ProgramCalendar:
             raise ValueError("length_weeks must be >= 1")
         if self.cadence_weeks < 1:
             raise ValueError("cadence_weeks must be >= 1")
-        if self.checkin_weekday not in CHECKIN_WEEKDAYS:
-            raise ValueError(f"checkin_weekday must be one of {CHECKIN_WEEKDAYS}")
+        if self.checkin_weekday not in WORKDAYS:
+            raise ValueError(f"checkin_weekday must be one of {[d.value for d in WORKDAYS]}")
+        object.__setattr__(self, "checkin_weekday", Weekday(self.checkin_weekday))
         if self.checkin_time.tzinfo is not None:
             raise ValueError("checkin_time is a local wall-clock time; it must be naive")
 
@@ -112,7 +113,7 @@ def checkin_date(cal: ProgramCalendar, week: int) -> date:
     """Calendar date of week ``week``'s check-in (a date, valid in any zone)."""
     _check_week(cal, week)
     first = cal.start_date + timedelta(weeks=week - 1)
-    shift = (WEEKDAYS.index(cal.checkin_weekday) - first.weekday()) % 7
+    shift = (Weekday(cal.checkin_weekday).number - first.weekday()) % 7
     return first + timedelta(days=shift)
 
 

@@ -36,8 +36,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WORKING_DAYS = WEEKDAYS[:5]
+from bot.vocabulary import WORKDAYS, Weekday
+
+WEEKDAYS: tuple[Weekday, ...] = tuple(Weekday)  # bot.vocabulary's, in date.weekday() order
+WORKING_DAYS = WORKDAYS
 WORKING_HOURS = (time(9), time(17))
 TIME_WINDOWS = {
     "morning": (time(9), time(12)),

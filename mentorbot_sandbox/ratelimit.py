@@ -35,6 +35,7 @@ METHOD_TIERS: dict[str, str] = {
     "conversations.members": "t4",
     "users.info": "t4",
     "users.list": "t2",
+    "users.lookupByEmail": "t3",  # the issue says Tier 4; Slack's method metadata says Tier 3
     "views.open": "t4",
     "views.push": "t4",
     "views.update": "t4",

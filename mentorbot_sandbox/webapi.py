@@ -295,6 +295,16 @@ class WebApi(Workspace):
             raise ApiError("user_not_found")
         return {"user": dict(user)}
 
+    def _api_users_lookupByEmail(self, args: dict) -> dict:
+        """Like Slack: exact address, case-insensitive; ``users_not_found`` otherwise."""
+        email = (args.get("email") or "").strip().lower()
+        if not email:
+            raise _missing("email")
+        for user in self.users.values():
+            if (user.get("profile") or {}).get("email", "").lower() == email:
+                return {"user": dict(user)}
+        raise ApiError("users_not_found")
+
     def _api_users_list(self, args: dict) -> dict:
         page, cursor = _page(list(self.users), args, "user")
         return {

@@ -27,6 +27,7 @@ def test_manifest_scopes_are_the_ones_the_bot_calls_need():
         "mpim:write",
         "mpim:history",
         "users:read",
+        "users:read.email",
         "files:write",
     }
     assert len(MANIFEST["display_information"]["long_description"]) >= 174

@@ -20,6 +20,7 @@ from bot.models import (
     CheckinStatus,
     Goal,
     GoalStatus,
+    OrgPerson,
     Pair,
     PairStatus,
     Participant,
@@ -173,7 +174,7 @@ def person(key, role, department, status, share, learn, program_id) -> Participa
         program_id=program_id,
         display_name=None if status == "deleted" else key.capitalize(),
         role=role,
-        experience_band="0-2" if role == "share" else "15+",
+        experience_band="0-2" if role == "share" else "11-20",
         department=department,
         share_topics=share,
         learn_topics=learn,
@@ -470,6 +471,19 @@ async def test_departments_suppressed_under_min_group(db, program_id):
         DepartmentStats("Marketing", 3, 2 / 3, 2 / 12),
     )
     assert all(d.people is None for d in low.departments[2:])
+
+
+async def test_departments_come_from_the_org_import_when_there_is_one(db, program_id):
+    """HR's import puts everyone from ana to ivy in Product; jo's row is no longer in it."""
+    async with db.session() as s:
+        for key, *_ in PEOPLE[:9]:
+            s.add(OrgPerson(slack_user_id=f"U{key.upper()}", department="Product"))
+        s.add(OrgPerson(slack_user_id="UJO", department="Legal", in_org_data=False))
+    r = await report_for(db, program_id, min_group=3)  # Sales (2) and unknown (1) stay hidden
+    # Engineering's 4 of 6 and Marketing's 2 of 3 answered; 10 of 20 and 2 of 12 met.
+    assert r.departments[0] == DepartmentStats("Product", 9, 6 / 9, 12 / 32)
+    assert {d.department for d in r.departments[1:]} <= {"Sales", None}
+    assert all(d.people is None for d in r.departments[1:])
 
 
 def test_complement_hidden_when_small_groups_add_up_to_too_few():

@@ -6,6 +6,7 @@ submission from someone who is not an HR admin is refused and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -27,13 +28,15 @@ from bot.services import matching_service, reports
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services.invitations import next_round_people
+from bot.services.invites import claim_invitations
 from bot.services.programs import save_program
 from bot.services.reports import hr_channel_for
 from bot.texts import raw, text
 from bot.texts.mrkdwn import escape
-from bot.views.admin import closed_proposal_blocks, program_modal
+from bot.views.admin import closed_proposal_blocks, org_invite_blocks, program_modal
 from bot.views.checkin import repair_offer_blocks
 from bot.views.programs import close_modal, invite_blocks, programs_blocks
+from bot.vocabulary import ExperienceBand, Weekday, label
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +233,73 @@ async def add_topics(ctx: AppContext, user_id: str, args: list[str]) -> str:
     return text("admin.topics_added", topics=", ".join(added))
 
 
+def invite_args(args: list[str]) -> tuple[str, str | None, str | None] | None:
+    """(program name, department, band) from `invite <name words> [department=..] [band=..]`;
+    None when the name is missing or a filter is unknown."""
+    name: list[str] = []
+    filters: dict[str, str | None] = {"department": None, "band": None}
+    for word in args:
+        key, eq, value = word.partition("=")
+        if eq and key.lower() in filters and value:
+            filters[key.lower()] = value
+        elif eq:
+            return None
+        else:
+            name.append(word)
+    if not name:
+        return None
+    return " ".join(name), filters["department"], filters["band"]
+
+
+async def invite(ctx: AppContext, user_id: str, args: list[str]) -> str:
+    """`admin invite <program> [department=..] [band=..]`: DM the eligible people who have not
+    joined, each at most once per program; returns HR's summary."""
+    bands = ", ".join(b.value for b in ExperienceBand)
+    parsed = invite_args(args)
+    if parsed is None:
+        return text("admin.invite_usage", bands=bands)
+    name, department, band_code = parsed
+    try:
+        band = ExperienceBand(band_code) if band_code else None
+    except ValueError:
+        return text("admin.invite_usage", bands=bands)
+    async with ctx.db.session() as session:
+        try:
+            program = await cohorts.resolve(session, name)
+        except Refusal as refusal:
+            return refusal.message
+        if program.status == ProgramStatus.CLOSED:
+            return text("admin.invite_closed", name=program.name)
+        counts = await claim_invitations(
+            session,
+            program,
+            department=department,
+            band=band,
+            invited_by=user_id,
+            now=ctx.clock.now(),
+        )
+        program_name, program_id = program.name, program.id
+    dm = text("admin.invite_dm", program=program_name)
+    blocks = org_invite_blocks(dm, program_id)
+    gate = asyncio.Semaphore(ctx.settings.slack_max_concurrency)
+
+    async def send(person: str) -> bool:
+        async with gate:
+            return await notify.dm(ctx, person, dm, blocks) is not None
+
+    sent = await asyncio.gather(*(send(person) for person in counts.invited_now))
+    failed = len(sent) - sum(sent)
+    return text(
+        "admin.invite_done",
+        sent=sum(sent),
+        program=program_name,
+        failed=text("admin.invite_failed", count=failed) if failed else "",
+        before=counts.invited_before,
+        joined=counts.joined,
+        total=counts.invited_total,
+    )
+
+
 async def admin_command(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
@@ -253,6 +323,8 @@ async def admin_command(
         message = await post_proposal(ctx, user_id, [], name)
     elif action == "topics":
         message = await add_topics(ctx, user_id, args[1:])
+    elif action == "invite":
+        message = await invite(ctx, user_id, args[1:])
     else:
         message = text("admin.unknown")
     if message:
@@ -268,7 +340,7 @@ def program_summary(program: Program, *, created: bool, joined: int) -> str:
         start=f"{program.start_date:%-d %b %Y}",
         weeks=program.length_weeks,
         cadence=dict(raw("admin.cadences"))[str(program.cadence_weeks)].lower(),
-        weekday=dict(raw("catalogue.days"))[program.checkin_weekday],
+        weekday=label(Weekday(program.checkin_weekday)),
         time=program.checkin_time.strftime("%H:%M"),
         joined=joined,
     )

@@ -17,6 +17,7 @@ from bot.models import Program, ProgramStatus
 from bot.outbox import ask_confidence, open_modal, publish_home
 from bot.services import participants as people
 from bot.services import programs as cohorts
+from bot.services.org import org_records
 from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn, mention
 from bot.views.signup import signup_modal
@@ -51,6 +52,7 @@ async def open_signup(
         if program is None and len(choices) > 1 and participant is not None:
             program = next((p for p in choices if p.id == participant.program_id), None)
         ask_goal = participant is None or not await people.open_goals(session, participant)
+        org = (await org_records(session, [user_id])).get(user_id)
     name, slack_timezone = await slack_profile(ctx, user_id)
     timezone = participant.timezone if participant else None
     view = signup_modal(
@@ -64,6 +66,7 @@ async def open_signup(
         if invited is None and len(choices) > 1
         else None,
         program_id=invited.id if invited else None,
+        org=org,
     )
     return await open_modal(ctx, trigger_id, view, command="join")
 
@@ -150,9 +153,10 @@ async def submit(
             if not errors:
                 chosen_id, next_round = parse_join_choices(view)
                 current = await people.get_participant(session, user_id)
+                org = (await org_records(session, [user_id])).get(user_id)
                 enrolment = await cohorts.choose_for_signup(
                     session,
-                    department=form.department,
+                    department=org.department if org and org.department else form.department,
                     chosen_id=chosen_id,
                     invited_id=db_id(metadata.get("program_id")),
                     current_id=current.program_id if current else None,
@@ -168,6 +172,7 @@ async def submit(
                     program=program,
                     now=now,
                     next_round=next_round,
+                    org=org,
                 )
                 paired = await people.active_pair(session, participant)
                 partner = await people.partner_in(session, paired, participant) if paired else None

@@ -52,6 +52,7 @@ from bot.models import (
     Checkin,
     Goal,
     GoalStatus,
+    OrgPerson,
     Outcome,
     Pair,
     PairStatus,
@@ -580,14 +581,29 @@ async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -
         for pair_id, checkins, meetings, last_met, sharer_answered, learner_answered in totals
     }
     sharer, learner = aliased(Participant), aliased(Participant)
+    sharer_org, learner_org = aliased(OrgPerson), aliased(OrgPerson)
 
-    def member(person: Any) -> tuple[Any, ...]:
-        return person.id, person.program_id, person.status, person.display_name, person.department
+    def member(person: Any, org: Any) -> tuple[Any, ...]:
+        return (
+            person.id,
+            person.program_id,
+            person.status,
+            person.display_name,
+            department(person, org),
+        )
 
     members = await session.execute(
-        select(Pair.id, _reported_status(), Pair.created_at, *member(sharer), *member(learner))
+        select(
+            Pair.id,
+            _reported_status(),
+            Pair.created_at,
+            *member(sharer, sharer_org),
+            *member(learner, learner_org),
+        )
         .join(sharer, sharer.id == Pair.sharer_id)
         .join(learner, learner.id == Pair.learner_id)
+        .outerjoin(sharer_org, sharer_org.slack_user_id == sharer.slack_user_id)
+        .outerjoin(learner_org, learner_org.slack_user_id == learner.slack_user_id)
         .where(Pair.program_id == program_id)
         .order_by(Pair.id)
     )
@@ -878,6 +894,11 @@ async def _quotes(session: AsyncSession, program_id: int) -> tuple[Quote, ...]:
     return tuple(sorted(unique.values(), key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
 
 
+def department(person: Any, org: Any) -> Any:
+    """The department HR's latest org import gives, else the one the person typed."""
+    return func.coalesce(case((org.in_org_data, org.department)), person.department)
+
+
 async def _departments(
     session: AsyncSession, program_id: int, pair_rows: Iterable[_PairRow], min_group: int
 ) -> tuple[DepartmentStats, ...]:
@@ -899,10 +920,13 @@ async def _departments(
             if gave_feedback and person.program_id == program_id:
                 answered[person.id] = person.department
     answered_by = Counter(answered.values())
+    dept = department(Participant, OrgPerson)
     rows = await session.execute(
-        select(Participant.department, func.count())
+        select(dept, func.count())
+        .select_from(Participant)
+        .outerjoin(OrgPerson, OrgPerson.slack_user_id == Participant.slack_user_id)
         .where(Participant.program_id == program_id)
-        .group_by(Participant.department)
+        .group_by(dept)
     )
     return suppress_small_groups(
         [

@@ -19,34 +19,42 @@ from bot.db import changed_rows
 from bot.matching import Candidate, match
 from bot.models import (
     MatchProposal,
+    OrgPerson,
     Pair,
     PairStatus,
     Participant,
     ParticipantStatus,
     Program,
 )
-
-YEARS_FOR_BAND = {"0-2": 1, "3-5": 4, "6-10": 8, "11-20": 15, "21+": 25}
+from bot.services.org import org_records
+from bot.vocabulary import ExperienceBand, Role, TimeOfDay, Weekday
 
 
 def pair_key(a: str, b: str) -> str:
     return ":".join(sorted((a, b)))
 
 
-def to_candidate(p: Participant, now: dt.datetime) -> Candidate:
+def to_candidate(p: Participant, now: dt.datetime, org: OrgPerson | None = None) -> Candidate:
+    """The person as matching sees them. HR's org data, when the latest import lists them, gives
+    the department and the whole chain above them; the manager they named themselves is
+    avoided too."""
     offset = now.astimezone(ZoneInfo(p.timezone)).utcoffset() or dt.timedelta()
+    above = set(org.reporting_line) if org else set()
+    if p.manager_slack_id:
+        above.add(p.manager_slack_id)
+    department = (org.department if org and org.department else None) or p.department or ""
     return Candidate(
         id=p.slack_user_id,
         name=p.display_name or p.slack_user_id,
-        role=p.role.value if hasattr(p.role, "value") else str(p.role),
-        years_experience=YEARS_FOR_BAND.get(p.experience_band, 8),
-        department=p.department or "",
-        manager_id=p.manager_slack_id,
+        role=Role(p.role),
+        experience=ExperienceBand(p.experience_band),
+        department=department,
         utc_offset_minutes=int(offset.total_seconds() // 60),
         share_topics=frozenset(p.share_topics or ()),
         learn_topics=frozenset(p.learn_topics or ()),
-        available_days=frozenset(p.available_days or ()),
-        time_of_day=p.time_of_day or "any",
+        available_days=frozenset(Weekday(d) for d in p.available_days or ()),
+        time_of_day=TimeOfDay(p.time_of_day or TimeOfDay.ANY),
+        reporting_line=frozenset(above),
     )
 
 
@@ -86,10 +94,12 @@ async def plan(
 ) -> dict[str, Any]:
     """Run the algorithm on the program's current pool; nothing is stored."""
     people = await pool(session, program)
+    org = await org_records(session, (p.slack_user_id for p in people))
     result = match(
-        [to_candidate(p, now) for p in people],
+        [to_candidate(p, now, org.get(p.slack_user_id)) for p in people],
         past_pairs=await past_pairs(session),
         excluded_pairs=[frozenset(key.split(":")) for key in excluded],
+        different_departments=program.different_departments,
     )
     names = {p.slack_user_id: p.display_name or p.slack_user_id for p in people}
     return {
@@ -105,6 +115,7 @@ async def plan(
             for pair in result.pairs
         ],
         "unmatched": [{"user": u.id, "reason": u.reason} for u in result.unmatched],
+        "reporting_line_applied": result.reporting_line_applied,
         "pool": len(people),
     }
 

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.models import ConfidenceRating, Participant, Role
+from bot.models import ConfidenceRating, Participant
+from bot.vocabulary import Role
 
 BEFORE, AFTER = "before", "after"
 PHASES = (BEFORE, AFTER)

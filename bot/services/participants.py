@@ -20,6 +20,7 @@ from bot.models import (
     GoalProgress,
     GoalStatus,
     MatchProposal,
+    OrgPerson,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -66,24 +67,27 @@ async def save_signup(
     program: Program | None,
     now: dt.datetime,
     next_round: bool = False,
+    org: OrgPerson | None = None,
 ) -> tuple[Participant, bool]:
-    """Create or update the person's one profile row; returns (participant, created)."""
+    """Create or update the person's one profile row; returns (participant, created).
+
+    With HR's org data the modal does not ask department and manager: they come from it."""
     participant = await get_participant(session, user_id)
     created = participant is None
     if participant is None:
         participant = Participant(slack_user_id=user_id, status=ParticipantStatus.ACTIVE)
         session.add(participant)
     participant.display_name = display_name or participant.display_name
-    participant.role = form.role  # type: ignore[assignment]
+    participant.role = form.role
     participant.experience_band = form.experience_band
-    participant.department = form.department or None
-    participant.manager_slack_id = form.manager_id
+    participant.department = (org.department if org else None) or form.department or None
+    participant.manager_slack_id = org.manager_slack_id if org else form.manager_id
     participant.share_topics = form.all_share_topics
     participant.learn_topics = form.all_learn_topics
     participant.share_other = form.share_other or None
     participant.learn_other = form.learn_other or None
     participant.timezone = form.timezone
-    participant.available_days = form.available_days
+    participant.available_days = [str(day) for day in form.available_days]
     participant.time_of_day = form.time_of_day
     participant.meeting_minutes = form.meeting_minutes
     participant.consent_quote = form.consent_quote

@@ -185,6 +185,7 @@ async def save_program(
     program.checkin_time = form.checkin_time
     program.hr_channel_id = form.hr_channel_id
     program.eligible_departments = list(form.eligible_departments)
+    program.different_departments = form.different_departments
     await session.flush()
     joined = await changed_rows(
         session,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
+from bot import ids, vocabulary
 from bot.models import Program
 from bot.texts import raw, text
 from bot.views import blocks as b
+from bot.vocabulary import WORKDAYS
 
 MESSAGE_TEXT = 12000  # Slack refuses messages past ~13,000 characters of block text
 NOTE_ROOM = 200  # for the line that says where the rest is
@@ -24,7 +25,7 @@ def program_modal(
     earlier programs who asked for the next round (`can_invite`: there are some)."""
     p = program
     channel = p.hr_channel_id if p and p.hr_channel_id else default_channel
-    weekdays = [(code, label) for code, label in raw("catalogue.days")]
+    weekdays = vocabulary.options(WORKDAYS)
     start_element: dict[str, Any] = {"type": "datepicker", "action_id": ids.A_PROGRAM_START}
     if p:
         start_element["initial_date"] = p.start_date.isoformat()
@@ -93,6 +94,23 @@ def program_modal(
             optional=True,
             hint=text("programs.departments_hint"),
         ),
+        b.input_block(
+            ids.B_PROGRAM_RULES,
+            text("admin.rules_label"),
+            b.multi(
+                ids.A_PROGRAM_RULES,
+                [
+                    b.option(
+                        ids.RULE_DIFFERENT_DEPARTMENTS,
+                        text("admin.rule_different_departments"),
+                        text("admin.rule_different_departments_hint"),
+                    )
+                ],
+                initial=[ids.RULE_DIFFERENT_DEPARTMENTS] if p and p.different_departments else (),
+                kind="checkboxes",
+            ),
+            optional=True,
+        ),
     ]
     if p is None and can_invite:
         invite = b.option("yes", text("programs.invite_option"))
@@ -117,6 +135,19 @@ def program_modal(
         submit=text("admin.program_submit"),
         private_metadata={"program_id": p.id} if p else None,
     )
+
+
+def org_invite_blocks(message: str, program_id: int) -> list[dict[str, Any]]:
+    """HR's invitation DM: why, and one Join button that opens the sign-up modal for that
+    program (the same button as a next-round invitation)."""
+    return [
+        b.section(message),
+        b.actions(
+            b.button(
+                text("admin.invite_button"), ids.NEXT_ROUND_JOIN, str(program_id), style="primary"
+            )
+        ),
+    ]
 
 
 def _pair_line(pair: dict[str, Any]) -> str:
@@ -214,8 +245,12 @@ def proposal_message(
             )
         ),
         b.context(text("programs.proposal_never_repeats")),
-        b.divider(),
     ]
+    if data.get("reporting_line_applied"):
+        head.append(
+            b.context(text("matching.reporting_rule", count=data["reporting_line_applied"]))
+        )
+    head.append(b.divider())
     tail: list[dict[str, Any]] = []
     if unmatched:
         lines = [

@@ -8,11 +8,12 @@ from bot import ids
 from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
 from bot.services.participants import ERASED_PREFIX
-from bot.texts import raw, text
+from bot.texts import text
 from bot.views import blocks as b
 from bot.views.dates import local_time
 from bot.views.goals import achieved_line, goal_line
 from bot.views.meeting import cadence, city, own_times
+from bot.vocabulary import ExperienceBand, label
 
 
 def paused_until(view: PersonalView) -> str:
@@ -44,7 +45,7 @@ def _role(view: PersonalView) -> str:
 def _profile_text(view: PersonalView) -> str:
     p = view.participant
     assert p is not None
-    band = dict(raw("catalogue.experience_bands")).get(p.experience_band, p.experience_band)
+    band = label(ExperienceBand(p.experience_band))
     nothing = text("home.nothing")
     lines = [
         text("home.profile_heading"),

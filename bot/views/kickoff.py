@@ -5,32 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Goal, Participant, Program
-from bot.texts import labels, raw, text
+from bot.texts import text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
+from bot.vocabulary import WORKDAYS, TimeOfDay, label
 
 
 def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
     """Shared days, a time of day both like, and the shorter of the two meeting lengths."""
-    days = [
-        d
-        for d in raw("catalogue.days")
-        if d[0] in set(sharer.available_days) & set(learner.available_days)
-    ]
-    day_text = " or ".join(label for _, label in days[:2]) or text("kickoff.any_day")
+    shared = set(sharer.available_days) & set(learner.available_days)
+    days = [label(d) for d in WORKDAYS if d in shared]
+    day_text = " or ".join(days[:2]) or text("kickoff.any_day")
     whose: Participant | None = None
-    if sharer.time_of_day == learner.time_of_day or learner.time_of_day == "any":
+    if sharer.time_of_day == learner.time_of_day or learner.time_of_day == TimeOfDay.ANY:
         whose = sharer
-    elif sharer.time_of_day == "any":
+    elif sharer.time_of_day == TimeOfDay.ANY:
         whose = learner
-    if whose is None or whose.time_of_day == "any":
+    if whose is None or whose.time_of_day == TimeOfDay.ANY:
         time_of_day = text("kickoff.agreed_time")
     elif sharer.timezone == learner.timezone:
-        time_of_day = b.escape(labels("catalogue.times_of_day")[whose.time_of_day].lower())
+        time_of_day = b.escape(label(TimeOfDay(whose.time_of_day)).lower())
     else:  # "around lunch" means two different hours in two time zones: say whose
         time_of_day = text(
             "kickoff.whose_time",
-            time=labels("catalogue.times_of_day")[whose.time_of_day].lower(),
+            time=label(TimeOfDay(whose.time_of_day)).lower(),
             user=whose.slack_user_id,
             zone=whose.timezone.replace("_", " "),
         )

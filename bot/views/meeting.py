@@ -10,13 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import ids, slots
-from bot.texts import raw, text
+from bot import ids, slots, vocabulary
+from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn
 from bot.views import blocks as b
 from bot.views.dates import local_time
-
-DAY_NAMES = dict(raw("catalogue.days"))
+from bot.vocabulary import label
 
 # (Slack user id, IANA zone) of each person, in the order they are named.
 People = Sequence[tuple[str, str]]
@@ -39,10 +38,7 @@ def own_times(start: dt.datetime, end: dt.datetime, tz: str, *, weekly: bool) ->
     """('Tuesdays', '10:00-10:30') or ('Tue 20 Jan', '10:00-10:30') in ``tz``."""
     zone = ZoneInfo(tz)
     local, local_end = start.astimezone(zone), end.astimezone(zone)
-    if weekly:
-        days = DAY_NAMES.get(slots.WEEKDAYS[local.weekday()], local.strftime("%A")) + "s"
-    else:
-        days = local.strftime("%a %-d %b")
+    days = label(slots.WEEKDAYS[local.weekday()]) + "s" if weekly else local.strftime("%a %-d %b")
     return days, f"{_hm(local)}-{_hm(local_end)}"
 
 
@@ -160,7 +156,7 @@ def confirmed_blocks(
 def _day_select(initial: str | None = None) -> dict[str, Any]:
     return b.select(
         ids.A_MEETING_DAY,
-        b.options([(d, DAY_NAMES[d]) for d in slots.WORKING_DAYS]),
+        b.options(vocabulary.options(slots.WORKING_DAYS)),
         initial=initial,
     )
 

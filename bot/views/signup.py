@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import ids
+from bot import ids, vocabulary
 from bot.forms import MAX_DEPARTMENT, MAX_GOAL_TEXT, MAX_OTHER_TOPICS
-from bot.models import Participant
+from bot.models import OrgPerson, Participant
 from bot.texts import raw, text
+from bot.texts.mrkdwn import mention
 from bot.views import blocks as b
+from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay
 
 
 def _topic_options(catalogue: list[str]) -> list[dict[str, Any]]:
@@ -102,10 +104,12 @@ def signup_modal(
     display_name: str | None = None,
     program_choices: list[tuple[int, str]] | None = None,
     program_id: int | None = None,
+    org: OrgPerson | None = None,
 ) -> dict[str, Any]:
     """All the fields of a profile; `participant` prefills them when updating. With several
     programs open to the person, `program_choices` asks which; `program_id` is the one an
-    invitation was for.
+    invitation was for. HR's org data (`org`) gives the department and manager (shown, not
+    asked) and a first band.
 
     `display_name` (Slack's, looked up when the modal opens) rides in the metadata so that the
     submission is saved in one transaction with no Slack call of its own.
@@ -117,7 +121,7 @@ def signup_modal(
     if program_choices:
         blocks.append(_program_field(participant, program_choices))
     blocks += [
-        *_about_you_fields(participant),
+        *_about_you_fields(participant, org),
         *_topic_fields(participant, catalogue),
         *_availability_fields(participant, timezone),
     ]
@@ -163,9 +167,10 @@ def _next_round_field(p: Participant | None) -> dict[str, Any]:
     )
 
 
-def _about_you_fields(p: Participant | None) -> list[dict[str, Any]]:
-    """Role, experience band, department and manager."""
-    role_options = b.options(raw("catalogue.roles"))
+def _about_you_fields(p: Participant | None, org: OrgPerson | None) -> list[dict[str, Any]]:
+    """Role, experience band, department and manager; what HR's org data knows is shown as a
+    fact instead of a field (the person may change their band, never their manager)."""
+    role_options = b.options(vocabulary.options(Role))
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": ids.A_ROLE,
@@ -176,18 +181,29 @@ def _about_you_fields(p: Participant | None) -> list[dict[str, Any]]:
     manager: dict[str, Any] = {"type": "users_select", "action_id": ids.A_MANAGER}
     if p and p.manager_slack_id:
         manager["initial_user"] = p.manager_slack_id
-    return [
+    fields = [
         b.input_block(ids.B_ROLE, text("signup.role_label"), role_element),
         b.input_block(
             ids.B_EXPERIENCE,
             text("signup.experience_label"),
             b.select(
                 ids.A_EXPERIENCE,
-                b.options(raw("catalogue.experience_bands")),
-                initial=p.experience_band if p else None,
+                b.options(vocabulary.options(ExperienceBand)),
+                initial=p.experience_band if p else (org.experience_band if org else None),
             ),
             hint=text("signup.experience_hint"),
         ),
+    ]
+    if org is not None:
+        facts = [
+            text("signup.from_hr_department", department=org.department or "—"),
+            text("signup.from_hr_manager", manager=mention(org.manager_slack_id))
+            if org.manager_slack_id
+            else text("signup.from_hr_no_manager"),
+        ]
+        return [*fields, b.context(text("signup.from_hr", facts=b.Mrkdwn(" · ".join(facts))))]
+    return [
+        *fields,
         b.input_block(
             ids.B_DEPARTMENT,
             text("signup.department_label"),
@@ -256,8 +272,8 @@ def _availability_fields(p: Participant | None, timezone: str) -> list[dict[str,
             text("signup.days_label"),
             b.multi(
                 ids.A_DAYS,
-                b.options(raw("catalogue.days")),
-                initial=p.available_days if p else ("mon", "tue", "wed", "thu", "fri"),
+                b.options(vocabulary.options(WORKDAYS)),
+                initial=p.available_days if p else WORKDAYS,
                 kind="checkboxes",
             ),
         ),
@@ -266,8 +282,8 @@ def _availability_fields(p: Participant | None, timezone: str) -> list[dict[str,
             text("signup.time_of_day_label"),
             b.select(
                 ids.A_TIME_OF_DAY,
-                b.options(raw("catalogue.times_of_day")),
-                initial=p.time_of_day if p else "any",
+                b.options(vocabulary.options(TimeOfDay)),
+                initial=p.time_of_day if p else TimeOfDay.ANY,
             ),
         ),
         b.input_block(
