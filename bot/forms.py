@@ -20,6 +20,7 @@ from bot.scheduling import CHECKIN_WEEKDAYS
 from bot.texts import raw, text
 
 MAX_DEPARTMENT = 80
+MAX_DISPLAY_NAME = 120  # participants.display_name: a name from Slack is cut to fit
 MAX_OTHER_TOPICS = 200
 MAX_TOPIC_LABEL = 60
 MAX_TOPICS = 15

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
-from bot.forms import parse_signup
+from bot.forms import MAX_DISPLAY_NAME, parse_signup
 from bot.handlers.home import publish_home
 from bot.handlers.modals import open_modal
 from bot.middleware import DATABASE_ERRORS, parse_json
@@ -36,7 +36,8 @@ async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str 
         return None, None
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name")
-    return name or None, user.get("tz")
+    # Slack's limits on names are its own to change: keep what the column holds.
+    return (name[:MAX_DISPLAY_NAME] if isinstance(name, str) else None) or None, user.get("tz")
 
 
 async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | None:
