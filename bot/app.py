@@ -34,6 +34,7 @@ from bot.handlers import (
 )
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
+from bot.socket_mode import SocketModeConnection
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,14 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str]) -> boo
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
-def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
-    """POST /slack/events for everything Slack sends; GET /healthz for the platform."""
+def build_web_app(
+    ctx: AppContext, bolt_app: AsyncApp, socket: SocketModeConnection | None = None
+) -> web.Application:
+    """POST /slack/events for everything Slack sends; GET /healthz for the platform.
+
+    In Socket Mode (`socket` given) the bot is healthy only while its connection is up: a
+    process that cannot reach Slack answers nobody, whatever its database says.
+    """
 
     secret = ctx.settings.slack_signing_secret.get_secret_value()
 
@@ -112,9 +119,13 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
-        if await ctx.db.ping():
-            return web.json_response({"status": "ok", "database": "reachable"})
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        state = {"database": "reachable" if await ctx.db.ping() else "unreachable"}
+        if socket is not None:
+            state["socket_mode"] = "connected" if socket.connected else "connecting"
+        healthy = state["database"] == "reachable" and state.get("socket_mode") != "connecting"
+        if healthy:
+            return web.json_response({"status": "ok", **state})
+        return web.json_response({"status": "unavailable", **state}, status=503)
 
     async def close_slack_client(app: web.Application) -> None:
         priming = app.get(PRIMING)

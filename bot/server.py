@@ -14,6 +14,7 @@ from bot.app import build_bolt_app, build_context, build_web_app
 from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
 from bot.scheduler.jobs import build_scheduler, job_table, manual_slot, run_job
+from bot.socket_mode import SocketModeConnection
 
 log = logging.getLogger(__name__)
 
@@ -29,44 +30,53 @@ def _stop_on_signals() -> asyncio.Event:
 async def serve(
     settings: Settings, *, host: str = "0.0.0.0", socket_mode: bool = False, jobs: bool = True
 ) -> None:
-    """Serve until SIGTERM/SIGINT, then stop taking requests and let in-flight work finish."""
+    """Serve until SIGTERM/SIGINT, then stop taking requests and let in-flight work finish.
+
+    Raises `SocketModeRefused` (after shutting down cleanly) if Slack refuses the app token.
+    """
     ctx = build_context(settings)
     bolt_app = build_bolt_app(ctx)
     stop = _stop_on_signals()
+    socket = None
+    if socket_mode:
+        assert settings.slack_app_token is not None  # the CLI refuses to start without it
+        socket = SocketModeConnection(
+            bolt_app,
+            app_token=settings.slack_app_token.get_secret_value(),
+            api_url=settings.slack_api_url,
+            timeout=settings.slack_timeout_seconds,
+        )
     scheduler = build_scheduler(ctx, job_table()) if jobs else None
     if scheduler is not None:
         scheduler.start()
 
-    runner = web.AppRunner(build_web_app(ctx, bolt_app), shutdown_timeout=10)
+    runner = web.AppRunner(build_web_app(ctx, bolt_app, socket), shutdown_timeout=10)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
     await site.start()
     log.info("http server listening", extra={"port": settings.port, "socket_mode": socket_mode})
-
-    socket_handler = None
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(
-            bolt_app, settings.slack_app_token.get_secret_value()
-        )
-        await socket_handler.connect_async()
-        log.info("connected over socket mode")
     try:
-        await stop.wait()
+        if socket is None:
+            await stop.wait()
+        else:
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({stopped, socket.start()}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
     finally:
         log.info("shutting down")
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        if socket_handler is not None:
-            await socket_handler.close_async()
+        if socket is not None:
+            await socket.close(ACK_DRAIN)  # pending acks first: people see no error
         await site.stop()  # no new connections; requests already in flight carry on
         await finish_background_work(SHUTDOWN_GRACE)
         await runner.cleanup()  # waits for open requests, then closes the Slack client
         await ctx.db.dispose()
+    if socket is not None:
+        socket.raise_if_failed()  # a refused token ends the process (the CLI exits 2)
 
 
+ACK_DRAIN = 5.0  # seconds; an ack later than Slack's 3 s is useless anyway
 SHUTDOWN_GRACE = 10.0  # seconds; platforms usually SIGKILL 30 s after SIGTERM
 #: Coroutines that carry on after Slack got its answer: Bolt's listeners (ack first, then the
 #: work) and APScheduler's job runs. Nothing else awaits them, so `asyncio.run` would cancel

@@ -118,9 +118,14 @@ class RetryingWebClient(AsyncWebClient):
             await session.close()
 
 
-def build_client(token: str, base_url: str, *, timeout: float = 10.0) -> AsyncWebClient:
+def build_client(
+    token: str, base_url: str, *, timeout: float = 10.0, max_retries: int = 4
+) -> AsyncWebClient:
     """A Web API client for `base_url` (Slack, GovSlack or the local fake) with our retries."""
     # aiohttp takes fractional seconds; int() would turn a sub-second timeout into "none".
     return RetryingWebClient(
-        token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=retry_handlers(max_retries),
     )
