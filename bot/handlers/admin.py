@@ -82,7 +82,12 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             return text("admin.match_empty", program=name)
         blocks = proposal_blocks(name, proposal_id, data)
         fallback = text("matching.header", program=name)
-        ts = await notify.post(ctx, channel, fallback, blocks)
+        try:
+            ts = await notify.post_to_channel(ctx, channel, fallback, blocks)
+        except notify.NotInChannel:
+            return text("admin.match_not_in_channel", channel=channel)
+        if ts is None:
+            return text("errors.try_again")
         async with ctx.db.session() as session:
             stored = await session.get(MatchProposal, proposal_id)
             assert stored is not None

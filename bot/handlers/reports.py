@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.context import AppContext
 from bot.forms import small_int
 from bot.models import Program
+from bot.notify import NotInChannel
 from bot.scheduler.digest import hr_channel_for, post_csv, post_report
 from bot.services.programs import open_program
 from bot.texts import text
@@ -75,9 +76,14 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                 text=text("reports.wrong_channel", channel=target), response_type="ephemeral"
             )
             return
-        if want_csv:
-            await post_csv(ctx, program, channel)
-        elif not await post_report(ctx, program, channel, weeks=weeks):
-            await respond(text=text("errors.try_again"), response_type="ephemeral")
+        try:
+            if want_csv:
+                await post_csv(ctx, program, channel)
+            elif not await post_report(ctx, program, channel, weeks=weeks):
+                await respond(text=text("errors.try_again"), response_type="ephemeral")
+        except NotInChannel:
+            await respond(
+                text=text("reports.not_in_channel", channel=channel), response_type="ephemeral"
+            )
 
     return {"report": report}

@@ -12,6 +12,7 @@ from bot.context import AppContext
 from bot.models import Program, ProgramStatus
 from bot.reports import program_report, report_blocks, report_text, weekly_csv
 from bot.reports.chart import weekly_chart_png
+from bot.reports.render import escape
 from bot.scheduler.kickoffs import PassCounts
 from bot.texts import text
 
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 async def upload(
     ctx: AppContext, channel: str, *, content: bytes | str, filename: str, title: str, comment: str
 ) -> None:
-    """files.getUploadURLExternal -> upload -> files.completeUploadExternal, via slack_sdk."""
+    """files.getUploadURLExternal -> upload -> files.completeUploadExternal, via slack_sdk.
+    Raises `NotInChannel` when the bot is not a member of the channel."""
     try:
         await ctx.client.files_upload_v2(
             channel=channel,
@@ -32,6 +34,8 @@ async def upload(
             initial_comment=comment,
         )
     except (SlackApiError, OSError, TimeoutError) as exc:
+        if isinstance(exc, SlackApiError) and notify.not_a_member(exc):
+            raise notify.NotInChannel(channel) from None
         log.warning(
             "file not uploaded", extra={"channel": channel, "error_type": type(exc).__name__}
         )
@@ -40,7 +44,8 @@ async def upload(
 async def post_report(
     ctx: AppContext, program: Program, channel: str, *, weeks: int | None, intro: str | None = None
 ) -> bool:
-    """Summary message plus the weekly chart; returns False if the message did not go out."""
+    """Summary message plus the weekly chart; returns False if the message did not go out,
+    and raises `NotInChannel` when the bot is not a member of the channel."""
     async with ctx.db.session() as session:
         report = await program_report(
             session,
@@ -53,7 +58,7 @@ async def post_report(
     fallback = report_text(report)
     if intro:
         fallback = f"{intro}\n{fallback}"
-    ts = await notify.post(ctx, channel, fallback[:3900], blocks)
+    ts = await notify.post_to_channel(ctx, channel, fallback[:3900], blocks)
     if ts is None:
         return False
     chart = weekly_chart_png(report)
@@ -102,11 +107,25 @@ async def run_digest(ctx: AppContext) -> PassCounts:
         if channel is None:
             counts.skipped += 1
             continue
-        posted = await post_report(
-            ctx, program, channel, weeks=4, intro=text("reports.digest_intro")
-        )
+        try:
+            posted = await post_report(
+                ctx, program, channel, weeks=4, intro=text("reports.digest_intro")
+            )
+        except notify.NotInChannel:
+            await tell_admins_to_invite(ctx, program, channel)
+            counts.failed += 1
+            continue
         if posted:
             counts.sent += 1
         else:
             counts.failed += 1
     return counts
+
+
+async def tell_admins_to_invite(ctx: AppContext, program: Program, channel: str) -> None:
+    """Nobody reads a digest that never arrived: each HR admin hears privately what to do."""
+    message = text(
+        "reports.digest_not_in_channel", program=escape(program.name), channel=channel
+    )
+    for admin in ctx.settings.hr_admin_ids:
+        await notify.dm(ctx, admin, message)
