@@ -12,17 +12,13 @@ from collections.abc import Mapping
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.authorization.async_single_team_authorization import (
-    AsyncSingleTeamAuthorization,
-)
-from slack_sdk.errors import SlackApiError
 
 from bot import middleware
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.handlers import (
+from bot.handlers import (  # one module per flow
     admin,
     checkins,
     commands,
@@ -32,6 +28,7 @@ from bot.handlers import (
     selfservice,
     signup,
 )
+from bot.listeners import provide_app_context
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
 from bot.socket_mode import SocketModeConnection
@@ -62,19 +59,14 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         client=ctx.client,
         signing_secret=ctx.settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,  # ack first; slow work continues after the response
+        authorize=ctx.identity.for_bolt(),  # auth.test asked once, at start-up (bot.identity)
         raise_error_for_unhandled_request=False,
     )
+    provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)
-    home.register(app, ctx)
-    checkins.register(app, ctx)
-    subcommands = {
-        **signup.register(app, ctx),
-        **goals.register(app, ctx),
-        **selfservice.register(app, ctx),
-        **admin.register(app, ctx),
-        **reports.register(app, ctx),
-    }
-    commands.register(app, ctx, subcommands)
+    for flow in (home, checkins, signup, goals, selfservice, admin, reports):
+        flow.register(app)
+    commands.register(app)  # last: `/mentoring` help answers what no flow claimed
     return app
 
 
@@ -136,7 +128,7 @@ def build_web_app(
             await close()
 
     async def start_priming(app: web.Application) -> None:
-        app[PRIMING] = asyncio.create_task(prime_authorization(bolt_app, ctx))
+        app[PRIMING] = asyncio.create_task(ctx.identity.prime())
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
@@ -147,20 +139,3 @@ def build_web_app(
 
 
 PRIMING = web.AppKey("priming", asyncio.Task)
-
-
-async def prime_authorization(bolt_app: AsyncApp, ctx: AppContext) -> None:
-    """Call auth.test at start-up, in the background, rather than inside a request.
-
-    Bolt's single-workspace authorization calls auth.test when the first request arrives, inside
-    Slack's 3 s ack window (every request arriving before it answers calls it too): with Slack slow
-    or rate-limiting, the first people after a deploy got a late ack. Bolt keeps the result on its
-    middleware, so fill it in; if Slack is down now, Bolt simply asks again on the first request.
-    """
-    for step in getattr(bolt_app, "_async_middleware_list", []):
-        if isinstance(step, AsyncSingleTeamAuthorization) and step.auth_test_result is None:
-            try:
-                step.auth_test_result = await ctx.client.auth_test()
-            except (SlackApiError, OSError, TimeoutError) as exc:
-                kind = type(exc).__name__
-                log.warning("auth.test failed at start-up", extra={"error_type": kind})

@@ -118,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
 DATABASE_HINT = "check DATABASE_URL; `mentorbot db upgrade` creates the tables"
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: BaseException | None) -> str:
     """One line for the operator: the error's own first line (SQL errors hide parameters)."""
-    return (str(error).strip() or type(error).__name__).splitlines()[0]
+    return (str(error or "").strip() or type(error).__name__).splitlines()[0]
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,11 +12,11 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Executable, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -145,3 +145,10 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+async def changed_rows(session: AsyncSession, statement: Executable) -> int:
+    """Run an UPDATE (or INSERT/DELETE) and say how many rows it changed: the claim protocols
+    rely on it (1 row: this transaction won; 0: someone else did)."""
+    result = cast("CursorResult[Any]", await session.execute(statement))
+    return result.rowcount or 0

@@ -69,7 +69,7 @@ async def serve(
         if socket is not None:
             await socket.close(ACK_DRAIN)  # pending acks first: people see no error
         await site.stop()  # no new connections; requests already in flight carry on
-        await finish_background_work(SHUTDOWN_GRACE)
+        await ctx.tasks.finish(SHUTDOWN_GRACE)  # listeners' post-ack work and job runs
         await runner.cleanup()  # waits for open requests, then closes the Slack client
         await ctx.db.dispose()
     if socket is not None:
@@ -78,28 +78,6 @@ async def serve(
 
 ACK_DRAIN = 5.0  # seconds; an ack later than Slack's 3 s is useless anyway
 SHUTDOWN_GRACE = 10.0  # seconds; platforms usually SIGKILL 30 s after SIGTERM
-#: Coroutines that carry on after Slack got its answer: Bolt's listeners (ack first, then the
-#: work) and APScheduler's job runs. Nothing else awaits them, so `asyncio.run` would cancel
-#: them at exit: a person's confirmation or a job's posts lost halfway.
-BACKGROUND_WORK = ("run_ack_function_asynchronously", "run_coroutine_job")
-
-
-async def finish_background_work(grace: float) -> None:
-    """Wait (up to `grace` seconds) for listeners and jobs that are still working."""
-    deadline = asyncio.get_running_loop().time() + grace
-    while True:
-        pending = {
-            task
-            for task in asyncio.all_tasks()
-            if task is not asyncio.current_task()
-            and any(name in task.get_coro().__qualname__ for name in BACKGROUND_WORK)
-        }
-        remaining = deadline - asyncio.get_running_loop().time()
-        if not pending or remaining <= 0:
-            if pending:
-                log.warning("shutdown grace over; work cancelled", extra={"tasks": len(pending)})
-            return
-        await asyncio.wait(pending, timeout=remaining)
 
 
 async def close_client(ctx) -> None:

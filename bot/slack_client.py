@@ -99,7 +99,7 @@ class RetryingWebClient(AsyncWebClient):
     _loop: asyncio.AbstractEventLoop | None = None
     _closed = False
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def api_call(self, api_method: str, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
         if not self._closed and (self.session is None or self._loop is not loop):
             self.session = ClientSession(timeout=ClientTimeout(total=self.timeout))
@@ -120,12 +120,12 @@ class RetryingWebClient(AsyncWebClient):
 
 def build_client(
     token: str, base_url: str, *, timeout: float = 10.0, max_retries: int = 4
-) -> AsyncWebClient:
+) -> RetryingWebClient:
     """A Web API client for `base_url` (Slack, GovSlack or the local fake) with our retries."""
     # aiohttp takes fractional seconds; int() would turn a sub-second timeout into "none".
     return RetryingWebClient(
         token=token,
         base_url=base_url,
-        timeout=timeout,
+        timeout=timeout,  # type: ignore[arg-type]  # slack_sdk annotates int; aiohttp takes float
         retry_handlers=retry_handlers(max_retries),
     )

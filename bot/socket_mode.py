@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,7 +300,7 @@ class SocketModeConnection:
 
     async def _dispatch(self, envelope: dict[str, Any], payload: dict[str, Any]) -> Any:
         """The Bolt app's answer as an ack payload (None for an empty ack)."""
-        headers = {}
+        headers: dict[str, str | Sequence[str]] = {}
         if isinstance(envelope.get("retry_attempt"), int) and envelope["retry_attempt"] > 0:
             headers["x-slack-retry-num"] = str(envelope["retry_attempt"])
             headers["x-slack-retry-reason"] = str(envelope.get("retry_reason", ""))[:40]

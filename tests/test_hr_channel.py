@@ -60,7 +60,7 @@ async def test_a_report_the_bot_cannot_post_says_how_to_invite_it(bot):
     leave_hr_channel(bot)
     expected = (
         "I couldn't post the report: I'm not a member of <#CHRTEAM01>. "
-        f"{INVITE.format(channel=HR_CHANNEL_ID)}, then run the command again."
+        f"{INVITE.format(channel=HR_CHANNEL_ID)}, then ask for it again."
     )
     assert await admin_note(bot, "report", "/invite") == expected
     before = len(bot.fake.ephemerals(HR_ADMIN_ID))
