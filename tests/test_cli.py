@@ -18,11 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import FixedClock
-from bot.db import async_url
+from bot.db import alembic_config, async_url
 from bot.models import Base
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 from mentorbot_sandbox.served import free_port
@@ -30,7 +31,8 @@ from tests.conftest import START, _require_pg, drop_pg_database, recreate_pg_dat
 from tests.reliability.helpers import WEEK2_DUE, checkin_posts, make_pairs
 
 MENTORBOT = str(Path(sys.executable).with_name("mentorbot"))
-HEAD = "0003"
+#: The newest migration, as the repository's scripts say (other branches add theirs).
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def cli_env(database_url: str, bot: LocalBot | None = None, **extra: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ although nothing was posted.
 
 from sqlalchemy import select, update
 
+from bot import ids
 from bot.models import Program
 from bot.scheduler.digest import run_digest
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
@@ -69,6 +70,22 @@ async def test_a_report_the_bot_cannot_post_says_how_to_invite_it(bot):
     assert texts_of(notes) == expected
     assert bot.fake.messages(HR_CHANNEL_ID) == []
     assert not any(HR_CHANNEL_ID in f["channels"] for f in bot.fake.files.values())
+
+
+async def test_the_home_tab_report_button_says_the_same_in_a_dm(bot):
+    await program_with_people(bot)
+    leave_hr_channel(bot)
+    await bot.fake.open_home(HR_ADMIN_ID)
+    home = await bot.fake.wait_for(lambda: bot.fake.home(HR_ADMIN_ID))
+    await bot.fake.click(HR_ADMIN_ID, ids.HOME_ADMIN_REPORT, view_id=home["id"])
+    dms = await bot.fake.wait_for(
+        lambda: [m for m in bot.fake.dm_messages(HR_ADMIN_ID) if "/invite" in m["text"]]
+    )
+    assert texts_of(dms) == (
+        "I couldn't post the report: I'm not a member of <#CHRTEAM01>. "
+        f"{INVITE.format(channel=HR_CHANNEL_ID)}, then ask for it again."
+    )
+    assert bot.fake.messages(HR_CHANNEL_ID) == []
 
 
 async def test_a_digest_for_a_private_channel_the_bot_cannot_see_goes_to_admins_privately(bot):
