@@ -7,7 +7,6 @@ from bot.context import AppContext
 from bot.models import Program
 from bot.notify import NotInChannel
 from bot.outbox import post_report
-from bot.reports.render import escape
 from bot.scheduler.kickoffs import PassCounts
 from bot.services import reports
 from bot.texts import text
@@ -39,6 +38,6 @@ async def run_digest(ctx: AppContext) -> PassCounts:
 
 async def tell_admins_to_invite(ctx: AppContext, program: Program, channel: str) -> None:
     """Nobody reads a digest that never arrived: each HR admin hears privately what to do."""
-    message = text("reports.digest_not_in_channel", program=escape(program.name), channel=channel)
+    message = text("reports.digest_not_in_channel", program=program.name, channel=channel)
     for admin in ctx.settings.hr_admin_ids:
         await notify.dm(ctx, admin, message)
