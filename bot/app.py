@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import middleware
 from bot.clock import Clock, SystemClock
@@ -24,6 +25,7 @@ from bot.handlers import (  # one module per flow
     commands,
     goals,
     home,
+    meetings,
     reports,
     selfservice,
     signup,
@@ -56,7 +58,10 @@ def build_context(
 def build_bolt_app(ctx: AppContext) -> AsyncApp:
     """The Bolt app: signature checks, de-duplication, then each flow's listeners."""
     app = AsyncApp(
-        client=ctx.client,
+        # Bolt's own client only seeds the per-request copies it makes; it carries no token, as
+        # `authorize` supplies one per request (and Bolt would warn that a token is ignored).
+        # Listeners call Slack through ctx.client, with our retries.
+        client=AsyncWebClient(base_url=ctx.client.base_url, timeout=ctx.client.timeout),
         signing_secret=ctx.settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,  # ack first; slow work continues after the response
         authorize=ctx.identity.for_bolt(),  # auth.test asked once, at start-up (bot.identity)
@@ -64,7 +69,7 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     )
     provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)
-    for flow in (home, checkins, signup, goals, selfservice, admin, reports):
+    for flow in (home, checkins, meetings, signup, goals, selfservice, admin, reports):
         flow.register(app)
     commands.register(app)  # last: `/mentoring` help answers what no flow claimed
     return app

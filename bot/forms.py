@@ -502,3 +502,50 @@ def parse_survey(view: dict[str, Any]) -> tuple[SurveyForm | None, dict[str, str
         return None, errors
     quote_ok = "quote" in r.options(ids.B_SV_QUOTE, ids.A_SV_QUOTE)
     return SurveyForm(recommend, attainment, changed, quote_ok), {}
+
+
+@dataclass
+class MeetingPick:
+    """What the meeting modal asked for: one of the offered times (``'tue@14:30'``, a weekday and
+    start in the pair's anchor zone) or a weekday and a start time in the person's own zone."""
+
+    offered: tuple[str, dt.time] | None = None
+    day: str | None = None
+    at: dt.time | None = None
+
+
+def parse_offered(value: str) -> tuple[str, dt.time] | None:
+    """'tue@14:30' -> ('tue', 14:30); None when malformed."""
+    weekday, _, start = value.partition("@")
+    try:
+        return (weekday, dt.time.fromisoformat(start)) if weekday in CHECKIN_WEEKDAYS else None
+    except ValueError:
+        return None
+
+
+def parse_meeting_pick(
+    view: dict[str, Any], *, offers: bool
+) -> tuple[MeetingPick | None, dict[str, str]]:
+    """Parse the pick (``offers``: the modal listed alternatives) or say what is missing where."""
+    r = StateReader(view)
+    chosen = r.option(ids.B_MEETING_OPTION, ids.A_MEETING_OPTION) if offers else None
+    if chosen and chosen != ids.MEETING_OTHER:
+        offered = parse_offered(chosen)
+        if offered is None:
+            return None, {ids.B_MEETING_OPTION: text("signup.errors.unknown_choice")}
+        return MeetingPick(offered=offered), {}
+    day = r.option(ids.B_MEETING_DAY, ids.A_MEETING_DAY)
+    raw_time = r.element(ids.B_MEETING_TIME, ids.A_MEETING_TIME).get("selected_time")
+    if offers and not chosen and not day and not raw_time:
+        return None, {ids.B_MEETING_OPTION: text("meeting.errors.pick_needed")}
+    errors: dict[str, str] = {}
+    if day not in CHECKIN_WEEKDAYS:
+        errors[ids.B_MEETING_DAY] = text("meeting.errors.day_needed")
+    at: dt.time | None = None
+    try:
+        at = dt.time.fromisoformat(str(raw_time))
+    except ValueError:
+        errors[ids.B_MEETING_TIME] = text("meeting.errors.time_needed")
+    if errors or at is None:
+        return None, errors
+    return MeetingPick(day=day, at=at), {}

@@ -13,7 +13,7 @@ import re
 import sys
 import traceback
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
 from slack_bolt.logger.messages import (
     warning_client_prioritized_and_token_skipped,
@@ -94,7 +94,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> None:
+def configure_logging(
+    level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
     """Install the JSON handler on the root logger (idempotent: replaces earlier handlers)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())

@@ -258,6 +258,59 @@ class Pair(Timestamped, Base):
     end_reason: Mapped[str | None] = mapped_column(String(40))
 
 
+class MeetingStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # offered in the group DM, nobody has said "Works for us" yet
+    CONFIRMED = "confirmed"
+
+
+class Meeting(Timestamped, Base):
+    """A pair's regular meeting time: a weekday and wall-clock start in ``tz`` (the anchor
+    person's zone, so DST keeps their local time), proposed by the bot or one of them.
+
+    ``version`` is raised by every change and carried by every button, so a button drawn before a
+    change is recognised as stale; ``sequence`` is the calendar's SEQUENCE, raised on every change
+    after confirmation so imported invites update in place.
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), unique=True)
+    status: Mapped[MeetingStatus] = mapped_column(
+        _enum(MeetingStatus), default=MeetingStatus.PROPOSED
+    )
+    weekday: Mapped[str] = mapped_column(String(3))
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    minutes: Mapped[int] = mapped_column(Integer)
+    tz: Mapped[str] = mapped_column(String(64))
+    fit: Mapped[str] = mapped_column(String(12))  # preferred | working | closest (bot.slots)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    proposed_by: Mapped[str | None] = mapped_column(String(32))  # None: the bot's proposal
+    confirmed_by: Mapped[str | None] = mapped_column(String(32))
+    confirmed_at: Mapped[dt.datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # the latest proposal message
+
+
+class MeetingChange(Base):
+    """Every change to a meeting, unique per (meeting, version it replaced): inserting it is the
+    claim, so two people clicking at once change it once and the second is told it is done.
+    Moved and cancelled weeks are the ``move``/``cancel`` rows since the last series change."""
+
+    __tablename__ = "meeting_changes"
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))  # propose | confirm | series | move | cancel
+    week: Mapped[int | None] = mapped_column(Integer)
+    original_start: Mapped[dt.datetime | None]
+    new_start: Mapped[dt.datetime | None]
+    by_user: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
+
+
 class Checkin(Timestamped, Base):
     """One weekly check-in (or survey) posted into a pair's group DM."""
 

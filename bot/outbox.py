@@ -14,12 +14,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import calendar as ical
 from bot import notify
 from bot.context import AppContext
 from bot.models import Checkin
 from bot.reports import Report, report_blocks, report_text
 from bot.reports.chart import weekly_chart_png
 from bot.services import checkins as answers
+from bot.services import meetings
 from bot.services.dashboard import personal_view, program_numbers
 from bot.texts import text
 from bot.views.checkin import checkin_blocks
@@ -170,4 +172,21 @@ async def post_csv(ctx: AppContext, channel: str, program_id: int, csv_text: str
         filename=f"mentoring-{program_id}-weekly.csv",
         title=text("reports.csv_title"),
         comment=text("reports.csv_comment", min_group=ctx.settings.privacy_min_group_size),
+    )
+
+
+async def cancel_meeting_series(ctx: AppContext, pair_id: int) -> None:
+    """A pair ended: its group DM gets the invite that takes the regular meeting out of both
+    calendars (same UID, higher SEQUENCE, STATUS:CANCELLED)."""
+    async with ctx.db.session() as session:
+        state = await meetings.for_pair(session, pair_id)
+    if state is None or not state.ended or not state.pair.dm_channel_id:
+        return
+    await upload(
+        ctx,
+        state.pair.dm_channel_id,
+        content=ical.ics(state.calendar_series(ctx.clock.now())),
+        filename="mentoring-meeting.ics",
+        title=text("meeting.ics_title"),
+        comment=text("meeting.ended_comment"),
     )

@@ -32,7 +32,7 @@ Rules
   Local times are built with ``zoneinfo`` and then converted, so DST is
   handled per zone and per date. A wall time skipped by a DST jump moves
   forward by the gap; a repeated one takes its first occurrence.
-* **Catching up** (``due_weeks``): only the latest due check-in is returned,
+* **Catching up** (``latest_due``): only the latest due check-in is returned,
   and only if its send instant is at most 6 days old, so a missed scheduler
   pass never posts stale check-ins weeks late.
 * **Health** (``pair_health``): two misses in a row is ``at_risk``; fewer than
@@ -90,6 +90,16 @@ def program_week(cal: ProgramCalendar, on: date) -> int | None:
 def checkin_weeks(cal: ProgramCalendar) -> list[int]:
     """Weeks that get a check-in; week 1 is left to the kickoff."""
     return list(range(FIRST_CHECKIN_WEEK, cal.length_weeks + 1, cal.cadence_weeks))
+
+
+def meeting_weeks(cal: ProgramCalendar) -> list[tuple[int, date]]:
+    """(week, first day) of the weeks a pair meets: every week on a weekly program, and with a
+    longer cadence the check-in weeks, so each check-in follows a meeting."""
+    return [
+        (w, cal.start_date + timedelta(weeks=w - 1))
+        for w in range(1, cal.length_weeks + 1)
+        if (w - FIRST_CHECKIN_WEEK) % cal.cadence_weeks == 0
+    ]
 
 
 def period_key(cal: ProgramCalendar, week: int) -> str:
@@ -176,37 +186,13 @@ def pair_health(history: Sequence[str], *, weeks_elapsed: int) -> str:
     return "needs_checkin" if streak else "on_track"
 
 
-def next_checkin_at(
-    cal: ProgramCalendar, now: datetime, tz_a: str, tz_b: str, learner_tz: str | None = None
-) -> datetime | None:
-    """First send instant strictly after ``now``; None once the program has no more."""
-    _check_aware(now)
-    upcoming = [t for _, t in _send_times(cal, tz_a, tz_b, learner_tz) if t > now]
-    return min(upcoming, default=None)
-
-
-def due_weeks(
-    cal: ProgramCalendar, now: datetime, tz_a: str, tz_b: str, learner_tz: str | None = None
-) -> list[int]:
-    """The check-in week to post now, if any: the latest due one, at most 6 days old.
-
-    Returns a list (empty or one week) so callers can loop; they still skip
-    weeks already sent.
-    """
-    _check_aware(now)
-    due = [(t, w) for w, t in _send_times(cal, tz_a, tz_b, learner_tz) if t <= now]
+def latest_due(send_times: dict[int, datetime], now: datetime) -> list[int]:
+    """Of check-ins sent at these instants (by week), the latest due now, at most 6 days old."""
+    due = [(t, w) for w, t in send_times.items() if t <= now]
     if not due:
         return []
     sent_at, week = max(due)
     return [week] if now - sent_at <= CATCH_UP_WINDOW else []
-
-
-def _send_times(
-    cal: ProgramCalendar, tz_a: str, tz_b: str, learner_tz: str | None
-) -> list[tuple[int, datetime]]:
-    return [
-        (w, pair_send_time(cal, w, tz_a, tz_b, learner_tz=learner_tz)) for w in checkin_weeks(cal)
-    ]
 
 
 def _check_week(cal: ProgramCalendar, week: int) -> None:

@@ -13,6 +13,7 @@ from bot import db as dbmod
 from bot.app import build_bolt_app, build_context, build_web_app
 from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
+from bot.context import AppContext
 from bot.scheduler.jobs import build_scheduler, job_table, manual_slot, run_job
 from bot.socket_mode import SocketModeConnection
 
@@ -80,7 +81,7 @@ ACK_DRAIN = 5.0  # seconds; an ack later than Slack's 3 s is useless anyway
 SHUTDOWN_GRACE = 10.0  # seconds; platforms usually SIGKILL 30 s after SIGTERM
 
 
-async def close_client(ctx) -> None:
+async def close_client(ctx: AppContext) -> None:
     """Close the Slack client's pooled connections (the web app does it on cleanup itself)."""
     close = getattr(ctx.client, "aclose", None)
     if close is not None:

@@ -71,6 +71,8 @@ class Story:
     left: str | None = None
     rematched: int = 0
     stalled_pair: int | None = None
+    confirmed: int = 0
+    moved_channel: str | None = None
 
 
 class Demo:
@@ -159,12 +161,83 @@ class Demo:
         return sum("Kickoffs sent" in m["text"] for m in self.bot.fake.messages(HR_CHANNEL_ID))
 
     # -- the weekly rhythm -------------------------------------------------------------------
-    async def run_scheduler_day(self, day: dt.date) -> None:
-        """The check-in pass over the check-in day (every 10 minutes in production; every two
-        hours here, which reaches each pair within two hours of its local check-in time)."""
-        for hour in range(0, 24, 2):
-            self.bot.clock.set(dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC))
+    async def run_scheduler_week(self, monday: dt.date) -> None:
+        """The check-in pass over the working week (every 10 minutes in production; every six
+        hours here): pairs with a confirmed meeting get theirs after it, others on Tuesday."""
+        start = dt.datetime.combine(monday, dt.time(12), tzinfo=dt.UTC)
+        for step in range(0, 4 * 24 + 12, 6):
+            self.bot.clock.set(start + dt.timedelta(hours=step))
             await run_checkins(self.bot.ctx)
+
+    # -- meeting times -------------------------------------------------------------------------
+    def with_action(self, channel: str, action_id: str) -> dict | None:
+        found = [
+            m
+            for m in self.bot.fake.messages(channel)
+            if any(
+                e.get("action_id") == action_id
+                for b in m.get("blocks") or []
+                if b.get("type") == "actions"
+                for e in b["elements"]
+            )
+        ]
+        return found[-1] if found else None
+
+    def calendar_files(self, channel: str) -> list[bytes]:
+        return [
+            self.bot.fake.files[f["id"]]["content"]
+            for m in self.bot.fake.messages(channel)
+            for f in m.get("files") or []
+        ]
+
+    async def agree_meetings(self) -> None:
+        """Most pairs say "Works for us" to the proposed time (one of the two, at random); the
+        stalled pair and one other never do, and keep the program's check-in time."""
+        pairs = await self.active_pairs()
+        undecided = {self.story.stalled_pair, pairs[-2][0] if len(pairs) > 5 else None}
+        for pair_id, channel, sharer, learner in pairs:
+            proposal = self.with_action(channel, ids.MEETING_CONFIRM)
+            if pair_id in undecided or proposal is None:
+                continue
+            clicker = self.rng.choice([sharer, learner])
+            await self.bot.fake.click(
+                clicker, ids.MEETING_CONFIRM, channel=channel, ts=proposal["ts"]
+            )
+            await self.bot.fake.wait_for(lambda c=channel: self.calendar_files(c), timeout=15)
+            self.story.confirmed += 1
+
+    async def move_this_week(self) -> None:
+        """The first pair with a confirmed time moves this week's meeting a day later."""
+        fake = self.bot.fake
+        found = [
+            (channel, sharer, message)
+            for _pair, channel, sharer, _learner in await self.active_pairs()
+            if (message := self.with_action(channel, ids.MEETING_MOVE)) is not None
+        ]
+        if not found:
+            return
+        channel, sharer, message = found[0]
+        before = {v["id"] for v in fake.open_views(sharer)}
+        await fake.click(sharer, ids.MEETING_MOVE, channel=channel, ts=message["ts"])
+        views = await fake.wait_for(
+            lambda: [v for v in fake.open_views(sharer) if v["id"] not in before], timeout=15
+        )
+        day = next(b for b in views[-1]["blocks"] if b.get("block_id") == ids.B_MEETING_DAY)
+        weekday = day["element"]["initial_option"]["value"]
+        later = {"mon": "tue", "tue": "wed", "wed": "thu", "thu": "fri", "fri": "thu"}
+        uploaded = len(self.calendar_files(channel))
+        result = await fake.submit_view(
+            sharer, views[-1]["id"], {ids.A_MEETING_DAY: later[weekday]}
+        )
+        if result.errors:
+            return
+        asked = [
+            v for v in fake.open_views(sharer) if v["callback_id"] == ids.MEETING_ANYWAY_CALLBACK
+        ]
+        if asked:  # outside someone's hours or days: they move it anyway
+            await fake.submit_view(sharer, asked[-1]["id"], {})
+        await fake.wait_for(lambda: len(self.calendar_files(channel)) > uploaded, timeout=15)
+        self.story.moved_channel = channel
 
     async def active_pairs(self) -> list[tuple[int, str, str, str]]:
         async with self.bot.ctx.db.session() as session:
@@ -295,20 +368,20 @@ class Demo:
         pairs = await self.active_pairs()
         self.story.stalled_pair = pairs[-1][0] if len(pairs) > 4 else None
         progress.step("HR approved matches; kickoffs sent")
+        await self.agree_meetings()
         for week in range(2, self.weeks + 1):
-            tuesday = PROGRAM_START + dt.timedelta(weeks=week - 1, days=1)
-            await self.run_scheduler_day(tuesday)
+            monday = PROGRAM_START + dt.timedelta(weeks=week - 1)
+            self.bot.clock.set(dt.datetime.combine(monday, dt.time(10), tzinfo=dt.UTC))
+            await run_nudges(self.bot.ctx)  # reminders, and at-risk flags for stalled pairs
+            if week == 2:
+                await self.move_this_week()
+            await self.run_scheduler_week(monday)
             await self.life_events(week)
             await self.answer(week)
-            self.bot.clock.set(
-                dt.datetime.combine(tuesday + dt.timedelta(days=2), dt.time(10), tzinfo=dt.UTC)
-            )
-            await run_nudges(self.bot.ctx)  # Thursday: reminders for whoever hasn't answered
-            self.bot.clock.set(
-                dt.datetime.combine(tuesday + dt.timedelta(days=6), dt.time(10), tzinfo=dt.UTC)
-            )
-            await run_nudges(self.bot.ctx)  # next Monday: at-risk flags for stalled pairs
             progress.step(f"week {week} of {self.weeks}")
+        end = PROGRAM_START + dt.timedelta(weeks=self.weeks)
+        self.bot.clock.set(dt.datetime.combine(end, dt.time(10), tzinfo=dt.UTC))
+        await run_nudges(self.bot.ctx)
 
     async def hr_report(self) -> dict[str, bytes]:
         """HR asks in the HR channel; returns what Slack received (report text, chart, CSV)."""
@@ -353,9 +426,9 @@ class Demo:
             lines += [f"  {m['text']}" for m in fake.dm_messages(user)[:6]]
             for channel, messages in fake.group_dms_of(user):
                 lines.append(
-                    f"-- group DM {channel} ({len(messages)} messages; first 3 and the last)"
+                    f"-- group DM {channel} ({len(messages)} messages; first 6 and the last)"
                 )
-                shown = messages[:3] + messages[-1:] if len(messages) > 4 else messages
+                shown = messages[:6] + messages[-1:] if len(messages) > 7 else messages
                 for message in shown:
                     lines += [render_blocks(message.get("blocks")) or message["text"], ""]
         lines += ["=" * 72, "What HR saw in #mentoring-hr (last 4 messages)", "=" * 72]
@@ -425,6 +498,8 @@ async def run_demo(
             pairs = await demo.active_pairs()
             featured = [pairs[0][2], pairs[0][3]] if pairs else [workspace[0].user_id]
             transcript = demo.transcript(featured)
+            if demo.story.moved_channel:  # the moved week's update: series, override, VTIMEZONE
+                outputs["meeting.ics"] = demo.calendar_files(demo.story.moved_channel)[-1]
             totals = await database_totals(bot)
             story = demo.story
         progress.close()
@@ -443,7 +518,8 @@ async def run_demo(
     print(
         f"\nMentorbot demo, {weeks} weeks on a simulated clock: {totals['people']} people joined "
         f"through /mentoring and the sign-up modal, HR approved {totals['pairs']} pairs "
-        f"({rematch}), and "
+        f"({rematch}); {story.confirmed} pairs confirmed a regular meeting time and got a "
+        f"calendar invite, one moved a week, and "
         f"{totals['checkins']} weekly check-ins went to the pairs' group DMs, each exactly once. "
         f"People answered {totals['answers']} times in private feedback; one person paused and "
         f"one pair went quiet. HR received {totals['at_risk_notes']} at-risk note(s) about "

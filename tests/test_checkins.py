@@ -5,6 +5,7 @@ import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import ids
@@ -32,6 +33,8 @@ from tests.flows import (
     request_match,
     texts_of,
 )
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # Tue of week 2, 10:00 London
 

@@ -360,11 +360,8 @@ def test_demo_runs_a_small_program_and_writes_its_files(tmp_path):
     )
     assert code == 0, err
     assert "12 people joined" in stdout
-    assert sorted(p.name for p in out.iterdir()) == [
-        "chart.png",
-        "report.txt",
-        "transcript.txt",
-        "weekly.csv",
-    ]
+    assert {"chart.png", "report.txt", "transcript.txt", "weekly.csv"} <= {
+        p.name for p in out.iterdir()
+    }
     assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert not (tmp_path / "untouched.sqlite3").exists()

@@ -3,11 +3,15 @@
 import csv
 import io
 
+import icalendar
+import pytest
 from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.models import Checkin, Pair, Participant
 from mentorbot_sandbox.demo import run_demo
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url, tmp_path, capsys):
@@ -25,6 +29,12 @@ async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url
     transcript = (out / "transcript.txt").read_text()
     assert "Welcome to your reverse mentoring pair" in transcript
     assert "Week 2 check-in" in transcript
+    assert "confirmed your regular meeting" in transcript
+    # One pair moved a week: its calendar update keeps the series and overrides that week.
+    invite = icalendar.Calendar.from_ical((out / "meeting.ics").read_bytes())
+    events = invite.walk("VEVENT")
+    assert len({str(e["UID"]) for e in events}) == 1 and len(events) == 2
+    assert any("RECURRENCE-ID" in e for e in events) and any("RRULE" in e for e in events)
 
     database = Database(db_url)
     async with database.session() as session:

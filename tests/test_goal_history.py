@@ -3,8 +3,12 @@ with the progress it went through."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot import ids
 from tests.flows import add_person, join, open_modal, texts_of
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 USER = "U0GOALS01"
 

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -20,6 +21,8 @@ from bot.models import Participant
 from bot.scheduler.checkins import run_checkins
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import DEFAULT_ANSWERS, add_person, join, open_modal, request_match
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)
 HOSTILE = "<!channel> <!here> <!everyone> <@U0INJECT1> <#C0INJECT1> <https://x|y> & co"

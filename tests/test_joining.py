@@ -2,11 +2,14 @@
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import ids
 from bot.models import Goal, GoalProgress, Pair, Participant, ParticipantStatus, Program
 from tests.flows import add_person, join, open_modal, texts_of
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 PRIYA = "U0PRIYA01"
 TOM = "U0TOM0001"

@@ -131,6 +131,7 @@ def check_result(people: list[Candidate], past: list, excluded: list, result: Ma
     assert result.total_score == pytest.approx(sum(p.score for p in result.pairs), abs=1e-6)
 
 
+@pytest.mark.slow  # many generated cases
 @FAST
 @given(pools())
 def test_constraints_hold_and_everyone_is_accounted_for(pool: tuple) -> None:
@@ -138,6 +139,7 @@ def test_constraints_hold_and_everyone_is_accounted_for(pool: tuple) -> None:
     check_result(people, past, excluded, match(people, past_pairs=past, excluded_pairs=excluded))
 
 
+@pytest.mark.slow  # many generated cases
 @FAST
 @given(pools(), st.randoms(use_true_random=False))
 def test_same_result_for_any_input_order(pool: tuple, rnd: random.Random) -> None:
@@ -149,6 +151,7 @@ def test_same_result_for_any_input_order(pool: tuple, rnd: random.Random) -> Non
     assert match(shuffled, past_pairs=past, excluded_pairs=excluded) == expected
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(deadline=None, max_examples=250)
 @given(pools())
 def test_optimal_against_brute_force(pool: tuple) -> None:
@@ -159,6 +162,7 @@ def test_optimal_against_brute_force(pool: tuple) -> None:
     assert len(result.pairs) == count  # the most pairs among the best-scoring matchings
 
 
+@pytest.mark.slow  # many generated cases
 @FAST
 @given(pools(), st.sampled_from([DEFAULT_WEIGHTS, Weights(experience_reversed=30.0, topic_cap=1)]))
 def test_vectorised_scores_equal_score_pair(pool: tuple, weights: Weights) -> None:
@@ -241,6 +245,7 @@ def cold_start(n: int, a: np.ndarray, b: np.ndarray, units: np.ndarray, start: i
 STAGINGS = [(10, 1000, 4), (1, 3, 0), (2, 2, 1), (3, 5, 2)]
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(deadline=None, max_examples=400)
 @given(graphs(), st.sampled_from(STAGINGS))
 def test_solver_is_exact_on_general_graphs(graph: tuple, staging: tuple) -> None:
@@ -257,6 +262,7 @@ def test_solver_is_exact_on_general_graphs(graph: tuple, staging: tuple) -> None
     )
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(deadline=None, max_examples=300)
 @given(graphs(), st.sampled_from([0, 1, 2]))
 def test_blossom_repair_from_a_cold_start(graph: tuple, start: int) -> None:
@@ -271,6 +277,7 @@ def test_blossom_repair_from_a_cold_start(graph: tuple, start: int) -> None:
     )
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(deadline=None, max_examples=150)
 @given(larger_graphs(), st.sampled_from([0, 1, 2]))
 def test_blossom_ends_with_an_optimality_certificate(graph: tuple, start: int) -> None:

@@ -3,6 +3,7 @@
 import json
 import urllib.parse
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import ids
@@ -18,6 +19,8 @@ from tests.flows import (
     request_match,
     texts_of,
 )
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 async def count(bot, model, *where) -> int:

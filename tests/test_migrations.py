@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,6 +17,8 @@ from bot.services.summaries import SUMMARY_COLUMNS, summarize_checkins
 from mentorbot_sandbox.local import LocalBot
 from tests.conftest import START
 from tests.reliability.helpers import WEEK2_DUE, make_pairs
+
+pytestmark = pytest.mark.slow  # real migrations (and a running bot) on both databases
 
 
 def _diff_and_tables(url: str) -> tuple[list, set[str]]:

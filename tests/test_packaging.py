@@ -180,9 +180,6 @@ def test_the_wheel_installed_from_the_lock_migrates_and_runs_the_demo(wheel, tmp
         env=env,
     )
     assert "12 people joined" in demo.stdout
-    assert {p.name for p in out.iterdir()} == {
-        "chart.png",
-        "report.txt",
-        "transcript.txt",
-        "weekly.csv",
+    assert {"chart.png", "report.txt", "transcript.txt", "weekly.csv"} <= {
+        p.name for p in out.iterdir()
     }

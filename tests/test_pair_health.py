@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot import ids
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.nudges import run_nudges
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import texts_of
 from tests.test_checkins import WEEK2_DUE, checkin_messages, first_week_checkin
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 def notes(bot, pair) -> list[dict]:

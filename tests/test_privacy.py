@@ -25,6 +25,8 @@ from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 from tests.conftest import START
 from tests.flows import add_person, approve_latest, join, open_program, request_match, texts_of
 
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
+
 K = 3  # PRIVACY_MIN_GROUP_SIZE for this program: its smallest allowed value
 WEEK2 = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)
 SECRET = "SECRET-never-quote"

@@ -4,12 +4,16 @@ import csv
 import datetime as dt
 import io
 
+import pytest
+
 from bot import ids
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.digest import run_digest
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import SHARERS, paired_program, texts_of
 from tests.test_checkins import checkin_messages, feedback_view, pairs_with_channels
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 WEEK2 = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)
 SECRET = "my private worry about the reorg"

@@ -318,7 +318,8 @@ async def program_id(db) -> int:
 
 async def report_for(db, program_id: int, **kw) -> Report:
     async with db.session() as s:
-        return await program_report(s, program_id, now=NOW, prompts=PROMPTS, **kw)
+        kw.setdefault("prompts", PROMPTS)
+        return await program_report(s, program_id, now=NOW, **kw)
 
 
 async def test_headline_numbers(db, program_id):
@@ -395,6 +396,15 @@ async def test_pair_health_and_suggestions(db, program_id):
         AtRiskPair(2, "Cai", "Dee", dt.date(2026, 1, 12), "senior_cancelled", 2),
         AtRiskPair(4, "Gus", "Hal", None, "nudge_both", 2),
     )
+
+
+async def test_prompt_texts_come_from_the_library_the_bot_runs_with(db, program_id):
+    """HR's own prompts (PROMPTS_DIR) name the best and worst prompts too: the report takes the
+    library it is given, never a copy cached from the built-in folder."""
+    hr_version = dataclasses.replace(PROMPTS[1], text="HR's own wording of this prompt")
+    r = await report_for(db, program_id, prompts=[hr_version], min_group=3)  # 4 thumbs each
+    assert r.worst_prompts[0].excerpt == "HR's own wording of this prompt"
+    assert r.best_prompts[0].excerpt is None  # not in that library: shown without text
 
 
 async def test_goals_topics_surveys_prompts(db, program_id):

@@ -13,9 +13,8 @@ from bot.scheduling import (
     ProgramCalendar,
     checkin_date,
     checkin_weeks,
-    due_weeks,
+    latest_due,
     missed_streak,
-    next_checkin_at,
     pair_health,
     pair_send_time,
     period_key,
@@ -284,6 +283,7 @@ def oracle(c, week, tz_a, tz_b, learner, hours):
     return first
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_send_time_matches_bruteforce_oracle(scenario):
@@ -292,6 +292,7 @@ def test_send_time_matches_bruteforce_oracle(scenario):
     assert sent == oracle(*scenario)
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_send_time_is_checkin_time_or_inside_both_windows(scenario):
@@ -308,6 +309,7 @@ def test_send_time_is_checkin_time_or_inside_both_windows(scenario):
     assert local(sent, learner or tz_a).weekday() < 5 or in_both_windows
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_send_time_is_deterministic_and_symmetric(scenario):
@@ -318,6 +320,7 @@ def test_send_time_is_deterministic_and_symmetric(scenario):
     assert sent == pair_send_time(c, week, tz_b, tz_a, learner_tz=learner, working_hours=hours)
 
 
+@pytest.mark.slow  # hundreds of generated cases
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_weeks_are_consistent(scenario):
@@ -399,44 +402,34 @@ def test_pair_health(history, weeks_elapsed, health):
 # --- next check-in and catching up -----------------------------------------------------------
 
 
-def test_next_checkin_at():
-    c = cal(length=4)  # check-ins on Mondays 10 / 17 / 24 March, London 10:00 = 10:00 UTC
-    assert next_checkin_at(c, utc(2025, 3, 1), LONDON, LONDON) == utc(2025, 3, 10, 10)
-    assert next_checkin_at(c, utc(2025, 3, 10, 10), LONDON, LONDON) == utc(2025, 3, 17, 10)
-    assert next_checkin_at(c, utc(2025, 3, 24, 10), LONDON, LONDON) is None
-    with pytest.raises(ValueError):
-        next_checkin_at(c, datetime(2025, 3, 1), LONDON, LONDON)
+def sends(c: ProgramCalendar, tz_a: str, tz_b: str, learner: str | None = None):
+    return {w: pair_send_time(c, w, tz_a, tz_b, learner_tz=learner) for w in checkin_weeks(c)}
 
 
-def test_next_checkin_at_respects_pair_zones():
-    c = cal(length=4)
-    nxt = next_checkin_at(c, utc(2025, 3, 1), LONDON, NEW_YORK, learner_tz=LONDON)
-    assert nxt == utc(2025, 3, 10, 14)
-
-
-def test_due_weeks_returns_only_the_latest_recent_week():
-    c = cal(length=4)
-    assert due_weeks(c, utc(2025, 3, 10, 9, 59), LONDON, LONDON) == []
-    assert due_weeks(c, utc(2025, 3, 10, 10), LONDON, LONDON) == [2]
-    assert due_weeks(c, utc(2025, 3, 16, 10), LONDON, LONDON) == [2]
-    assert due_weeks(c, utc(2025, 3, 16, 10, 1), LONDON, LONDON) == []
+def test_latest_due_returns_only_the_latest_recent_week():
+    s = sends(cal(length=4), LONDON, LONDON)  # Mondays 10 / 17 / 24 March, 10:00 UTC
+    assert latest_due(s, utc(2025, 3, 10, 9, 59)) == []
+    assert latest_due(s, utc(2025, 3, 10, 10)) == [2]
+    assert latest_due(s, utc(2025, 3, 16, 10)) == [2]
+    assert latest_due(s, utc(2025, 3, 16, 10, 1)) == []
     # A scheduler that was down for two weeks posts only the current week, not 2 and 3.
-    assert due_weeks(c, utc(2025, 3, 25), LONDON, LONDON) == [4]
-    assert due_weeks(c, utc(2025, 4, 1), LONDON, LONDON) == []
-    with pytest.raises(ValueError):
-        due_weeks(c, datetime(2025, 3, 10, 12), LONDON, LONDON)
+    assert latest_due(s, utc(2025, 3, 25)) == [4]
+    assert latest_due(s, utc(2025, 4, 1)) == []
 
 
+def test_send_times_respect_pair_zones():
+    assert sends(cal(length=4), LONDON, NEW_YORK, LONDON)[2] == utc(2025, 3, 10, 14)
+
+
+@pytest.mark.slow  # many generated cases
 @settings(max_examples=100, deadline=None)
 @given(scenarios(), st.integers(-3 * 24 * 60, 20 * 7 * 24 * 60))
-def test_next_and_due_agree_with_send_times(scenario, minutes):
+def test_due_agrees_with_send_times(scenario, minutes):
     c, _, tz_a, tz_b, learner, _ = scenario
     now = datetime.combine(c.start_date, time(0), UTC) + timedelta(minutes=minutes)
-    sends = {w: pair_send_time(c, w, tz_a, tz_b, learner_tz=learner) for w in checkin_weeks(c)}
-    nxt = next_checkin_at(c, now, tz_a, tz_b, learner)
-    assert nxt == min((t for t in sends.values() if t > now), default=None)
-    due = due_weeks(c, now, tz_a, tz_b, learner)
+    times = sends(c, tz_a, tz_b, learner)
+    due = latest_due(times, now)
     assert len(due) <= 1
     for w in due:
-        assert timedelta(0) <= now - sends[w] <= timedelta(days=6)
-        assert all(t > now for t in sends.values() if t > sends[w])
+        assert timedelta(0) <= now - times[w] <= timedelta(days=6)
+        assert all(t > now for t in times.values() if t > times[w])

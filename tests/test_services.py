@@ -5,21 +5,15 @@ These run without Slack (services never call it), so they are part of the fast t
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
 from bot.app import build_context
 from bot.config import load_settings
 from bot.models import (
-    Checkin,
-    CheckinStatus,
     Pair,
     PairingFeedback,
     PairStatus,
-    Participant,
-    Program,
 )
 from bot.refusals import Refusal
 from bot.services import checkins as answers
@@ -27,9 +21,8 @@ from bot.services import pairing, reports
 from bot.services.checkin_plan import plan_inputs
 from bot.services.kickoffs import pair_to_kick_off, pending_pairs
 from bot.texts import text
-from tests.conftest import START
+from tests.seed import NOW, checkin_id_of, seed_pair
 
-NOW = START + dt.timedelta(days=9)
 HR_CHANNEL = "CHRTEAM01"
 
 
@@ -44,62 +37,9 @@ def context(db, hr_channel: str | None = HR_CHANNEL):
     return build_context(settings, db=db)
 
 
-def participant(user_id: str, role: str, program_id: int | None) -> Participant:
-    return Participant(
-        slack_user_id=user_id,
-        program_id=program_id,
-        role=role,
-        experience_band="0-2",
-        share_topics=["AI"],
-        learn_topics=["Figma"],
-    )
-
-
 @pytest.fixture
 async def pair_id(db) -> int:
-    """One program ('Spring cohort') with one active pair (U0SHARE01, U0LEARN01), kicked off,
-    and a posted week-2 check-in; plus U0OTHER01 in the program but not in the pair."""
-    async with db.session() as s:
-        program = Program(name="Spring cohort", start_date=START.date(), length_weeks=12)
-        s.add(program)
-        await s.flush()
-        sharer, learner = (
-            participant("U0SHARE01", "share", program.id),
-            participant("U0LEARN01", "learn", program.id),
-        )
-        s.add_all([sharer, learner, participant("U0OTHER01", "learn", program.id)])
-        await s.flush()
-        pair = Pair(
-            program_id=program.id,
-            sharer_id=sharer.id,
-            learner_id=learner.id,
-            dm_channel_id="G0PAIR001",
-            kickoff_ts="1.1",
-            created_at=START,
-        )
-        s.add(pair)
-        await s.flush()
-        s.add(
-            Checkin(
-                program_id=program.id,
-                pair_id=pair.id,
-                period_key="w02",
-                week=2,
-                kind="checkin",
-                status=CheckinStatus.POSTED,
-                message_ts="2.1",
-                due_at=NOW,
-                sent_at=NOW,
-            )
-        )
-        return pair.id
-
-
-async def checkin_id_of(db, pair_id: int) -> int:
-    async with db.session() as s:
-        found = await s.scalar(select(Checkin.id).where(Checkin.pair_id == pair_id))
-    assert found is not None
-    return found
+    return await seed_pair(db)
 
 
 async def test_a_refusal_reads_as_its_text():

@@ -35,6 +35,8 @@ from tests.flows import DEFAULT_ANSWERS, add_person, join, open_modal, texts_of
 from tests.test_checkins import WEEK2_DUE, checkin_messages, pairs_with_channels
 from tests.test_report_flow import reports_in_channel, seeded_program
 
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
+
 PRIYA = "U0PRIYA01"
 
 

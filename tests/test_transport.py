@@ -3,11 +3,14 @@
 import time
 
 import httpx
+import pytest
 
 from bot.clock import FixedClock
 from mentorbot_sandbox.local import HR_ADMIN_ID, LocalBot
 from tests.conftest import START
 from tests.flows import add_person
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 async def test_bad_signature_is_rejected_with_401(bot):

@@ -80,9 +80,7 @@ async def post_proposal(ctx: AppContext, requested_by: str, excluded: list[str])
     if ts is None:
         return text("errors.try_again")
     async with ctx.db.session() as session:
-        stored = await session.get(MatchProposal, proposal_id)
-        assert stored is not None
-        stored.channel_id, stored.message_ts = channel, ts
+        await matching_service.note_posted(session, proposal_id, channel, ts)
     return text(
         "admin.match_posted",
         channel=channel,

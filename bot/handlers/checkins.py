@@ -13,7 +13,13 @@ from bot.forms import db_id, parse_feedback, parse_repair, parse_survey
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Attendance, Pair, Participant
-from bot.outbox import open_on_click, publish_home, redraw_checkin, tell
+from bot.outbox import (
+    cancel_meeting_series,
+    open_on_click,
+    publish_home,
+    redraw_checkin,
+    tell,
+)
 from bot.refusals import Refusal
 from bot.services import checkins as answers
 from bot.services import pairing
@@ -224,6 +230,7 @@ async def submit_repair(
     if result is None:
         return
     pair, me, partner = result
+    await cancel_meeting_series(ctx, pair.id)
     await notify.dm(ctx, me.slack_user_id, text("fit.repaired"))
     await notify.dm(ctx, partner.slack_user_id, text("fit.partner_told", partner=me.slack_user_id))
     sharer, learner = (me, partner) if pair.sharer_id == me.id else (partner, me)

@@ -11,7 +11,8 @@ from bot.context import AppContext
 from bot.forms import small_int
 from bot.listeners import app_context, command_args, subcommand
 from bot.models import ParticipantStatus
-from bot.outbox import open_modal, publish_home
+from bot.outbox import cancel_meeting_series, open_modal, publish_home
+from bot.refusals import Refusal
 from bot.services import participants as people
 from bot.services.dashboard import personal_view
 from bot.texts import text
@@ -20,14 +21,14 @@ from bot.views.selfservice import delete_modal, leave_modal, status_blocks
 MAX_PAUSE_WEEKS = 12
 
 
-def parse_weeks(args: list[str]) -> int | str | None:
-    """`pause` -> None (until resumed), `pause 2` -> 2, anything else -> 'invalid'."""
+def parse_weeks(args: list[str]) -> int | None:
+    """`pause` -> None (until resumed), `pause 2` -> 2; anything else is refused."""
     if not args:
         return None
     weeks = small_int(args[0].removesuffix("w"), max_digits=2)  # "²" or 5,000 digits: invalid
     if weeks is not None and 1 <= weeks <= MAX_PAUSE_WEEKS:
         return weeks
-    return "invalid"
+    raise Refusal("self_service.pause_bad_weeks")
 
 
 def until_text(participant: Any) -> str:
@@ -87,9 +88,10 @@ async def pause(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
     await ack()
-    weeks = parse_weeks(command_args(command))
-    if isinstance(weeks, str):
-        await respond(text=text("self_service.pause_bad_weeks"), response_type="ephemeral")
+    try:
+        weeks = parse_weeks(command_args(command))
+    except Refusal as refusal:
+        await respond(text=refusal.message, response_type="ephemeral")
         return
     message = await pause_person(app_context(context), command["user_id"], weeks)
     await respond(text=message, response_type="ephemeral")
@@ -153,8 +155,11 @@ async def confirm_leave(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
             ParticipantStatus.DELETED,
         ):
             return
+        pair = await people.active_pair(session, participant)
         partner = await people.leave(session, participant, ctx.clock.now())
     await after_exit(ctx, user_id, partner, text("self_service.left"))
+    if pair is not None:
+        await cancel_meeting_series(ctx, pair.id)
 
 
 async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -165,8 +170,11 @@ async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
         participant = await people.get_participant(session, user_id)
         if participant is None:
             return
+        pair = await people.active_pair(session, participant)
         partner = await people.erase(session, participant, ctx.clock.now())
     await after_exit(ctx, user_id, partner, text("self_service.deleted"))
+    if pair is not None:
+        await cancel_meeting_series(ctx, pair.id)
 
 
 async def after_exit(ctx: AppContext, user_id: str, partner: Any, message: str) -> None:

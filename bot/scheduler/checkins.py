@@ -19,7 +19,7 @@ from bot.models import ParticipantStatus
 from bot.prompts import Prompt, choose_prompt
 from bot.scheduler import delivery
 from bot.scheduler.kickoffs import PassCounts
-from bot.services import checkin_plan
+from bot.services import checkin_plan, meetings
 from bot.services.programs import calendar
 from bot.texts import text
 from bot.views.checkin import checkin_blocks
@@ -75,12 +75,14 @@ async def plan(ctx: AppContext) -> tuple[list[PlannedCheckin], int, dict[str, fl
 def due_checkins(
     row: checkin_plan.PairRow, found: checkin_plan.PlanInputs, now: dt.datetime
 ) -> list[PlannedCheckin]:
-    """The pair's check-ins due at `now` and not yet posted."""
+    """The pair's check-ins due at `now` and not yet posted: after the pair's meeting that week
+    when it confirmed a regular time, otherwise at the program's time."""
     pair, s, lrn = row.pair, row.sharer, row.learner
     cal = calendar(row.program)
     categories = found.goal_categories
     due = []
-    for week in scheduling.due_weeks(cal, now, s.timezone, lrn.timezone, lrn.timezone):
+    send_times = meetings.send_times(cal, s, lrn, found.meetings.get(pair.id))
+    for week in scheduling.latest_due(send_times, now):
         key = scheduling.period_key(cal, week)
         if (pair.id, key) in found.posted or not pair.dm_channel_id:
             continue
@@ -90,9 +92,7 @@ def due_checkins(
                 channel=pair.dm_channel_id,
                 week=week,
                 period_key=key,
-                due_at=scheduling.pair_send_time(
-                    cal, week, s.timezone, lrn.timezone, learner_tz=lrn.timezone
-                ),
+                due_at=send_times[week],
                 total_weeks=row.program.length_weeks,
                 survey=survey_for_week(cal, week),
                 at_risk=pair.at_risk,

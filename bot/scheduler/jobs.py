@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 JobFunction = Callable[[AppContext], Awaitable[PassCounts]]
 
 
-def job_table(extra: dict[str, tuple[JobFunction, CronTrigger]] | None = None):
+def job_table(
+    extra: dict[str, tuple[JobFunction, CronTrigger]] | None = None,
+) -> dict[str, tuple[JobFunction, CronTrigger]]:
     """name -> (function, trigger). Check-ins run every 10 minutes so each pair's local time
     is met within 10 minutes; nudges hourly (sent only inside people's working hours)."""
     jobs: dict[str, tuple[JobFunction, CronTrigger]] = {

@@ -9,17 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 
+from bot import scheduling, slots
 from bot.context import AppContext
 from bot.models import Pair
 from bot.prompts import Choice, choose_prompt
 from bot.scheduler import delivery
-from bot.services import kickoffs
+from bot.services import kickoffs, meetings
 from bot.services.kickoffs import KICKOFF_PERIOD
+from bot.services.programs import calendar
 from bot.texts import text
 from bot.views.kickoff import kickoff_blocks
+from bot.views.meeting import proposal_blocks
 
 log = logging.getLogger(__name__)
 __all__ = ["KICKOFF_PERIOD", "PassCounts", "run_kickoffs"]
@@ -79,7 +84,8 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
         goal_categories=found.goal_categories,
         used_ids=(),
     )
-    ts = await post_kickoff(ctx, found, claimed, channel, choice)
+    meeting = await propose_meeting(ctx, found)
+    ts = await post_kickoff(ctx, found, claimed, channel, choice, meeting)
     if ts is None:
         return "failed"
     async with ctx.db.session() as session:
@@ -102,6 +108,7 @@ async def post_kickoff(
     claimed: delivery.Claim,
     channel: str,
     choice: Choice | None,
+    meeting: list[dict[str, Any]] | None = None,
 ) -> str | None:
     """Post the kickoff message through the claim; returns its ts, or None if it did not go out."""
     blocks = kickoff_blocks(
@@ -111,10 +118,46 @@ async def post_kickoff(
         reasons=found.pair.reasons,
         goals=found.goals,
         prompt_text=choice.prompt.text if choice else "",
+        meeting=meeting,
     )
     extra = {"prompt_id": choice.prompt.id} if choice else None
     return await delivery.deliver(
         ctx, claimed, channel=channel, text=text("kickoff.fallback"), blocks=blocks, extra=extra
+    )
+
+
+async def propose_meeting(
+    ctx: AppContext, found: kickoffs.KickoffPair
+) -> list[dict[str, Any]] | None:
+    """The pair's proposed regular meeting time as kickoff blocks (stored once per pair; a
+    retried kickoff shows the same proposal). None when the program has no meeting left."""
+    now = ctx.clock.now()
+    program, sharer, learner = found.program, found.sharer, found.learner
+    # Tens of milliseconds of pure Python per pair: off the event loop, so acks keep flowing.
+    choice = await asyncio.to_thread(meetings.choose_for, program, sharer, learner, now)
+    try:
+        async with ctx.db.session() as session:
+            meeting = await meetings.ensure_proposal(session, found.pair, choice, now)
+    except IntegrityError:  # another pass stored it first
+        async with ctx.db.session() as session:
+            meeting = await meetings.ensure_proposal(session, found.pair, choice, now)
+    if meeting is None:
+        return None
+    option = slots.evaluate(
+        slots.Slot(meeting.weekday, meeting.start_time, meeting.minutes, meeting.tz),
+        [meetings.person_of(sharer), meetings.person_of(learner)],
+        scheduling.meeting_weeks(calendar(program)),
+        now,
+    )
+    if option is None:
+        return None
+    return proposal_blocks(
+        meeting_id=meeting.id,
+        version=meeting.version,
+        option=option,
+        people=[(sharer.slack_user_id, sharer.timezone), (learner.slack_user_id, learner.timezone)],
+        cadence_weeks=program.cadence_weeks,
+        overlap=choice.overlap,
     )
 
 

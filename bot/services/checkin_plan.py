@@ -29,6 +29,7 @@ from bot.models import (
 )
 from bot.prompts import Prompt
 from bot.services import participants as people
+from bot.services.meetings import MeetingState, confirmed_meetings
 
 
 @dataclass
@@ -46,6 +47,7 @@ class PlanInputs:
     used_prompts: dict[int, set[str]]  # pair id -> prompt ids it has had
     goal_categories: dict[int, set[str]]  # participant id -> categories of open goals
     ratings: dict[str, float]  # prompt id -> net thumbs in [-1, 1]
+    meetings: dict[int, MeetingState]  # pair id -> its confirmed regular meeting
 
 
 async def end_elapsed_pauses(session: AsyncSession, today: dt.date) -> None:
@@ -109,12 +111,14 @@ async def plan_inputs(session: AsyncSession, today: dt.date) -> PlanInputs:
         select(Goal.participant_id, Goal.category).where(Goal.status == GoalStatus.OPEN)
     ):
         categories.setdefault(participant_id, set()).add(category)
+    pairs = await active_pairs(session)
     return PlanInputs(
-        pairs=await active_pairs(session),
+        pairs=pairs,
         posted={(pair_id, key) for pair_id, key in posted.all()},
         used_prompts=used,
         goal_categories=categories,
         ratings=await prompt_ratings(session),
+        meetings=await confirmed_meetings(session, [row.pair.id for row in pairs]),
     )
 
 

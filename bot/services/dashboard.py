@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot import scheduling
 from bot.models import (
     Goal,
+    MeetingStatus,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -19,6 +19,7 @@ from bot.models import (
     ParticipantStatus,
     Program,
 )
+from bot.services import meetings
 from bot.services import participants as people
 from bot.services.programs import calendar, open_program
 
@@ -33,6 +34,18 @@ class PersonalView:
     next_checkin: dt.datetime | None = None
     achieved: list[Goal] = field(default_factory=list)  # kept in view, with their history
     history: dict[int, list[int]] = field(default_factory=dict)  # goal id -> progress, oldest first
+    meeting: MeetingSummary | None = None
+
+
+@dataclass
+class MeetingSummary:
+    """The pair's regular meeting as one person's home shows it."""
+
+    start: dt.datetime  # this week's (or the next) meeting of the series, as planned
+    end: dt.datetime
+    confirmed: bool
+    next_start: dt.datetime | None  # the next meeting actually happening (moves applied)
+    cadence_weeks: int
 
 
 @dataclass(frozen=True)
@@ -76,12 +89,33 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     goals = await people.open_goals(session, participant)
     achieved, history = await people.achieved_goals(session, participant)
     next_at = None
+    state = await meetings.for_pair(session, pair.id) if pair else None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
-        learner_tz = participant.timezone if pair.learner_id == participant.id else partner.timezone
-        next_at = scheduling.next_checkin_at(
-            calendar(program), now, participant.timezone, partner.timezone, learner_tz
+        sharer, learner = (
+            (participant, partner) if pair.sharer_id == participant.id else (partner, participant)
         )
-    return PersonalView(participant, program, partner, pair, goals, next_at, achieved, history)
+        confirmed = state if state and state.meeting.status == MeetingStatus.CONFIRMED else None
+        times = meetings.send_times(calendar(program), sharer, learner, confirmed)
+        next_at = min((t for t in times.values() if t > now), default=None)
+    summary = meeting_summary(state, now) if state else None
+    return PersonalView(
+        participant, program, partner, pair, goals, next_at, achieved, history, summary
+    )
+
+
+def meeting_summary(state: meetings.MeetingState, now: dt.datetime) -> MeetingSummary | None:
+    series = state.base_occurrences()
+    if not series:
+        return None
+    current = next((o for o in series if o.end > now), series[-1])
+    upcoming = state.next_meeting(now)
+    return MeetingSummary(
+        start=current.start,
+        end=current.end,
+        confirmed=state.meeting.status == MeetingStatus.CONFIRMED,
+        next_start=upcoming.start if upcoming else None,
+        cadence_weeks=state.program.cadence_weeks,
+    )
 
 
 async def program_numbers(session: AsyncSession) -> ProgramNumbers:

@@ -158,3 +158,12 @@ async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair] 
         pairs.append(pair)
     await session.flush()
     return pairs
+
+
+async def note_posted(
+    session: AsyncSession, proposal_id: int, channel: str, ts: str | None
+) -> None:
+    """Where the proposal was posted, so that its buttons' message can be closed later."""
+    stored = await session.get(MatchProposal, proposal_id)
+    assert stored is not None
+    stored.channel_id, stored.message_ts = channel, ts

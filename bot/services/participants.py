@@ -30,6 +30,7 @@ from bot.models import (
     SurveyResponse,
     Topic,
 )
+from bot.services import meetings
 from bot.texts import raw
 
 ERASED_PREFIX = "erased:"
@@ -232,6 +233,7 @@ async def end_pair(session: AsyncSession, pair: Pair, reason: str, now: dt.datet
     pair.status = PairStatus.ENDED
     pair.end_reason = reason
     pair.ended_at = now
+    await meetings.end_series(session, pair.id, now)
 
 
 async def leave(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.models import ParticipantStatus
@@ -12,12 +10,9 @@ from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
 from bot.services.participants import ERASED_PREFIX
 from bot.texts import raw, text
 from bot.views import blocks as b
+from bot.views.dates import local_time
 from bot.views.goals import achieved_line, goal_line
-
-
-def local_time(instant: dt.datetime, tz: str) -> str:
-    """'Tue 13 Jan, 10:00' in the person's own zone (Slack shows it as plain text)."""
-    return instant.astimezone(ZoneInfo(tz)).strftime("%a %-d %b, %H:%M")
+from bot.views.meeting import cadence, city, own_times
 
 
 def paused_until(view: PersonalView) -> str:
@@ -63,6 +58,19 @@ def _profile_text(view: PersonalView) -> str:
         text("home.profile_learn", topics=", ".join(p.learn_topics) or nothing),
     ]
     return "\n".join(lines)
+
+
+def meeting_line(view: PersonalView, tz: str) -> str | None:
+    """The pair's regular meeting in this person's own time, and the next one."""
+    meeting = view.meeting
+    if meeting is None:
+        return None
+    days, hours = own_times(meeting.start, meeting.end, tz, weekly=True)
+    line = f"{days} {hours} ({city(tz)})"
+    if not meeting.confirmed:
+        return text("meeting.proposed_home", line=line)
+    when = local_time(meeting.next_start, tz) if meeting.next_start else text("meeting.no_next")
+    return text("meeting.next_home", line=line, cadence=cadence(meeting.cadence_weeks), next=when)
 
 
 def _repair_text(requests: list[RepairRequest]) -> str:
@@ -115,6 +123,9 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
             blocks.append(b.section(f"{text('home.partner_heading')}\n{partner_line}"))
         else:
             blocks.append(b.section(f"{text('home.partner_heading')}\n{text('home.no_partner')}"))
+        meeting = meeting_line(view, p.timezone)
+        if meeting:
+            blocks.append(b.section(meeting))
         if view.next_checkin is not None:
             when = local_time(view.next_checkin, p.timezone)
             blocks.append(b.context(text("home.next_checkin", when=when)))

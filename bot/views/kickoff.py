@@ -46,7 +46,10 @@ def kickoff_blocks(
     reasons: list[str],
     goals: dict[int, list[Goal]],
     prompt_text: str,
+    meeting: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
+    """The kickoff; ``meeting`` is the proposed regular time with its buttons, when there is one
+    (otherwise the suggestion in words)."""
     minutes = min(sharer.meeting_minutes, learner.meeting_minutes)
     goal_lines = []
     for person in (sharer, learner):
@@ -65,6 +68,6 @@ def kickoff_blocks(
         b.section(text("kickoff.goals") + "\n" + "\n".join(goal_lines)),
         b.section(text("kickoff.rules", minutes=minutes)),
         b.section(text("kickoff.first_prompt", prompt=prompt_text)),
-        b.section(first_meeting_suggestion(sharer, learner)),
+        *(meeting or [b.section(first_meeting_suggestion(sharer, learner))]),
         b.context(text("kickoff.footer", cadence=cadence)),
     ]

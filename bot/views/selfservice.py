@@ -9,7 +9,8 @@ from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView
 from bot.texts import text
 from bot.views import blocks as b
-from bot.views.home import goals_text, local_time, paused_until
+from bot.views.dates import local_time
+from bot.views.home import goals_text, paused_until
 
 
 def status_blocks(view: PersonalView) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ it ran (bot.scheduler.jobs.manual_slot, at most 54 characters); 40 was too short
 PostgreSQL refused every manual pass.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005 (0003 was numbered before 0005 landed; the chain is 0002 -> 0005 -> 0003)
 Create Date: 2026-12-10
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -37,6 +38,8 @@ from .helpers import (
     post_payload,
     row_counts,
 )
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 REFUSED = "Only HR admins"
 

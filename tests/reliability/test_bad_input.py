@@ -25,6 +25,8 @@ from tests.flows import DEFAULT_ANSWERS, add_person, open_modal, texts_of
 
 from .helpers import WEEK2_DUE, checkin_posts, count, make_pairs, row_counts
 
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
 LEAK = re.compile(

@@ -8,6 +8,7 @@ import asyncio
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -21,6 +22,8 @@ from tests.conftest import START
 from tests.flows import DEFAULT_ANSWERS, add_person, open_modal, texts_of
 
 from .helpers import WEEK2_DUE, checkin_posts, make_pairs, row_counts
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 DOWN = "can't reach my database"
 IN_A_MINUTE = "try again in a minute"

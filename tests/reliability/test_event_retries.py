@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -13,6 +14,8 @@ from bot.scheduler.checkins import run_checkins
 from tests.flows import DEFAULT_ANSWERS, add_person, open_modal
 
 from .helpers import WEEK2_DUE, checkin_posts, count, make_pairs, post_payload
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 PRIYA = "U0PRIYA01"
 

@@ -31,7 +31,7 @@ from mentorbot_sandbox.load import (
 )
 from mentorbot_sandbox.served import ServeProcess
 
-pytestmark = pytest.mark.load
+pytestmark = [pytest.mark.load, pytest.mark.slow]
 
 PEOPLE = 200
 SIGNUP_WINDOW = 10.0  # "200 people signing up within 10 seconds"

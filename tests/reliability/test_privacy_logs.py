@@ -23,6 +23,8 @@ from tests.flows import approve_latest, join, open_modal, open_program, request_
 
 from .helpers import WEEK2_DUE, checkin_posts, dump_text, envelope, post_payload
 
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
+
 SHARER, LEARNER = "U0QUINN01", "U0ZELDA01"
 PEOPLE = {
     SHARER: ("Quintessa Marchbanks", "quintessa.marchbanks@example.org"),

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 import time
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.app import build_context
@@ -27,6 +28,8 @@ from tests.conftest import START
 from tests.flows import DEFAULT_ANSWERS, open_modal
 
 from .helpers import WEEK2_DUE, checkin_posts, count, make_pairs
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 class _Driver:

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import itertools
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -31,6 +32,8 @@ from .helpers import (
     make_people,
     make_program,
 )
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
 
 def faults_fired(fake) -> set[str]:

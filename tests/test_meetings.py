@@ -1,0 +1,468 @@
+"""Meeting time end to end through the local Slack fake: the kickoff's proposed slot, confirming
+it, the calendar file, moving a week, changing the series, and check-ins following the meeting."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+
+from bot import ids
+from bot.models import Checkin, Pair, PairStatus
+from bot.scheduler.checkins import run_checkins
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
+from tests.flows import add_person, approve_latest, join, open_modal, request_match, texts_of
+
+pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
+
+ANA, RAJ = "U0ANA0001", "U0RAJ0001"
+LINE = re.compile(r"(\w+)s (\d\d:\d\d)-(\d\d:\d\d) for <@(\w+)>(?: and <@(\w+)>)? in ([\w ]+)")
+WINDOWS = {"morning": (9, 12), "afternoon": (13, 17), "any": (9, 17)}
+
+
+async def program(bot, start: str = "2026-01-12", weeks: str = "12") -> None:
+    view = await open_modal(bot, HR_ADMIN_ID, "admin program")
+    result = await bot.fake.submit_view(
+        HR_ADMIN_ID,
+        view["id"],
+        {
+            ids.A_PROGRAM_NAME: "Spring cohort",
+            ids.A_PROGRAM_START: start,
+            ids.A_PROGRAM_LENGTH: weeks,
+            ids.A_PROGRAM_CADENCE: "1",
+            ids.A_PROGRAM_WEEKDAY: "tue",
+            ids.A_PROGRAM_TIME: "10:00",
+            ids.A_PROGRAM_CHANNEL: HR_CHANNEL_ID,
+        },
+    )
+    assert not result.errors
+
+
+async def pair_of(
+    bot,
+    *,
+    sharer_tz: str = "Europe/London",
+    learner_tz: str = "Asia/Kolkata",
+    sharer_days=("tue", "wed", "thu"),
+    learner_days=("tue", "thu"),
+    sharer_time: str = "morning",
+    learner_time: str = "afternoon",
+    start: str = "2026-01-12",
+    weeks: str = "12",
+) -> str:
+    """Ana (sharer) and Raj (learner) joined, matched and kicked off; returns their group DM."""
+    await program(bot, start, weeks)
+    add_person(bot, ANA, "Ana Silva", tz=sharer_tz)
+    add_person(bot, RAJ, "Raj Mehta", tz=learner_tz)
+    await join(
+        bot,
+        ANA,
+        **{
+            ids.A_TIMEZONE: sharer_tz,
+            ids.A_DAYS: list(sharer_days),
+            ids.A_TIME_OF_DAY: sharer_time,
+        },
+    )
+    await join(
+        bot,
+        RAJ,
+        **{
+            ids.A_ROLE: "learn",
+            ids.A_EXPERIENCE: "21+",
+            ids.A_DEPARTMENT: "Finance",
+            ids.A_TIMEZONE: learner_tz,
+            ids.A_SHARE_TOPICS: ["strategic planning"],
+            ids.A_LEARN_TOPICS: ["generative AI tools"],
+            ids.A_DAYS: list(learner_days),
+            ids.A_TIME_OF_DAY: learner_time,
+        },
+    )
+    await request_match(bot)
+    await approve_latest(bot)
+    channel = bot.fake.mpim_for(ANA, RAJ)
+    assert channel
+    return channel
+
+
+def people_times(message_text: str) -> dict[str, tuple[str, dt.time, dt.time, str]]:
+    """{user: (day, start, end, city)} from a 'Tuesdays 10:00-10:30 for <@A> in London, ...'."""
+    found = {}
+    day = None
+    for part in message_text.split(", "):
+        match = LINE.search(part)
+        if match:
+            day, start, end, user, other, city = match.groups()
+            for u in filter(None, (user, other)):
+                found[u] = (day, dt.time.fromisoformat(start), dt.time.fromisoformat(end), city)
+            continue
+        same = re.search(r"(\d\d:\d\d)-(\d\d:\d\d) for <@(\w+)> in ([\w ]+)", part)
+        if same and day:
+            start, end, user, city = same.groups()
+            found[user] = (day, dt.time.fromisoformat(start), dt.time.fromisoformat(end), city)
+    return found
+
+
+def proposal(bot, channel: str) -> dict:
+    return [m for m in bot.fake.messages(channel) if "Works for us" in texts_of([m])][-1]
+
+
+def uploads(bot, channel: str) -> list[icalendar.Calendar]:
+    files = [f for m in bot.fake.messages(channel) for f in m.get("files") or []]
+    return [icalendar.Calendar.from_ical(bot.fake.files[f["id"]]["content"]) for f in files]
+
+
+def expand(calendar: icalendar.Calendar) -> tuple[icalendar.Event, list[dt.datetime]]:
+    """The series' master event and every occurrence its RRULE gives (EXDATEs removed)."""
+    master = next(e for e in calendar.walk("VEVENT") if "RRULE" in e)
+    start = master["DTSTART"].dt
+    rule = rrulestr(master["RRULE"].to_ical().decode(), dtstart=start)
+    excluded = set()
+    for exdate in (
+        master.get("EXDATE", [])
+        if isinstance(master.get("EXDATE"), list)
+        else [master.get("EXDATE")]
+    ):
+        if exdate is not None:
+            excluded |= {d.dt for d in exdate.dts}
+    return master, [d for d in rule if d not in excluded]
+
+
+def inside(moment: dt.datetime, minutes: int, tz: str, window=(9, 17)) -> bool:
+    local = moment.astimezone(ZoneInfo(tz))
+    end = local + dt.timedelta(minutes=minutes)
+    return (
+        local.weekday() < 5
+        and dt.time(window[0]) <= local.time()
+        and end.time() <= dt.time(window[1])
+        and end.date() == local.date()
+    )
+
+
+async def confirm(bot, channel: str, user: str = RAJ) -> None:
+    before = len(uploads(bot, channel))
+    await bot.fake.click(
+        user, ids.MEETING_CONFIRM, channel=channel, ts=proposal(bot, channel)["ts"]
+    )
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) > before)
+
+
+async def test_kickoff_offers_a_slot_inside_both_working_days_and_stated_days(bot):
+    channel = await pair_of(bot)
+    shown = texts_of([proposal(bot, channel)])
+    times = people_times(shown)
+    assert set(times) == {ANA, RAJ}, shown
+    ana_day, ana_start, ana_end, ana_city = times[ANA]
+    raj_day, raj_start, raj_end, raj_city = times[RAJ]
+    assert (ana_city, raj_city) == ("London", "Kolkata")
+    assert ana_day in ("Tuesday", "Thursday") and raj_day == ana_day  # days both offered
+    assert dt.time(9) <= ana_start and ana_end <= dt.time(12)  # Ana's mornings
+    assert dt.time(13) <= raj_start and raj_end <= dt.time(17)  # Raj's afternoons
+    assert "Works for us" in shown and "Suggest another time" in shown
+    assert bot.fake.validation_errors == []
+
+
+async def test_confirming_uploads_one_ics_for_the_weeks_left_inside_both_working_hours(bot):
+    channel = await pair_of(bot)
+    await confirm(bot, channel, RAJ)
+    [calendar] = uploads(bot, channel)
+    told = texts_of(bot.fake.messages(channel)[-2:])
+    assert f"<@{RAJ}> confirmed" in told and f"<@{ANA}>" in told  # the other is told
+    assert "Add to Google Calendar" in told and "Add to Outlook" in told
+    master, starts = expand(calendar)
+    assert len(calendar.walk("VEVENT")) == 1
+    assert len(starts) == 12  # the program's twelve weeks are all ahead
+    minutes = int((master["DTEND"].dt - master["DTSTART"].dt).total_seconds() // 60)
+    assert minutes == 30
+    for start in starts:
+        assert inside(start, minutes, "Europe/London", WINDOWS["morning"])
+        assert inside(start, minutes, "Asia/Kolkata", WINDOWS["afternoon"])
+    assert "Spring cohort" in str(master["SUMMARY"]) and master["SEQUENCE"] == 0
+    assert calendar.walk("VTIMEZONE")  # the zone travels with the file
+    # The home tab shows the slot in each person's own time and the next meeting.
+    await bot.fake.open_home(ANA)
+    home = await bot.fake.wait_for(
+        lambda: (
+            "Your regular meeting" in texts_of([bot.fake.home(ANA) or {}]) and bot.fake.home(ANA)
+        )
+    )
+    first = starts[0].astimezone(ZoneInfo("Europe/London"))
+    assert f"{first:%H:%M}" in texts_of([home]) and "(London)" in texts_of([home])
+    assert f"{first:%a %-d %b}" in texts_of([home])
+    assert bot.fake.validation_errors == []
+
+
+async def test_both_clicking_works_for_us_at_once_confirms_once(bot):
+    channel = await pair_of(bot)
+    ts = proposal(bot, channel)["ts"]
+    await asyncio.gather(
+        bot.fake.click(ANA, ids.MEETING_CONFIRM, channel=channel, ts=ts),
+        bot.fake.click(RAJ, ids.MEETING_CONFIRM, channel=channel, ts=ts),
+    )
+    await bot.fake.wait_for(lambda: uploads(bot, channel))
+    await bot.fake.wait_for(
+        lambda: any(
+            "already confirmed" in e["text"]
+            for user in (ANA, RAJ)
+            for e in bot.fake.ephemerals(user)
+        )
+    )
+    await asyncio.sleep(0.2)
+    assert len(uploads(bot, channel)) == 1
+    confirmations = [m for m in bot.fake.messages(channel) if "confirmed your regular" in m["text"]]
+    assert len(confirmations) == 1
+
+
+async def test_suggest_another_time_then_a_stale_button_is_refused_kindly(bot):
+    channel = await pair_of(bot)
+    kickoff = proposal(bot, channel)
+    await bot.fake.click(ANA, ids.MEETING_SUGGEST, channel=channel, ts=kickoff["ts"])
+    view = await bot.fake.wait_for(
+        lambda: next(
+            (v for v in bot.fake.open_views(ANA) if v["callback_id"] == ids.MEETING_PICK_CALLBACK),
+            None,
+        )
+    )
+    radio = next(b for b in view["blocks"] if b.get("block_id") == ids.B_MEETING_OPTION)
+    alternatives = [o for o in radio["element"]["options"] if o["value"] != ids.MEETING_OTHER]
+    assert len(alternatives) == 3
+    result = await bot.fake.submit_view(
+        ANA, view["id"], {ids.A_MEETING_OPTION: alternatives[0]["value"]}
+    )
+    assert not result.errors
+    suggestion = await bot.fake.wait_for(
+        lambda: proposal(bot, channel)["ts"] != kickoff["ts"] and proposal(bot, channel)
+    )
+    assert f"<@{ANA}> suggests" in texts_of([suggestion])
+    # The kickoff's button now offers a time that is no longer proposed.
+    await bot.fake.click(RAJ, ids.MEETING_CONFIRM, channel=channel, ts=kickoff["ts"])
+    await bot.fake.wait_for(
+        lambda: any("earlier version" in e["text"] for e in bot.fake.ephemerals(RAJ))
+    )
+    assert uploads(bot, channel) == []
+    await confirm(bot, channel, RAJ)  # the new one confirms
+    _, starts = expand(uploads(bot, channel)[0])
+    shown = people_times(texts_of([suggestion]))
+    assert f"{starts[0].astimezone(ZoneInfo('Europe/London')):%H:%M}" == f"{shown[ANA][1]:%H:%M}"
+
+
+async def test_a_free_pick_outside_working_hours_asks_for_confirmation(bot):
+    channel = await pair_of(bot)
+    await bot.fake.click(RAJ, ids.MEETING_SUGGEST, channel=channel, ts=proposal(bot, channel)["ts"])
+    view = await bot.fake.wait_for(
+        lambda: next(
+            (v for v in bot.fake.open_views(RAJ) if v["callback_id"] == ids.MEETING_PICK_CALLBACK),
+            None,
+        )
+    )
+    empty = await bot.fake.submit_view(RAJ, view["id"], {})
+    assert ids.B_MEETING_OPTION in (empty.errors or {})
+    no_time = await bot.fake.submit_view(
+        RAJ, view["id"], {ids.A_MEETING_OPTION: ids.MEETING_OTHER, ids.A_MEETING_DAY: "wed"}
+    )
+    assert set(no_time.errors or {}) == {ids.B_MEETING_TIME}
+    # 19:00 in Kolkata is 13:30 in London: fine for Ana, after Raj's working day.
+    result = await bot.fake.submit_view(
+        RAJ,
+        view["id"],
+        {
+            ids.A_MEETING_OPTION: ids.MEETING_OTHER,
+            ids.A_MEETING_DAY: "wed",
+            ids.A_MEETING_TIME: "19:00",
+        },
+    )
+    assert not result.errors
+    asked = await bot.fake.wait_for(
+        lambda: next(
+            (
+                v
+                for v in bot.fake.open_views(RAJ)
+                if v["callback_id"] == ids.MEETING_ANYWAY_CALLBACK
+            ),
+            None,
+        )
+    )
+    assert f"outside <@{RAJ}>'s working hours" in texts_of([asked])
+    assert not [m for m in bot.fake.messages(channel) if "suggests" in m["text"]]
+    await bot.fake.submit_view(RAJ, asked["id"], {})
+    suggestion = await bot.fake.wait_for(
+        lambda: next((m for m in bot.fake.messages(channel) if "suggests" in texts_of([m])), None)
+    )
+    times = people_times(texts_of([suggestion]))
+    assert times[RAJ][:3] == ("Wednesday", dt.time(19), dt.time(19, 30))
+    assert times[ANA][1:3] == (dt.time(13, 30), dt.time(14))
+
+
+async def test_move_one_week_then_change_the_series_same_uid_higher_sequence(bot):
+    channel = await pair_of(bot)
+    await confirm(bot, channel, ANA)
+    [first] = uploads(bot, channel)
+    master, starts = expand(first)
+    uid = str(master["UID"])
+
+    bot.clock.set(dt.datetime(2026, 1, 12, 8, tzinfo=dt.UTC))  # Monday of week 1
+    await bot.fake.click(RAJ, ids.MEETING_MOVE, channel=channel)
+    view = await bot.fake.wait_for(
+        lambda: next(
+            (v for v in bot.fake.open_views(RAJ) if v["callback_id"] == ids.MEETING_PICK_CALLBACK),
+            None,
+        )
+    )
+    result = await bot.fake.submit_view(
+        RAJ, view["id"], {ids.A_MEETING_DAY: "thu", ids.A_MEETING_TIME: "15:00"}
+    )
+    assert not result.errors
+    moved = await bot.fake.wait_for(
+        lambda: len(uploads(bot, channel)) == 2 and uploads(bot, channel)[1]
+    )
+    events = moved.walk("VEVENT")
+    override = next(e for e in events if "RECURRENCE-ID" in e)
+    assert {str(e["UID"]) for e in events} == {uid}
+    assert override["RECURRENCE-ID"].dt == starts[0]  # this week's meeting, and only it
+    assert override["DTSTART"].dt.astimezone(ZoneInfo("Asia/Kolkata")).time() == dt.time(15)
+    assert all(e["SEQUENCE"] == 1 for e in events)
+    assert f"<@{RAJ}> moved this week's meeting" in texts_of(bot.fake.messages(channel)[-2:])
+
+    await bot.fake.click(ANA, ids.MEETING_CHANGE, channel=channel)
+    view = await bot.fake.wait_for(
+        lambda: next(
+            (v for v in bot.fake.open_views(ANA) if v["callback_id"] == ids.MEETING_PICK_CALLBACK),
+            None,
+        )
+    )
+    radio = next(b for b in view["blocks"] if b.get("block_id") == ids.B_MEETING_OPTION)
+    choice = radio["element"]["options"][0]["value"]
+    result = await bot.fake.submit_view(ANA, view["id"], {ids.A_MEETING_OPTION: choice})
+    assert not result.errors
+    changed = await bot.fake.wait_for(
+        lambda: len(uploads(bot, channel)) == 3 and uploads(bot, channel)[2]
+    )
+    master, new_starts = expand(changed)
+    assert str(master["UID"]) == uid and master["SEQUENCE"] == 2
+    assert new_starts[0] != starts[0]
+    assert len(changed.walk("VEVENT")) == 1  # the move belonged to the old series
+    assert f"<@{ANA}> changed your regular meeting" in texts_of(bot.fake.messages(channel)[-2:])
+    # The old buttons are stale now.
+    await bot.fake.click(
+        RAJ, ids.MEETING_MOVE, channel=channel, ts=bot.fake.messages(channel)[-4]["ts"]
+    )
+    await bot.fake.wait_for(
+        lambda: any("earlier version" in e["text"] for e in bot.fake.ephemerals(RAJ))
+    )
+    assert bot.fake.validation_errors == []
+
+
+async def test_a_pair_across_a_dst_change_keeps_its_local_time(bot):
+    # New York changes its clocks on 8 March 2026 and London on 29 March: the series keeps the
+    # learner's London time, and New York's meeting stays inside its working day throughout.
+    channel = await pair_of(
+        bot,
+        sharer_tz="America/New_York",
+        learner_tz="Europe/London",
+        sharer_days=("wed",),
+        learner_days=("wed",),
+        sharer_time="morning",
+        learner_time="afternoon",
+        start="2026-02-23",
+        weeks="8",
+    )
+    await confirm(bot, channel)
+    _, starts = expand(uploads(bot, channel)[0])
+    assert len(starts) == 8
+    london = {s.astimezone(ZoneInfo("Europe/London")).time() for s in starts}
+    assert len(london) == 1
+    assert len({s.astimezone(dt.UTC).time() for s in starts}) == 2  # the instant moved
+    for start in starts:
+        assert inside(start, 30, "America/New_York", WINDOWS["morning"])
+        assert inside(start, 30, "Europe/London", WINDOWS["afternoon"])
+
+
+async def test_the_weekly_checkin_arrives_after_the_meeting(bot):
+    channel = await pair_of(bot, learner_tz="Europe/London", sharer_time="afternoon")
+    await confirm(bot, channel)
+    _, starts = expand(uploads(bot, channel)[0])
+    meeting_end = starts[1].astimezone(dt.UTC) + dt.timedelta(minutes=30)  # week 2
+    assert meeting_end == dt.datetime(2026, 1, 20, 13, 30, tzinfo=dt.UTC)
+    # The program's own time (Tuesday 10:00) passes before the meeting: nothing yet.
+    bot.clock.set(dt.datetime(2026, 1, 20, 10, 5, tzinfo=dt.UTC))
+    assert (await run_checkins(bot.ctx)).sent == 0
+    bot.clock.set(meeting_end)
+    assert (await run_checkins(bot.ctx)).sent == 0
+    bot.clock.set(meeting_end + dt.timedelta(minutes=15))
+    assert (await run_checkins(bot.ctx)).sent == 1
+    async with bot.ctx.db.session() as session:
+        checkin = await session.scalar(select(Checkin).where(Checkin.kind == "checkin"))
+    assert checkin.due_at == meeting_end + dt.timedelta(minutes=15)
+    assert inside(checkin.due_at, 0, "Europe/London")
+    assert "Week 2 check-in" in texts_of(bot.fake.messages(channel)[-1:])
+
+
+async def test_we_cant_meet_this_week_cancels_it_without_a_checkin(bot):
+    channel = await pair_of(bot)
+    await confirm(bot, channel)
+    _, starts = expand(uploads(bot, channel)[0])
+    bot.clock.set(dt.datetime(2026, 1, 19, 8, tzinfo=dt.UTC))  # Monday of week 2
+    await bot.fake.click(ANA, ids.MEETING_CANCEL_WEEK, channel=channel)
+    cancelled = await bot.fake.wait_for(
+        lambda: len(uploads(bot, channel)) == 2 and uploads(bot, channel)[1]
+    )
+    master, left = expand(cancelled)
+    assert starts[1] not in left and len(left) == 11 and master["SEQUENCE"] == 1
+    assert "doesn't count as a missed week" in texts_of(bot.fake.messages(channel)[-2:])
+    for day in range(7):  # the whole of week 2 passes without a check-in
+        bot.clock.set(dt.datetime(2026, 1, 19, 12, tzinfo=dt.UTC) + dt.timedelta(days=day))
+        assert (await run_checkins(bot.ctx)).sent == 0
+
+
+async def test_confirming_mid_program_invites_to_the_weeks_left_only(bot):
+    channel = await pair_of(bot)
+    bot.clock.set(dt.datetime(2026, 1, 28, 12, tzinfo=dt.UTC))  # Wednesday of week 3
+    await confirm(bot, channel)
+    _, starts = expand(uploads(bot, channel)[0])
+    # Tuesday's meeting of week 3 has passed: weeks 4 to 12 are left.
+    assert len(starts) == 9
+    assert starts[0].astimezone(dt.UTC).date() == dt.date(2026, 2, 3)
+
+
+async def leave_program(bot, user: str) -> None:
+    """`/mentoring leave`, confirmed, and the bot has ended the pair (it works after the ack)."""
+    leave = await open_modal(bot, user, "leave")
+    assert not (await bot.fake.submit_view(user, leave["id"], {})).errors
+
+    async def ended() -> bool:
+        async with bot.ctx.db.session() as session:
+            return await session.scalar(select(Pair.status)) == PairStatus.ENDED
+
+    await bot.fake.wait_for(ended)
+
+
+async def test_after_the_pair_ends_its_meeting_buttons_are_refused_kindly(bot):
+    channel = await pair_of(bot)
+    await leave_program(bot, RAJ)
+    await bot.fake.click(ANA, ids.MEETING_CONFIRM, channel=channel, ts=proposal(bot, channel)["ts"])
+    await bot.fake.wait_for(
+        lambda: any("pair has ended" in e["text"] for e in bot.fake.ephemerals(ANA))
+    )
+    assert uploads(bot, channel) == []  # nothing was confirmed, so no invite to cancel
+
+
+async def test_when_a_confirmed_pair_ends_the_series_is_cancelled_in_calendars(bot):
+    channel = await pair_of(bot)
+    await confirm(bot, channel)
+    [invite] = uploads(bot, channel)
+    await leave_program(bot, RAJ)
+    cancelled = await bot.fake.wait_for(
+        lambda: len(uploads(bot, channel)) == 2 and uploads(bot, channel)[1]
+    )
+    [before], [after] = invite.walk("VEVENT"), cancelled.walk("VEVENT")
+    assert str(after["UID"]) == str(before["UID"]) and after["SEQUENCE"] > before["SEQUENCE"]
+    assert str(after["STATUS"]) == "CANCELLED"
+    await bot.fake.click(ANA, ids.MEETING_MOVE, channel=channel)
+    await bot.fake.wait_for(
+        lambda: any("pair has ended" in e["text"] for e in bot.fake.ephemerals(ANA))
+    )
