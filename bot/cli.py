@@ -64,9 +64,9 @@ def _parser() -> argparse.ArgumentParser:
 def _instant(value: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is before year 1
         raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +99,37 @@ def main(argv: list[str] | None = None) -> int:
         secrets.append(settings.slack_app_token.get_secret_value())
     configure_logging(settings.log_level, secrets)
 
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.prompts import PromptFileError
+
+    try:
+        return _run(args, settings)
+    except PromptFileError as exc:  # HR's own prompt folder (PROMPTS_DIR) has a mistake
+        print(f"mentorbot: prompt file error: {exc}", file=sys.stderr)
+    except CommandError as exc:  # e.g. `db downgrade` to a revision that does not exist
+        print(f"mentorbot: migration error: {exc}", file=sys.stderr)
+    except DBAPIError as exc:  # not migrated yet (no such table), or refused
+        print(
+            f"mentorbot: database error: {_first_line(exc.orig)} ({DATABASE_HINT})", file=sys.stderr
+        )
+        return 1
+    except OSError as exc:  # asyncpg's refused connection, a port already taken, ...
+        print(f"mentorbot: {_first_line(exc)} (check DATABASE_URL and PORT)", file=sys.stderr)
+        return 1
+    return 2
+
+
+DATABASE_HINT = "check DATABASE_URL; `mentorbot db upgrade` creates the tables"
+
+
+def _first_line(error: BaseException | None) -> str:
+    """One line for the operator: the error's own first line (SQL errors hide parameters)."""
+    return (str(error or "").strip() or type(error).__name__).splitlines()[0]
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import server
 
     if args.command == "db":

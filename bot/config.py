@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     @field_validator("hr_channel_id")
     @classmethod
     def _channel_shape(cls, value: str | None) -> str | None:
-        if value and value[:1] not in ("C", "G"):
+        if value and not (value[:1] in ("C", "G") and _slack_id(value)):
             raise ValueError("a Slack channel id such as C0123456789")
         return value or None
 
@@ -110,7 +110,7 @@ class Settings(BaseSettings):
             ids = tuple(part.strip() for part in value.split(",") if part.strip())
         else:
             ids = tuple(value or ())  # type: ignore[arg-type]
-        bad = [i for i in ids if not (i[:1] in ("U", "W") and i.isalnum())]
+        bad = [i for i in ids if not (i[:1] in ("U", "W") and _slack_id(i))]
         if bad:
             raise ValueError("comma-separated Slack user ids such as U012,U034")
         return ids
@@ -137,6 +137,12 @@ class Settings(BaseSettings):
 
     def is_hr_admin(self, user_id: str) -> bool:
         return user_id in self.hr_admin_ids
+
+
+def _slack_id(value: str) -> bool:
+    """Letters and digits that fit the String(32) columns storing who created a program, who
+    asked for a proposal and the HR channel it went to."""
+    return value.isascii() and value.isalnum() and len(value) <= 32
 
 
 class SettingsError(Exception):

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,7 +25,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+#: Alembic's script folder, resolved from the installed package: the repository's top-level
+#: `migrations/` in a checkout (editable install), `site-packages/bot/migrations` from a wheel.
+MIGRATIONS_DIR = Path(str(files("bot.migrations")))
 _holding_turn: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
 
 

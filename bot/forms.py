@@ -23,6 +23,7 @@ from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay, Weekday
 
 MAX_DEPARTMENT = 80
 MAX_DEPARTMENTS = 30  # in one program's eligibility list
+MAX_DISPLAY_NAME = 120  # participants.display_name: a name from Slack is cut to fit
 MAX_OTHER_TOPICS = 200
 MAX_TOPIC_LABEL = 60
 MAX_TOPICS = 15

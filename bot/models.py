@@ -544,7 +544,9 @@ class JobRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_name: Mapped[str] = mapped_column(String(40), index=True)
-    period_key: Mapped[str] = mapped_column(String(40))
+    # "2026-01-13T10:00Z" for a scheduled slot, up to 54 characters for a manual pass
+    # (bot.scheduler.jobs.manual_slot)
+    period_key: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
     status: Mapped[str] = mapped_column(String(12), default="running")

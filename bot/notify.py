@@ -15,18 +15,52 @@ from bot.context import AppContext
 log = logging.getLogger(__name__)
 
 
-async def post(
+#: Slack's answer to a post in a channel the bot was never invited to: `not_in_channel` for a
+#: public channel, `channel_not_found` for a private one (the bot cannot even see it).
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+
+
+class NotInChannel(Exception):
+    """Slack refused a post because the bot is not a member of `channel`: only a person can fix
+    that (`/invite @Mentorbot`), so the caller tells an admin instead of retrying."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(channel)
+        self.channel = channel
+
+
+def not_a_member(exc: SlackApiError) -> bool:
+    return exc.response.get("error") in NOT_A_MEMBER
+
+
+async def post_to_channel(
     ctx: AppContext, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
 ) -> str | None:
-    """Post to a channel or a user id (the bot's DM with them); returns the ts or None."""
+    """Post into a channel; returns the ts, None if it failed, and raises `NotInChannel` when
+    the bot is not a member of it."""
     try:
         response = await ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except (SlackApiError, OSError, TimeoutError) as exc:
+        if isinstance(exc, SlackApiError) and not_a_member(exc):
+            log.warning(
+                "message not delivered", extra={"channel": channel, "error_type": "NotInChannel"}
+            )
+            raise NotInChannel(channel) from None
         log.warning(
             "message not delivered", extra={"channel": channel, "error_type": type(exc).__name__}
         )
         return None
     return response.get("ts")
+
+
+async def post(
+    ctx: AppContext, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+) -> str | None:
+    """Post to a channel or a user id (the bot's DM with them); returns the ts or None."""
+    try:
+        return await post_to_channel(ctx, channel, text, blocks)
+    except NotInChannel:
+        return None
 
 
 async def dm(

@@ -2,7 +2,9 @@
 check-in.
 
 Listener modules use these and never each other. Every function here logs a Slack failure (ids
-only) and never raises it: the change that caused the output is already stored.
+only) and never raises it: the change that caused the output is already stored. The one
+exception is `notify.NotInChannel` from the report posts: only a person can fix that
+(`/invite @Mentorbot`), so the caller tells an admin.
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ async def redraw_checkin(ctx: AppContext, checkin_id: int) -> None:
 async def upload(
     ctx: AppContext, channel: str, *, content: bytes | str, filename: str, title: str, comment: str
 ) -> None:
-    """files.getUploadURLExternal -> upload -> files.completeUploadExternal, via slack_sdk."""
+    """files.getUploadURLExternal -> upload -> files.completeUploadExternal, via slack_sdk.
+    Raises `NotInChannel` when the bot is not a member of the channel."""
     try:
         await ctx.client.files_upload_v2(
             channel=channel,
@@ -136,6 +139,8 @@ async def upload(
             initial_comment=comment,
         )
     except SLACK_ERRORS as exc:
+        if isinstance(exc, SlackApiError) and notify.not_a_member(exc):
+            raise notify.NotInChannel(channel) from None
         log.warning(
             "file not uploaded", extra={"channel": channel, "error_type": type(exc).__name__}
         )
@@ -149,8 +154,9 @@ async def post_report(
     intro: str | None = None,
     learning: LearningGains | None = None,
 ) -> bool:
-    """Summary message plus the weekly chart; returns False if the message did not go out.
-    `learning`: the confidence gain, shown before the footer."""
+    """Summary message plus the weekly chart; returns False if the message did not go out,
+    and raises `NotInChannel` when the bot is not a member of the channel. `learning`: the
+    confidence gain, shown before the footer."""
     fallback = report_text(report)
     if intro:
         fallback = f"{intro}\n{fallback}"
@@ -159,7 +165,7 @@ async def post_report(
         lines = gains_lines(learning, ctx.settings.privacy_min_group_size)
         blocks.insert(len(blocks) - 2, b.section("\n".join(lines)[:2900]))  # before the footer
         fallback += "\n\n" + "\n".join(lines)
-    ts = await notify.post(ctx, channel, fallback[:3900], blocks)
+    ts = await notify.post_to_channel(ctx, channel, fallback[:3900], blocks)
     if ts is None:
         return False
     await upload(

@@ -27,10 +27,11 @@ async def publish_proposal(
     intro: str | None = None,
 ) -> str | None:
     """Post a stored proposal to HR (every pair listed; a file with every reason when the
-    message can't hold them) and remember where it is; returns the message ts."""
+    message can't hold them) and remember where it is; returns the message ts. Raises
+    `NotInChannel` when the bot is not a member of the HR channel."""
     blocks, with_file = proposal_message(program_name, proposal_id, data, intro=intro)
     fallback = text("matching.header", program=program_name)
-    ts = await notify.post(ctx, channel, fallback, blocks)
+    ts = await notify.post_to_channel(ctx, channel, fallback, blocks)
     async with ctx.db.session() as session:
         stored = await session.get(MatchProposal, proposal_id)
         if stored is not None:
@@ -76,7 +77,11 @@ async def rematch_for(ctx: AppContext, user_ids: list[str], *, intro_key: str) -
         posted = (proposal.id, proposal.proposal) if proposal is not None else None
     if posted is not None and channel is not None:
         intro = text(intro_key, name=escape(name))
-        await publish_proposal(ctx, posted[0], name, posted[1], channel, intro=intro)
+        try:
+            await publish_proposal(ctx, posted[0], name, posted[1], channel, intro=intro)
+        except notify.NotInChannel:  # nobody asked for it: every HR admin hears what to do
+            for admin in ctx.settings.hr_admin_ids:
+                await notify.dm(ctx, admin, text("admin.match_not_in_channel", channel=channel))
     if intro_key != LATE_JOINER:  # a joiner hears what joining means in their confirmation
         for user_id in outcome.paired:
             await notify.dm(ctx, user_id, text("programs.rematch_proposed_dm", name=escape(name)))

@@ -14,7 +14,7 @@ from bot.app import build_bolt_app, build_context, build_web_app
 from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext
-from bot.scheduler.jobs import build_scheduler, job_table, run_job
+from bot.scheduler.jobs import build_scheduler, job_table, manual_slot, run_job
 from bot.socket_mode import SocketModeConnection
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ async def run_once(settings: Settings, name: str, at: dt.datetime | None) -> int
     clock = FixedClock(at) if at else SystemClock()
     ctx = build_context(settings, clock=clock)
     function, _ = job_table()[name]
-    slot = f"manual:{ctx.clock.now().isoformat()}:{dt.datetime.now(dt.UTC).isoformat()}"
+    slot = manual_slot(ctx.clock.now(), dt.datetime.now(dt.UTC))
     try:
         run = await run_job(ctx, name, function, slot)
     finally:

@@ -132,7 +132,8 @@ class WebApi(Workspace):
         if channel["is_archived"]:
             raise ApiError("is_archived")
         if self.bot_user_id not in channel["members"]:
-            raise ApiError("not_in_channel")
+            # A private channel the bot was not invited to is invisible to it, as in Slack.
+            raise ApiError("channel_not_found" if channel["is_private"] else "not_in_channel")
         if channel["is_im"] and self.users[channel["user"]]["deleted"]:
             raise ApiError("is_archived")
         return channel

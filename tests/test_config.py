@@ -37,6 +37,10 @@ def run_cli(env: dict[str, str], *args: str, cwd) -> subprocess.CompletedProcess
         ({**BASE_ENV, "LOG_LEVEL": "chatty"}, "LOG_LEVEL is malformed"),
         ({**BASE_ENV, "SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN is malformed"),
         ({**BASE_ENV, "HR_CHANNEL_ID": "#hr"}, "HR_CHANNEL_ID is malformed"),
+        # Stored in String(32) columns (who created a program, where a proposal went):
+        # PostgreSQL would refuse the first program or proposal.
+        ({**BASE_ENV, "HR_CHANNEL_ID": "C" + "0" * 32}, "HR_CHANNEL_ID is malformed"),
+        ({**BASE_ENV, "HR_ADMIN_IDS": "U012,U" + "0" * 32}, "HR_ADMIN_IDS is malformed"),
     ],
 )
 def test_bad_setting_exits_2_with_one_line(env, variable, tmp_path):

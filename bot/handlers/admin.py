@@ -195,7 +195,12 @@ async def post_proposal(
         return refusal.message
     if data["pool"] == 0:
         return text("admin.match_empty", program=name)
-    await proposals.publish_proposal(ctx, proposal_id, name, data, channel)
+    try:
+        ts = await proposals.publish_proposal(ctx, proposal_id, name, data, channel)
+    except notify.NotInChannel:
+        return text("admin.match_not_in_channel", channel=channel)
+    if ts is None:
+        return text("errors.try_again")
     await proposals.tell_unmatched(ctx, data["unmatched"])
     return text(
         "admin.match_posted",
@@ -480,8 +485,11 @@ async def home_report(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     except Refusal as refusal:
         await notify.dm(ctx, user_id, refusal.message)
         return
-    if not await post_report(ctx, channel, summary, learning=learning):
-        await notify.dm(ctx, user_id, text("errors.try_again"))
+    try:
+        if not await post_report(ctx, channel, summary, learning=learning):
+            await notify.dm(ctx, user_id, text("errors.try_again"))
+    except notify.NotInChannel:
+        await notify.dm(ctx, user_id, text("reports.not_in_channel", channel=channel))
 
 
 async def home_match(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

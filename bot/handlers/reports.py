@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from bot import ids
 from bot.forms import small_int
 from bot.listeners import app_context, command_args, subcommand
+from bot.notify import NotInChannel
 from bot.outbox import post_csv, post_report
 from bot.refusals import Refusal
 from bot.services import programs as cohorts
@@ -72,10 +73,15 @@ async def report(
     except Refusal as refusal:
         await respond(text=refusal.message, response_type="ephemeral")
         return
-    if asked.csv:
-        await post_csv(ctx, channel, program.id, table)
-    elif not await post_report(ctx, channel, summary, learning=learning):
-        await respond(text=text("errors.try_again"), response_type="ephemeral")
+    try:
+        if asked.csv:
+            await post_csv(ctx, channel, program.id, table)
+        elif not await post_report(ctx, channel, summary, learning=learning):
+            await respond(text=text("errors.try_again"), response_type="ephemeral")
+    except NotInChannel:
+        await respond(
+            text=text("reports.not_in_channel", channel=channel), response_type="ephemeral"
+        )
 
 
 def register(app: AsyncApp) -> None:

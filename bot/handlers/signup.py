@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids, notify, proposals
 from bot.clock import earliest_today
 from bot.context import AppContext
-from bot.forms import db_id, parse_join_choices, parse_signup
+from bot.forms import MAX_DISPLAY_NAME, db_id, parse_join_choices, parse_signup
 from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Program, ProgramStatus
@@ -31,7 +31,8 @@ async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str 
         return None, None
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name")
-    return name or None, user.get("tz")
+    # Slack's limits on names are its own to change: keep what the column holds.
+    return (name[:MAX_DISPLAY_NAME] if isinstance(name, str) else None) or None, user.get("tz")
 
 
 async def open_signup(

@@ -57,6 +57,7 @@ GOAL_TAGS = (
 # A section block's text may hold 3000 characters; keeping prompts to 2000 leaves room for the
 # greeting and week number the check-in message puts around them.
 MAX_TEXT_CHARS = 2000
+MAX_ID_CHARS = 80  # check-ins and prompt deliveries store the id in a String(80) column
 
 # How strongly choose_prompt leans: a prompt tagged with one of the pair's goals is three times as
 # likely, one addressed to this week's side (or to both) twice as likely.
@@ -156,6 +157,8 @@ def _parse_entry(path: Path, index: int, entry: Any) -> Prompt:
     prompt_id = entry["id"]
     if not isinstance(prompt_id, str) or not _ID_PATTERN.fullmatch(prompt_id):
         raise fail(f"id {prompt_id!r} must be kebab-case, like tools-genai-first-task")
+    if len(prompt_id) > MAX_ID_CHARS:
+        raise fail(f"id is {len(prompt_id)} characters; the limit is {MAX_ID_CHARS}")
     text = entry["text"]
     if not isinstance(text, str) or not text.strip():
         raise fail("text must be a non-empty string")

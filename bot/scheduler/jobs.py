@@ -98,6 +98,18 @@ def slot_for(now: dt.datetime, minutes: int = 10) -> str:
     return floored.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
+def manual_slot(simulated: dt.datetime, real: dt.datetime) -> str:
+    """The slot of a `mentorbot jobs run` pass: the instant it runs as, then the instant it ran,
+    so every manual pass gets a slot of its own (never "already taken"). Both are written in
+    UTC, to the microsecond, without separators: at most 54 characters, which
+    `job_runs.period_key` holds whatever instants it is given."""
+    return f"manual:{_compact(simulated)}:{_compact(real)}"
+
+
+def _compact(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
 def build_scheduler(
     ctx: AppContext, jobs: dict[str, tuple[JobFunction, CronTrigger]]
 ) -> AsyncIOScheduler:

@@ -65,11 +65,14 @@ async def test_post_message_channel_dm_thread_and_metadata(
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 async def test_post_message_errors(fake: FakeSlack, client: AsyncWebClient) -> None:
     fake.add_channel("C2", "secret", members=["U1"], is_private=True, bot_is_member=False)
+    fake.add_channel("C3", "open-plan", members=["U1"], bot_is_member=False)
     cases = [
         ({"channel": "C404", "text": "x"}, "channel_not_found"),
         ({"channel": "U404", "text": "x"}, "channel_not_found"),
         ({"channel": "C1"}, "no_text"),
-        ({"channel": "C2", "text": "x"}, "not_in_channel"),
+        # The bot was never invited: a private channel is invisible to it, a public one is not.
+        ({"channel": "C2", "text": "x"}, "channel_not_found"),
+        ({"channel": "C3", "text": "x"}, "not_in_channel"),
         ({"channel": "C1", "text": "x", "metadata": {"nope": 1}}, "invalid_metadata_format"),
     ]
     for kwargs, error in cases:

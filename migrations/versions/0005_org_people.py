@@ -5,8 +5,8 @@ title, location, time zone and experience band; ``in_org_data`` false once a new
 longer lists them. No email is stored. ``invitations``: who HR invited to which program (once
 each). Programs get ``different_departments`` (HR's hard rule).
 
-Revision ID: 0004
-Revises: 0006
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0006"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ A pair's slot (weekday and wall-clock start in the anchor person's zone, length)
 the version every button carries and the calendar SEQUENCE; and one row per change, unique per
 (meeting, version), which is the claim that makes double clicks change a meeting once.
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

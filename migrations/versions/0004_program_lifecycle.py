@@ -6,8 +6,8 @@ one its id as a suffix). Programs gain eligible departments and a closing time; 
 "invite me to the next round" choice and the reason they are waiting for a partner; confidence
 ratings (before and after, per topic) measure what was learnt.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

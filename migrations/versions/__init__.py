@@ -1,0 +1,1 @@
+"""Alembic revisions, one linear chain (tests/test_migrations.py)."""
