@@ -11,10 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _holding_turn: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
@@ -129,7 +130,12 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
-    """Alembic configured in code, so `mentorbot db upgrade` works from any directory."""
+    """Alembic configured in code, so `mentorbot db upgrade` works from any directory.
+
+    Alembic is imported only here: `mentorbot serve --no-migrate` never loads it.
+    """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
@@ -137,8 +143,12 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)

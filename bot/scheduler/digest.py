@@ -11,7 +11,6 @@ from bot import notify
 from bot.context import AppContext
 from bot.models import Program, ProgramStatus
 from bot.reports import program_report, report_blocks, report_text, weekly_csv
-from bot.reports.chart import weekly_chart_png
 from bot.scheduler.kickoffs import PassCounts
 from bot.texts import text
 
@@ -56,6 +55,9 @@ async def post_report(
     ts = await notify.post(ctx, channel, fallback[:3900], blocks)
     if ts is None:
         return False
+    # matplotlib (about 40 MB) loads with the first chart, not when `mentorbot serve` starts
+    from bot.reports.chart import weekly_chart_png
+
     chart = weekly_chart_png(report)
     await upload(
         ctx,

@@ -8,13 +8,13 @@ pool (active people of the program who are not in an active pair), every pair th
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.matching import Candidate, match
 from bot.models import (
     MatchProposal,
     Pair,
@@ -24,6 +24,9 @@ from bot.models import (
     Program,
 )
 
+if TYPE_CHECKING:
+    from bot.matching import Candidate
+
 YEARS_FOR_BAND = {"0-2": 1, "3-5": 4, "6-10": 8, "11-20": 15, "21+": 25}
 
 
@@ -32,6 +35,10 @@ def pair_key(a: str, b: str) -> str:
 
 
 def to_candidate(p: Participant, now: dt.datetime) -> Candidate:
+    # Imported here, not at the top: `bot.matching` pulls in numpy and scipy (about 40 MB), which
+    # `mentorbot serve` would otherwise hold from start-up although only HR's matching uses them.
+    from bot.matching import Candidate
+
     offset = now.astimezone(ZoneInfo(p.timezone)).utcoffset() or dt.timedelta()
     return Candidate(
         id=p.slack_user_id,
@@ -88,6 +95,8 @@ async def propose(
     now: dt.datetime,
 ) -> MatchProposal:
     """Run the algorithm on the current pool and store the result as an open proposal."""
+    from bot.matching import match  # numpy and scipy load on first use (see `to_candidate`)
+
     people = await pool(session, program)
     result = match(
         [to_candidate(p, now) for p in people],
