@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.prompts import Prompt
+from bot.slack_client import ProfileCache
 
 
 @dataclass
@@ -19,6 +20,7 @@ class AppContext:
     clock: Clock
     client: AsyncWebClient
     prompts: tuple[Prompt, ...]
+    profiles: ProfileCache = field(default_factory=ProfileCache)
 
     def is_admin(self, user_id: str) -> bool:
         return self.settings.is_hr_admin(user_id)

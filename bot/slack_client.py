@@ -11,6 +11,8 @@ raised, so callers need only catch `(SlackApiError, OSError, TimeoutError)`.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from typing import Any
 
 from aiohttp import (
@@ -124,3 +126,29 @@ def build_client(token: str, base_url: str, *, timeout: float = 10.0) -> AsyncWe
     return RetryingWebClient(
         token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
     )
+
+
+class ProfileCache:
+    """What users.info said about a person (display name, time zone), kept a few minutes.
+
+    `/mentoring join` asks Slack for a newcomer's time zone to prefill the modal, and the
+    submission a minute later needs their name for the confirmation: one users.info call per
+    sign-up instead of two. Bounded (oldest out first) and per process; names are also stored
+    in the database, so nothing new is kept.
+    """
+
+    def __init__(self, ttl: float = 600.0, max_entries: int = 10_000) -> None:
+        self.ttl, self.max_entries = ttl, max_entries
+        self._entries: OrderedDict[str, tuple[float, str | None, str | None]] = OrderedDict()
+
+    def get(self, user_id: str) -> tuple[str | None, str | None] | None:
+        entry = self._entries.get(user_id)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, user_id: str, name: str | None, timezone: str | None) -> None:
+        self._entries.pop(user_id, None)
+        self._entries[user_id] = (time.monotonic(), name, timezone)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)

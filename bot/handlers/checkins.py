@@ -21,7 +21,6 @@ from bot.models import (
     Nudge,
     Pair,
     PairingFeedback,
-    Participant,
     SurveyResponse,
 )
 from bot.services import checkins as answers
@@ -49,13 +48,15 @@ def prompt_text(ctx: AppContext, prompt_id: str | None) -> str:
     return prompt.text if prompt else ""
 
 
-async def refresh_checkin_message(ctx: AppContext, checkin_id: int) -> None:
-    """Redraw the check-in so it shows who has answered (never what)."""
-    async with ctx.db.session() as session:
-        checkin = await session.get(Checkin, checkin_id)
-        if checkin is None or not checkin.message_ts or not checkin.channel_id:
-            return
-        status = await answers.answered_status(session, checkin)
+async def redraw_checkin(ctx: AppContext, checkin: Checkin, status: list[tuple[str, bool]]) -> None:
+    """Redraw the check-in so it shows who has answered (never what).
+
+    `status` is read in the answer's own transaction (`answers.answered_status`), where the pair
+    and both people are already loaded: a second transaction re-reading them cost a third of a
+    click's CPU.
+    """
+    if not checkin.message_ts or not checkin.channel_id:
+        return
     blocks = checkin_blocks(
         checkin_id=checkin.id,
         week=checkin.week,
@@ -72,7 +73,7 @@ async def refresh_checkin_message(ctx: AppContext, checkin_id: int) -> None:
         )
     except SLACK_ERRORS as exc:
         log.warning(
-            "check-in not redrawn", extra={"checkin": checkin_id, "error_type": type(exc).__name__}
+            "check-in not redrawn", extra={"checkin": checkin.id, "error_type": type(exc).__name__}
         )
 
 
@@ -101,31 +102,28 @@ def checkin_id_of(body: dict[str, Any]) -> int | None:
     return db_id(str(body["actions"][0].get("value") or "").split(":")[0])
 
 
-async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
+async def ask_pairing_fit(ctx: AppContext, scope: answers.CheckinScope) -> None:
     """After the first meeting, ask each person privately whether the pairing works (once)."""
     try:
         async with ctx.db.session() as session:
             session.add(
                 Nudge(
-                    pair_id=pair_id,
+                    pair_id=scope.pair.id,
                     kind="fit_question",
                     period_key="first",
                     sent_at=ctx.clock.now(),
                 )
             )
-            pair = await session.get(Pair, pair_id)
-            assert pair is not None
-            sharer = await session.get(Participant, pair.sharer_id)
-            learner = await session.get(Participant, pair.learner_id)
-            assert sharer and learner
     except IntegrityError:
         return  # already asked
-    for me, partner in ((sharer, learner), (learner, sharer)):
+    me, partner = scope.me, scope.partner
+    sharer, learner = (me, partner) if me.id == scope.pair.sharer_id else (partner, me)
+    for asked, other in ((sharer, learner), (learner, sharer)):
         await notify.dm(
             ctx,
-            me.slack_user_id,
-            text("fit.question", partner=partner.slack_user_id),
-            fit_question_blocks(pair_id, partner.slack_user_id),
+            asked.slack_user_id,
+            text("fit.question", partner=other.slack_user_id),
+            fit_question_blocks(scope.pair.id, other.slack_user_id),
         )
 
 
@@ -148,14 +146,16 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
             if not isinstance(scope, str):
                 await answers.record_attendance(session, scope, choice)
-                pair_id = scope.pair.id
-                first = choice == Attendance.MET and await answers.first_meeting(session, pair_id)
+                first = choice == Attendance.MET and await answers.first_meeting(
+                    session, scope.pair.id
+                )
+                status = await answers.answered_status(session, scope.checkin)
         if await refused(body, scope):
             return
-        await refresh_checkin_message(ctx, checkin_id)
+        await redraw_checkin(ctx, scope.checkin, status)
         await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
         if first:
-            await ask_pairing_fit(ctx, pair_id)
+            await ask_pairing_fit(ctx, scope)
 
     for action_id in ATTENDANCE_BUTTONS:
         app.action(action_id)(attendance)
@@ -234,16 +234,18 @@ def register(app: AsyncApp, ctx: AppContext) -> None:
                     ),
                     ctx.clock.now(),
                 )
-                pair_id = scope.pair.id
-                first = form.attendance == "met" and await answers.first_meeting(session, pair_id)
+                first = form.attendance == "met" and await answers.first_meeting(
+                    session, scope.pair.id
+                )
+                status = await answers.answered_status(session, scope.checkin)
         except DATABASE_ERRORS:
             await ack(response_action="errors", errors={ids.B_FB_MET: text("errors.database_down")})
             return
         await ack()
-        await refresh_checkin_message(ctx, checkin_id)
+        await redraw_checkin(ctx, scope.checkin, status)
         await publish_home(ctx, body["user"]["id"])
         if first:
-            await ask_pairing_fit(ctx, pair_id)
+            await ask_pairing_fit(ctx, scope)
 
     @app.action(ids.CHECKIN_SURVEY)
     async def open_survey(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -30,12 +30,16 @@ def earliest_today(now: dt.datetime) -> dt.date:
 
 async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str | None]:
     """(display name, time zone) from Slack; (None, None) if Slack can't say right now."""
+    cached = ctx.profiles.get(user_id)
+    if cached is not None:
+        return cached
     try:
         user = (await ctx.client.users_info(user=user_id))["user"]
     except (SlackApiError, OSError, TimeoutError, KeyError):
         return None, None
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name")
+    ctx.profiles.put(user_id, name or None, user.get("tz"))
     return name or None, user.get("tz")
 
 
@@ -79,6 +83,9 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
         user_id = body["user"]["id"]
         metadata = parse_json(view.get("private_metadata"))
         now = ctx.clock.now()
+        # Usually Slack told us moments ago, when `join` opened the modal: then the name is
+        # stored with the profile, and no call or second transaction follows the ack.
+        known = ctx.profiles.get(user_id)
         try:
             async with ctx.db.session() as session:
                 catalogue = set(await people.topic_catalogue(session))
@@ -94,7 +101,12 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
                     return
                 program = await open_program(session)
                 participant, created = await people.save_signup(
-                    session, user_id=user_id, display_name=None, form=form, program=program, now=now
+                    session,
+                    user_id=user_id,
+                    display_name=known[0] if known else None,
+                    form=form,
+                    program=program,
+                    now=now,
                 )
                 paired = await people.active_pair(session, participant)
                 partner = await people.partner_in(session, paired, participant) if paired else None
@@ -103,8 +115,8 @@ def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
             return
         await ack()
 
-        name, _ = await slack_profile(ctx, user_id)
-        if name:
+        name = known[0] if known else (await slack_profile(ctx, user_id))[0]
+        if name and not known:
             async with ctx.db.session() as session:
                 stored = await people.get_participant(session, user_id)
                 if stored is not None:
