@@ -33,13 +33,20 @@ class ServeProcess:
 
     `jobs=False` serves requests only (`--no-jobs`): the scheduler runs on the real clock, and a
     pass firing on the hour over a test's data would be load the test did not ask for.
+    `program` replaces `-m bot` (a script taking the same arguments, e.g. bench/serve_passes.py).
     """
 
     def __init__(
-        self, fake: FakeSlack, database_url: str, *, jobs: bool = True, **env: str
+        self,
+        fake: FakeSlack,
+        database_url: str,
+        *,
+        jobs: bool = True,
+        program: tuple[str, ...] = ("-m", "bot"),
+        **env: str,
     ) -> None:
         self.fake, self.database_url, self.port = fake, database_url, free_port()
-        self.jobs = jobs
+        self.jobs, self.program = jobs, program
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env
         self.proc: asyncio.subprocess.Process | None = None
@@ -60,7 +67,14 @@ class ServeProcess:
         env.pop("SLACK_APP_TOKEN", None)
         options = [] if self.jobs else ["--no-jobs"]
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", *options, cwd=ROOT, env=env
+            sys.executable,
+            *self.program,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            *options,
+            cwd=ROOT,
+            env=env,
         )
         self.fake.app_url = f"{self.url}/slack/events"
         deadline = time.monotonic() + healthy_within

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from bot.scheduler.nudges import run_nudges
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[[AppContext], Awaitable[PassCounts]]
+JobTable = dict[str, tuple[JobFunction, BaseTrigger]]
 
 
 def job_table(extra: dict[str, tuple[JobFunction, CronTrigger]] | None = None):
@@ -92,9 +94,7 @@ def slot_for(now: dt.datetime, minutes: int = 10) -> str:
     return floored.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def build_scheduler(
-    ctx: AppContext, jobs: dict[str, tuple[JobFunction, CronTrigger]]
-) -> AsyncIOScheduler:
+def build_scheduler(ctx: AppContext, jobs: JobTable) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     for name, (function, trigger) in jobs.items():
 
