@@ -355,7 +355,7 @@ async def _timed_report(db: Database, program_id: int) -> tuple[float, float]:
             else None
         )
         cpu, started = _cpu_seconds(backend_pid), time.perf_counter()
-        report = await program_report(session, program_id, now=NOW)
+        report = await program_report(session, program_id, now=NOW, prompts=load_prompts())
         wall = time.perf_counter() - started
         cpu = _cpu_seconds(backend_pid) - cpu
     assert report.pairs_active > 0

@@ -12,17 +12,13 @@ from collections.abc import Mapping
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.authorization.async_single_team_authorization import (
-    AsyncSingleTeamAuthorization,
-)
-from slack_sdk.errors import SlackApiError
 
 from bot import middleware
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.handlers import (
+from bot.handlers import (  # one module per flow
     admin,
     checkins,
     commands,
@@ -32,8 +28,10 @@ from bot.handlers import (
     selfservice,
     signup,
 )
+from bot.listeners import provide_app_context
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
+from bot.socket_mode import SocketModeConnection
 
 log = logging.getLogger(__name__)
 
@@ -61,22 +59,17 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         client=ctx.client,
         signing_secret=ctx.settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,  # ack first; slow work continues after the response
+        authorize=ctx.identity.for_bolt(),  # auth.test asked once, at start-up (bot.identity)
         raise_error_for_unhandled_request=False,
         # `build_web_app` checks the signature before Bolt sees the body (and Socket Mode needs
         # none): Bolt checking it again was a second HMAC over every body.
         request_verification_enabled=False,
     )
+    provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)
-    home.register(app, ctx)
-    checkins.register(app, ctx)
-    subcommands = {
-        **signup.register(app, ctx),
-        **goals.register(app, ctx),
-        **selfservice.register(app, ctx),
-        **admin.register(app, ctx),
-        **reports.register(app, ctx),
-    }
-    commands.register(app, ctx, subcommands)
+    for flow in (home, checkins, signup, goals, selfservice, admin, reports):
+        flow.register(app)
+    commands.register(app)  # last: `/mentoring` help answers what no flow claimed
     return app
 
 
@@ -93,8 +86,14 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str]) -> boo
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
-def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
-    """POST /slack/events for everything Slack sends; GET /healthz for the platform."""
+def build_web_app(
+    ctx: AppContext, bolt_app: AsyncApp, socket: SocketModeConnection | None = None
+) -> web.Application:
+    """POST /slack/events for everything Slack sends; GET /healthz for the platform.
+
+    In Socket Mode (`socket` given) the bot is healthy only while its connection is up: a
+    process that cannot reach Slack answers nobody, whatever its database says.
+    """
 
     secret = ctx.settings.slack_signing_secret.get_secret_value()
 
@@ -115,9 +114,13 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
-        if await ctx.db.ping():
-            return web.json_response({"status": "ok", "database": "reachable"})
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        state = {"database": "reachable" if await ctx.db.ping() else "unreachable"}
+        if socket is not None:
+            state["socket_mode"] = "connected" if socket.connected else "connecting"
+        healthy = state["database"] == "reachable" and state.get("socket_mode") != "connecting"
+        if healthy:
+            return web.json_response({"status": "ok", **state})
+        return web.json_response({"status": "unavailable", **state}, status=503)
 
     async def close_slack_client(app: web.Application) -> None:
         priming = app.get(PRIMING)
@@ -128,7 +131,7 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
             await close()
 
     async def start_priming(app: web.Application) -> None:
-        app[PRIMING] = asyncio.create_task(prime_authorization(bolt_app, ctx))
+        app[PRIMING] = asyncio.create_task(ctx.identity.prime())
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
@@ -139,20 +142,3 @@ def build_web_app(ctx: AppContext, bolt_app: AsyncApp) -> web.Application:
 
 
 PRIMING = web.AppKey("priming", asyncio.Task)
-
-
-async def prime_authorization(bolt_app: AsyncApp, ctx: AppContext) -> None:
-    """Call auth.test at start-up, in the background, rather than inside a request.
-
-    Bolt's single-workspace authorization calls auth.test when the first request arrives, inside
-    Slack's 3 s ack window (every request arriving before it answers calls it too): with Slack slow
-    or rate-limiting, the first people after a deploy got a late ack. Bolt keeps the result on its
-    middleware, so fill it in; if Slack is down now, Bolt simply asks again on the first request.
-    """
-    for step in getattr(bolt_app, "_async_middleware_list", []):
-        if isinstance(step, AsyncSingleTeamAuthorization) and step.auth_test_result is None:
-            try:
-                step.auth_test_result = await ctx.client.auth_test()
-            except (SlackApiError, OSError, TimeoutError) as exc:
-                kind = type(exc).__name__
-                log.warning("auth.test failed at start-up", extra={"error_type": kind})

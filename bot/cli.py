@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import sys
 
-from bot.config import load_settings_or_exit
+from bot.config import Settings, load_settings_or_exit
 from bot.logging_setup import configure_logging
 
 
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--out", default="demo-out")
     demo.add_argument("--quiet", action="store_true")
+    demo.add_argument(
+        "--socket", action="store_true", help="connect the bot to the fake over Socket Mode"
+    )
     return parser
 
 
@@ -72,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(
             run_demo(
-                people=args.people, weeks=args.weeks, seed=args.seed, out=args.out, quiet=args.quiet
+                people=args.people,
+                weeks=args.weeks,
+                seed=args.seed,
+                out=args.out,
+                quiet=args.quiet,
+                socket_mode=args.socket,
             )
         )
 
@@ -101,18 +109,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "jobs":
         return asyncio.run(server.run_once(settings, args.name, args.at))
     if args.command == "serve":
-        if not args.no_migrate:
-            server.migrate(settings)
-        asyncio.run(
-            server.serve(
-                settings,
-                host=args.host,
-                socket_mode=args.socket or settings.socket_mode,
-                jobs=not args.no_jobs,
-            )
-        )
-        return 0
+        return _serve(args, settings)
     return 2
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import server
+    from bot.socket_mode import SocketModeRefused
+
+    socket_mode = args.socket or settings.socket_mode
+    if socket_mode and settings.slack_app_token is None:  # before touching the database
+        expected = Settings.model_fields["slack_app_token"].description
+        print(
+            f"mentorbot: configuration error: SLACK_APP_TOKEN is not set: expected {expected}.",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.no_migrate:
+        server.migrate(settings)
+    try:
+        asyncio.run(
+            server.serve(settings, host=args.host, socket_mode=socket_mode, jobs=not args.no_jobs)
+        )
+    except SocketModeRefused as exc:
+        print(
+            f"mentorbot: Slack refused SLACK_APP_TOKEN ({exc.error}): use the app-level token "
+            "(xapp-...) of this app, with the connections:write scope.",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -30,3 +30,8 @@ class FixedClock:
 
     def set(self, instant: dt.datetime) -> None:
         self._now = instant.astimezone(dt.UTC)
+
+
+def earliest_today(now: dt.datetime) -> dt.date:
+    """'Today' somewhere on Earth: a date before this is in the past for everyone."""
+    return (now - dt.timedelta(hours=12)).date()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -158,7 +158,7 @@ def describe_error(exc: ValidationError) -> str:
     return f"{variable} is malformed: expected {expected}."
 
 
-def load_settings(env_file: Path | str | None = ".env", **overrides: object) -> Settings:
+def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
     """Read settings, raising `SettingsError` with one readable line when something is wrong."""
     try:
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
@@ -166,7 +166,7 @@ def load_settings(env_file: Path | str | None = ".env", **overrides: object) -> 
         raise SettingsError(describe_error(exc)) from None
 
 
-def load_settings_or_exit(**overrides: object) -> Settings:
+def load_settings_or_exit(**overrides: Any) -> Settings:
     """For command-line entry points: print the problem on stderr and exit 2, no traceback."""
     try:
         return load_settings(**overrides)

@@ -9,8 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.identity import BotIdentity
 from bot.prompts import Prompt
-from bot.slack_client import ProfileCache
+from bot.tasks import TaskRegistry
 
 
 @dataclass
@@ -20,7 +21,12 @@ class AppContext:
     clock: Clock
     client: AsyncWebClient
     prompts: tuple[Prompt, ...]
-    profiles: ProfileCache = field(default_factory=ProfileCache)
+    identity: BotIdentity = field(init=False)  # who the bot is in Slack, asked once
+    tasks: TaskRegistry = field(init=False)  # work that shutdown waits for
+
+    def __post_init__(self) -> None:
+        self.identity = BotIdentity(self.client)
+        self.tasks = TaskRegistry()
 
     def is_admin(self, user_id: str) -> bool:
         return self.settings.is_hr_admin(user_id)

@@ -16,8 +16,9 @@ from zoneinfo import available_timezones
 
 from bot import ids
 from bot.models import Program
+from bot.refusals import Refusal
 from bot.scheduling import CHECKIN_WEEKDAYS
-from bot.texts import raw, text
+from bot.texts import codes, text
 
 MAX_DEPARTMENT = 80
 MAX_OTHER_TOPICS = 200
@@ -25,13 +26,6 @@ MAX_TOPIC_LABEL = 60
 MAX_TOPICS = 15
 MAX_GOAL_TEXT = 500
 
-EXPERIENCE_BANDS = tuple(code for code, _ in raw("catalogue.experience_bands"))
-GOAL_CATEGORIES = tuple(code for code, _ in raw("catalogue.goal_categories"))
-ROLES = tuple(code for code, *_ in raw("catalogue.roles"))
-DAYS = tuple(code for code, _ in raw("catalogue.days"))
-TIMES_OF_DAY = tuple(code for code, _ in raw("catalogue.times_of_day"))
-MEETING_LENGTHS = tuple(raw("catalogue.meeting_lengths"))
-GOAL_STATES = tuple(code for code, _ in raw("goals.states"))
 PROGRESS_STEPS = (0, 25, 50, 75, 100)
 
 
@@ -111,15 +105,15 @@ class StateReader:
         value = self.element(block_id, action_id).get("selected_user")
         return _clean(value) if isinstance(value, str) and value else None
 
-    def date(self, block_id: str, action_id: str) -> dt.date | str | None:
-        """A date, None when empty, or the string 'invalid' for a malformed one."""
+    def date(self, block_id: str, action_id: str) -> dt.date | None:
+        """A date, or None when empty; a Refusal for a malformed one (a tampered payload)."""
         value = self.element(block_id, action_id).get("selected_date")
         if value in (None, ""):
             return None
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            return "invalid"
+            raise Refusal("signup.errors.unknown_choice") from None
 
 
 def split_topics(free_text: str) -> list[str]:
@@ -183,21 +177,24 @@ def _read_goal(
     category = reader.option(ids.goal_block("category", slot), ids.A_GOAL["category"])
     description = reader.text(ids.goal_block("description", slot), ids.A_GOAL["description"])
     measure = reader.text(ids.goal_block("measure", slot), ids.A_GOAL["measure"])
-    target = reader.date(ids.goal_block("target", slot), ids.A_GOAL["target"])
+    target_error = None
+    try:
+        target = reader.date(ids.goal_block("target", slot), ids.A_GOAL["target"])
+    except Refusal as refusal:
+        target, target_error = None, refusal.message
     progress_value = reader.option(ids.goal_block("progress", slot), ids.A_GOAL["progress"])
     state = reader.option(ids.goal_block("state", slot), ids.A_GOAL["state"]) or "open"
-    if not any([category, description, measure, target]) and goal_id is None:
+    if not any([category, description, measure, target, target_error]) and goal_id is None:
         return None
-    if category is not None and category not in GOAL_CATEGORIES:
+    if target_error:
+        errors[ids.goal_block("target", slot)] = target_error
+    if category is not None and category not in codes("catalogue.goal_categories"):
         errors[ids.goal_block("category", slot)] = text("signup.errors.unknown_choice")
     if not description:
         errors[ids.goal_block("description", slot)] = text("signup.errors.goal_description_needed")
     _check_length(errors, ids.goal_block("description", slot), description, MAX_GOAL_TEXT)
     _check_length(errors, ids.goal_block("measure", slot), measure, MAX_GOAL_TEXT)
-    if target == "invalid":
-        errors[ids.goal_block("target", slot)] = text("signup.errors.unknown_choice")
-        target = None
-    elif isinstance(target, dt.date) and target < today and state == "open":
+    if target is not None and target < today and state == "open":
         errors[ids.goal_block("target", slot)] = text("signup.errors.target_past")
     progress: int | None = None
     if progress_value is not None:
@@ -205,7 +202,7 @@ def _read_goal(
         if progress not in PROGRESS_STEPS:
             progress = None
             errors[ids.goal_block("progress", slot)] = text("signup.errors.unknown_choice")
-    if state not in GOAL_STATES:
+    if state not in codes("goals.states"):
         errors[ids.goal_block("state", slot)] = text("signup.errors.unknown_choice")
         state = "open"
     return GoalInput(
@@ -226,55 +223,14 @@ def parse_signup(
     """Parse and validate the sign-up modal; `errors` is empty when the form may be stored."""
     r = StateReader(view)
     errors: dict[str, str] = {}
-
-    role = r.option(ids.B_ROLE, ids.A_ROLE) or ""
-    if role not in ROLES:
-        errors[ids.B_ROLE] = text("signup.errors.unknown_choice")
-    band = r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE) or ""
-    if band not in EXPERIENCE_BANDS:
-        errors[ids.B_EXPERIENCE] = text("signup.errors.unknown_choice")
-    department = r.text(ids.B_DEPARTMENT, ids.A_DEPARTMENT)
-    _check_length(errors, ids.B_DEPARTMENT, department, MAX_DEPARTMENT)
-    manager = r.user(ids.B_MANAGER, ids.A_MANAGER)
-    if manager == user_id:
-        errors[ids.B_MANAGER] = text("signup.errors.manager_self")
-    elif manager is not None and not SLACK_ID.fullmatch(manager):
-        errors[ids.B_MANAGER] = text("signup.errors.unknown_choice")
-
-    share = [t for t in r.options(ids.B_SHARE_TOPICS, ids.A_SHARE_TOPICS) if t in catalogue]
-    learn = [t for t in r.options(ids.B_LEARN_TOPICS, ids.A_LEARN_TOPICS) if t in catalogue]
-    share_other = r.text(ids.B_SHARE_OTHER, ids.A_SHARE_OTHER)
-    learn_other = r.text(ids.B_LEARN_OTHER, ids.A_LEARN_OTHER)
-    _check_length(errors, ids.B_SHARE_OTHER, share_other, MAX_OTHER_TOPICS)
-    _check_length(errors, ids.B_LEARN_OTHER, learn_other, MAX_OTHER_TOPICS)
+    role, band, department, manager = _read_about_you(r, user_id, errors)
+    share, learn, share_other, learn_other = _read_topics(r, catalogue, errors)
     all_share = _merge_topics(share, share_other)
     all_learn = _merge_topics(learn, learn_other)
-    for block, topics in ((ids.B_SHARE_TOPICS, all_share), (ids.B_LEARN_TOPICS, all_learn)):
-        if len(topics) > MAX_TOPICS:
-            errors.setdefault(block, text("signup.errors.too_many_topics", limit=MAX_TOPICS))
-    if role in ("share", "either") and not all_share:
-        errors.setdefault(ids.B_SHARE_TOPICS, text("signup.errors.share_topics_needed"))
-    if role in ("learn", "either") and not all_learn:
-        errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.learn_topics_needed"))
-    if all_share and all_learn and {t.lower() for t in all_share} == {t.lower() for t in all_learn}:
-        errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.same_topics"))
-
-    timezone = r.option(ids.B_TIMEZONE, ids.A_TIMEZONE) or ""
-    if not known_timezone(timezone):
-        errors[ids.B_TIMEZONE] = text("signup.errors.unknown_choice")
-    days = [d for d in r.options(ids.B_DAYS, ids.A_DAYS) if d in DAYS]
-    if not days:
-        errors[ids.B_DAYS] = text("signup.errors.days_needed")
-    time_of_day = r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or "any"
-    if time_of_day not in TIMES_OF_DAY:
-        errors[ids.B_TIME_OF_DAY] = text("signup.errors.unknown_choice")
-    length = r.option(ids.B_MEETING_LENGTH, ids.A_MEETING_LENGTH) or "30"
-    minutes = small_int(length) or 0
-    if minutes not in MEETING_LENGTHS:
-        errors[ids.B_MEETING_LENGTH] = text("signup.errors.unknown_choice")
+    _check_topics(role, all_share, all_learn, errors)
+    timezone, days, time_of_day, minutes = _read_availability(r, errors)
     consent = ids.CONSENT_QUOTE in r.options(ids.B_CONSENT, ids.A_CONSENT)
     goal = _read_goal(r, 0, today, errors, None) if with_goal else None
-
     form = SignupForm(
         role=role,
         experience_band=band,
@@ -285,7 +241,7 @@ def parse_signup(
         share_other=share_other,
         learn_other=learn_other,
         timezone=timezone,
-        available_days=[d for d in DAYS if d in days],
+        available_days=days,
         time_of_day=time_of_day,
         meeting_minutes=minutes,
         consent_quote=consent,
@@ -294,6 +250,73 @@ def parse_signup(
         all_learn_topics=all_learn,
     )
     return form, errors
+
+
+def _read_about_you(
+    r: StateReader, user_id: str, errors: dict[str, str]
+) -> tuple[str, str, str, str | None]:
+    """(role, experience band, department, manager id); the manager may not be the person."""
+    role = r.option(ids.B_ROLE, ids.A_ROLE) or ""
+    if role not in codes("catalogue.roles"):
+        errors[ids.B_ROLE] = text("signup.errors.unknown_choice")
+    band = r.option(ids.B_EXPERIENCE, ids.A_EXPERIENCE) or ""
+    if band not in codes("catalogue.experience_bands"):
+        errors[ids.B_EXPERIENCE] = text("signup.errors.unknown_choice")
+    department = r.text(ids.B_DEPARTMENT, ids.A_DEPARTMENT)
+    _check_length(errors, ids.B_DEPARTMENT, department, MAX_DEPARTMENT)
+    manager = r.user(ids.B_MANAGER, ids.A_MANAGER)
+    if manager == user_id:
+        errors[ids.B_MANAGER] = text("signup.errors.manager_self")
+    elif manager is not None and not SLACK_ID.fullmatch(manager):
+        errors[ids.B_MANAGER] = text("signup.errors.unknown_choice")
+    return role, band, department, manager
+
+
+def _read_topics(
+    r: StateReader, catalogue: set[str], errors: dict[str, str]
+) -> tuple[list[str], list[str], str, str]:
+    """(share, learn) chosen from the catalogue and (share, learn) in the person's own words."""
+    share = [t for t in r.options(ids.B_SHARE_TOPICS, ids.A_SHARE_TOPICS) if t in catalogue]
+    learn = [t for t in r.options(ids.B_LEARN_TOPICS, ids.A_LEARN_TOPICS) if t in catalogue]
+    share_other = r.text(ids.B_SHARE_OTHER, ids.A_SHARE_OTHER)
+    learn_other = r.text(ids.B_LEARN_OTHER, ids.A_LEARN_OTHER)
+    _check_length(errors, ids.B_SHARE_OTHER, share_other, MAX_OTHER_TOPICS)
+    _check_length(errors, ids.B_LEARN_OTHER, learn_other, MAX_OTHER_TOPICS)
+    return share, learn, share_other, learn_other
+
+
+def _check_topics(
+    role: str, all_share: list[str], all_learn: list[str], errors: dict[str, str]
+) -> None:
+    """Not too many topics, some on each side the person's role needs, not the same both ways."""
+    for block, topics in ((ids.B_SHARE_TOPICS, all_share), (ids.B_LEARN_TOPICS, all_learn)):
+        if len(topics) > MAX_TOPICS:
+            errors.setdefault(block, text("signup.errors.too_many_topics", limit=MAX_TOPICS))
+    if role in ("share", "either") and not all_share:
+        errors.setdefault(ids.B_SHARE_TOPICS, text("signup.errors.share_topics_needed"))
+    if role in ("learn", "either") and not all_learn:
+        errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.learn_topics_needed"))
+    if all_share and all_learn and {t.lower() for t in all_share} == {t.lower() for t in all_learn}:
+        errors.setdefault(ids.B_LEARN_TOPICS, text("signup.errors.same_topics"))
+
+
+def _read_availability(r: StateReader, errors: dict[str, str]) -> tuple[str, list[str], str, int]:
+    """(time zone, days in week order, time of day, meeting minutes)."""
+    timezone = r.option(ids.B_TIMEZONE, ids.A_TIMEZONE) or ""
+    if not known_timezone(timezone):
+        errors[ids.B_TIMEZONE] = text("signup.errors.unknown_choice")
+    chosen = set(r.options(ids.B_DAYS, ids.A_DAYS))
+    days = [d for d in codes("catalogue.days") if d in chosen]
+    if not days:
+        errors[ids.B_DAYS] = text("signup.errors.days_needed")
+    time_of_day = r.option(ids.B_TIME_OF_DAY, ids.A_TIME_OF_DAY) or "any"
+    if time_of_day not in codes("catalogue.times_of_day"):
+        errors[ids.B_TIME_OF_DAY] = text("signup.errors.unknown_choice")
+    length = r.option(ids.B_MEETING_LENGTH, ids.A_MEETING_LENGTH) or "30"
+    minutes = small_int(length) or 0
+    if minutes not in codes("catalogue.meeting_lengths"):
+        errors[ids.B_MEETING_LENGTH] = text("signup.errors.unknown_choice")
+    return timezone, days, time_of_day, minutes
 
 
 def parse_goals(
@@ -331,8 +354,11 @@ def parse_program(
     name = r.text(ids.B_PROGRAM_NAME, ids.A_PROGRAM_NAME)
     if not name or len(name) > 80:
         errors[ids.B_PROGRAM_NAME] = text("admin.errors.name_needed")
-    start = r.date(ids.B_PROGRAM_START, ids.A_PROGRAM_START)
-    if not isinstance(start, dt.date):
+    try:
+        start = r.date(ids.B_PROGRAM_START, ids.A_PROGRAM_START)
+    except Refusal:
+        start = None
+    if start is None:
         errors[ids.B_PROGRAM_START] = text("admin.errors.start_needed")
     elif start < today and not (existing and existing.start_date == start):
         errors[ids.B_PROGRAM_START] = text("admin.errors.start_past")
@@ -373,7 +399,6 @@ def parse_program(
 
 
 MAX_FEEDBACK_TEXT = 1500
-ATTENDANCE_CHOICES = tuple(code for code, _ in raw("feedback.met_options"))
 
 
 def _rating(
@@ -407,7 +432,7 @@ def parse_feedback(
     r = StateReader(view)
     errors: dict[str, str] = {}
     attendance = r.option(ids.B_FB_MET, ids.A_FB_MET) or ""
-    if attendance not in ATTENDANCE_CHOICES:
+    if attendance not in codes("feedback.met_options"):
         errors[ids.B_FB_MET] = text("feedback.errors.met_needed")
     usefulness = _rating(r, ids.B_FB_USEFUL, ids.A_FB_USEFUL, 1, 5, errors)
     candour = _rating(r, ids.B_FB_CANDOUR, ids.A_FB_CANDOUR, 1, 5, errors)
@@ -419,12 +444,12 @@ def parse_feedback(
     progress: dict[int, int] = {}
     for goal_id in goal_ids:
         block = ids.feedback_goal_block(goal_id)
-        value = r.option(block, ids.A_FB_GOAL)
-        if value is None:
+        chosen = r.option(block, ids.A_FB_GOAL)
+        if chosen is None:
             continue
-        step = small_int(value)
-        if step in PROGRESS_STEPS:
-            progress[goal_id] = step  # type: ignore[assignment]
+        step = small_int(chosen)
+        if step is not None and step in PROGRESS_STEPS:
+            progress[goal_id] = step
         else:
             errors[block] = text("feedback.errors.choice")
     form = FeedbackForm(

@@ -15,7 +15,10 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 
 TOKEN_PATTERN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
@@ -64,16 +67,17 @@ class OwnRecordsOnly(logging.Filter):
 
 
 class WithoutKnownBoltNotice(logging.Filter):
-    """Drop Bolt's start-up warning that our `client` wins over a token.
+    """Drop Bolt's start-up warnings that our `client` and `authorize` win over a token.
 
-    We hand Bolt our retrying client, and Bolt also reads SLACK_BOT_TOKEN from the environment on
-    its own, so every start would warn about a choice that is deliberate.
+    We hand Bolt our retrying client and an `authorize` function (bot.identity), and Bolt also
+    reads SLACK_BOT_TOKEN from the environment on its own, so every start would warn about
+    choices that are deliberate.
     """
 
-    NOTICE = warning_client_prioritized_and_token_skipped()
+    NOTICES = (warning_client_prioritized_and_token_skipped(), warning_token_skipped())
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name.startswith("slack_bolt") and record.getMessage() == self.NOTICE)
+        return not (record.name.startswith("slack_bolt") and record.getMessage() in self.NOTICES)
 
 
 class JsonFormatter(logging.Formatter):

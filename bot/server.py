@@ -18,9 +18,9 @@ from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.scheduler.jobs import JobTable, build_scheduler, job_table, run_job
+from bot.socket_mode import SocketModeConnection
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE = 10.0  # seconds; platforms usually SIGKILL 30 s after SIGTERM
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -42,45 +42,56 @@ async def serve(
 ) -> None:
     """Serve until SIGTERM/SIGINT, then stop taking requests and let in-flight work finish.
 
-    `clock` and `schedule` (default: the system clock, `job_table()`) let a benchmark run the
-    real server with passes at chosen moments over a chosen program week.
+    The scheduled jobs (unless `jobs=False`) run in a child process (`JobsProcess`). `clock`
+    and `schedule` (default: the system clock, `job_table()`) let a benchmark run the real
+    server with passes at chosen moments over a chosen program week.
+    Raises `SocketModeRefused` (after shutting down cleanly) if Slack refuses the app token.
     """
     ctx = build_context(settings, clock=clock)
     bolt_app = build_bolt_app(ctx)
     stop = _stop_on_signals()
+    socket = None
+    if socket_mode:
+        assert settings.slack_app_token is not None  # the CLI refuses to start without it
+        socket = SocketModeConnection(
+            bolt_app,
+            app_token=settings.slack_app_token.get_secret_value(),
+            api_url=settings.slack_api_url,
+            timeout=settings.slack_timeout_seconds,
+        )
     jobs_process = JobsProcess(settings, clock=clock, schedule=schedule) if jobs else None
     if jobs_process is not None:
         jobs_process.start()
 
-    runner = web.AppRunner(build_web_app(ctx, bolt_app), shutdown_timeout=10)
+    runner = web.AppRunner(build_web_app(ctx, bolt_app, socket), shutdown_timeout=10)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
     await site.start()
     log.info("http server listening", extra={"port": settings.port, "socket_mode": socket_mode})
-
-    socket_handler = None
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(
-            bolt_app, settings.slack_app_token.get_secret_value()
-        )
-        await socket_handler.connect_async()
-        log.info("connected over socket mode")
     try:
-        await stop.wait()
+        if socket is None:
+            await stop.wait()
+        else:
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({stopped, socket.start()}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
     finally:
         log.info("shutting down")
-        if socket_handler is not None:
-            await socket_handler.close_async()
+        if socket is not None:
+            await socket.close(ACK_DRAIN)  # pending acks first: people see no error
         await site.stop()  # no new connections; requests already in flight carry on
         await asyncio.gather(
-            finish_background_work(SHUTDOWN_GRACE),
+            ctx.tasks.finish(SHUTDOWN_GRACE),  # listeners' post-ack work
             jobs_process.stop() if jobs_process is not None else asyncio.sleep(0),
         )
         await runner.cleanup()  # waits for open requests, then closes the Slack client
         await ctx.db.dispose()
+    if socket is not None:
+        socket.raise_if_failed()  # a refused token ends the process (the CLI exits 2)
+
+
+ACK_DRAIN = 5.0  # seconds; an ack later than Slack's 3 s is useless anyway
+SHUTDOWN_GRACE = 10.0  # seconds; platforms usually SIGKILL 30 s after SIGTERM
 
 
 class JobsProcess:
@@ -134,30 +145,6 @@ def run_jobs_process(
     asyncio.run(run_scheduler(settings, clock=clock, schedule=schedule, parent=parent))
 
 
-#: Coroutines that carry on after Slack got its answer: Bolt's listeners (ack first, then the
-#: work) and APScheduler's job runs. Nothing else awaits them, so `asyncio.run` would cancel
-#: them at exit: a person's confirmation or a job's posts lost halfway.
-BACKGROUND_WORK = ("run_ack_function_asynchronously", "run_coroutine_job")
-
-
-async def finish_background_work(grace: float) -> None:
-    """Wait (up to `grace` seconds) for listeners and jobs that are still working."""
-    deadline = asyncio.get_running_loop().time() + grace
-    while True:
-        pending = {
-            task
-            for task in asyncio.all_tasks()
-            if task is not asyncio.current_task()
-            and any(name in task.get_coro().__qualname__ for name in BACKGROUND_WORK)
-        }
-        remaining = deadline - asyncio.get_running_loop().time()
-        if not pending or remaining <= 0:
-            if pending:
-                log.warning("shutdown grace over; work cancelled", extra={"tasks": len(pending)})
-            return
-        await asyncio.wait(pending, timeout=remaining)
-
-
 async def close_client(ctx) -> None:
     """Close the Slack client's pooled connections (the web app does it on cleanup itself)."""
     close = getattr(ctx.client, "aclose", None)
@@ -190,7 +177,7 @@ async def run_scheduler(
         scheduler.shutdown(wait=False)
         if orphaned is not None:
             orphaned.cancel()
-        await finish_background_work(SHUTDOWN_GRACE)
+        await ctx.tasks.finish(SHUTDOWN_GRACE)  # the running pass
         await close_client(ctx)
         await ctx.db.dispose()
 

@@ -11,8 +11,6 @@ raised, so callers need only catch `(SlackApiError, OSError, TimeoutError)`.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict
 from typing import Any
 
 from aiohttp import (
@@ -101,7 +99,7 @@ class RetryingWebClient(AsyncWebClient):
     _loop: asyncio.AbstractEventLoop | None = None
     _closed = False
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def api_call(self, api_method: str, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
         if not self._closed and (self.session is None or self._loop is not loop):
             self.session = ClientSession(timeout=ClientTimeout(total=self.timeout))
@@ -120,35 +118,14 @@ class RetryingWebClient(AsyncWebClient):
             await session.close()
 
 
-def build_client(token: str, base_url: str, *, timeout: float = 10.0) -> AsyncWebClient:
+def build_client(
+    token: str, base_url: str, *, timeout: float = 10.0, max_retries: int = 4
+) -> RetryingWebClient:
     """A Web API client for `base_url` (Slack, GovSlack or the local fake) with our retries."""
     # aiohttp takes fractional seconds; int() would turn a sub-second timeout into "none".
     return RetryingWebClient(
-        token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
+        token=token,
+        base_url=base_url,
+        timeout=timeout,  # type: ignore[arg-type]  # slack_sdk annotates int; aiohttp takes float
+        retry_handlers=retry_handlers(max_retries),
     )
-
-
-class ProfileCache:
-    """What users.info said about a person (display name, time zone), kept a few minutes.
-
-    `/mentoring join` asks Slack for a newcomer's time zone to prefill the modal, and the
-    submission a minute later needs their name for the confirmation: one users.info call per
-    sign-up instead of two. Bounded (oldest out first) and per process; names are also stored
-    in the database, so nothing new is kept.
-    """
-
-    def __init__(self, ttl: float = 600.0, max_entries: int = 10_000) -> None:
-        self.ttl, self.max_entries = ttl, max_entries
-        self._entries: OrderedDict[str, tuple[float, str | None, str | None]] = OrderedDict()
-
-    def get(self, user_id: str) -> tuple[str | None, str | None] | None:
-        entry = self._entries.get(user_id)
-        if entry is None or time.monotonic() - entry[0] > self.ttl:
-            return None
-        return entry[1], entry[2]
-
-    def put(self, user_id: str, name: str | None, timezone: str | None) -> None:
-        self._entries.pop(user_id, None)
-        self._entries[user_id] = (time.monotonic(), name, timezone)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)

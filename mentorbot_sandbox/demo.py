@@ -377,12 +377,21 @@ async def database_totals(bot: LocalBot) -> dict[str, int]:
 
 
 async def run_demo(
-    *, people: int, weeks: int, seed: int, out: str, quiet: bool, database_url: str | None = None
+    *,
+    people: int,
+    weeks: int,
+    seed: int,
+    out: str,
+    quiet: bool,
+    database_url: str | None = None,
+    socket_mode: bool = False,
 ) -> int:
     """Play a program end to end; returns the process exit status.
 
     `database_url` (tests) keeps the database for inspection; by default it is a throwaway
-    SQLite file, migrated with the real migrations."""
+    SQLite file, migrated with the real migrations. `socket_mode` connects the bot to the fake
+    over Socket Mode, so every step is an envelope on that connection instead of an HTTP request.
+    """
     if people < 4 or not 4 <= weeks <= 26:
         print("mentorbot demo: use --people 4 or more and --weeks from 4 to 26", file=sys.stderr)
         return 2
@@ -394,7 +403,9 @@ async def run_demo(
         db_url = database_url or f"sqlite:///{tmp}/demo.sqlite3"
         if database_url is None:
             await asyncio.to_thread(dbmod.upgrade, db_url)
-        async with LocalBot(db_url, clock=FixedClock(DEMO_START), seed=seed) as bot:
+        async with LocalBot(
+            db_url, clock=FixedClock(DEMO_START), seed=seed, socket_mode=socket_mode
+        ) as bot:
             for person in workspace:
                 bot.fake.add_user(
                     person.user_id,
@@ -422,6 +433,7 @@ async def run_demo(
         if story.rematched
         else "one person left; their partner was told and waits for a new match"
     )
+    step = "an envelope over Socket Mode" if socket_mode else "a signed request"
     print(
         f"\nMentorbot demo, {weeks} weeks on a simulated clock: {totals['people']} people joined "
         f"through /mentoring and the sign-up modal, HR approved {totals['pairs']} pairs "
@@ -429,7 +441,7 @@ async def run_demo(
         f"{totals['checkins']} weekly check-ins went to the pairs' group DMs, each exactly once. "
         f"People answered {totals['answers']} times in private feedback; one person paused, one "
         f"pair went quiet and {totals['at_risk']} pair(s) were flagged at risk after reminders. "
-        f"Every step was a signed request into the bot and every message a Web API call to the "
+        f"Every step was {step} into the bot and every message a Web API call to the "
         f"local Slack fake.\nFiles: " + ", ".join(str(path) for path in saved)
     )
     return 0

@@ -7,7 +7,6 @@ shutdown test and `bench/bench_load.py`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -33,7 +32,10 @@ class ServeProcess:
 
     `jobs=False` serves requests only (`--no-jobs`): the scheduler runs on the real clock, and a
     pass firing on the hour over a test's data would be load the test did not ask for.
-    `program` replaces `-m bot` (a script taking the same arguments, e.g. bench/serve_passes.py).
+    `socket=True` serves over Socket Mode (`--socket`) with `app_token` (the fake's by default;
+    None leaves SLACK_APP_TOKEN unset), and the fake delivers there. `capture=True` keeps the
+    process's stderr for :meth:`wait`. `program` replaces `-m bot` (a script taking the same
+    arguments, e.g. bench/serve_passes.py).
     """
 
     def __init__(
@@ -42,54 +44,81 @@ class ServeProcess:
         database_url: str,
         *,
         jobs: bool = True,
+        socket: bool = False,
+        app_token: str | None = "",
+        capture: bool = False,
         program: tuple[str, ...] = ("-m", "bot"),
         **env: str,
     ) -> None:
         self.fake, self.database_url, self.port = fake, database_url, free_port()
-        self.jobs, self.program = jobs, program
+        self.jobs, self.socket, self.capture = jobs, socket, capture
+        self.app_token = fake.app_token if app_token == "" else app_token
+        self.program = program
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env
         self.proc: asyncio.subprocess.Process | None = None
+        self.stderr = ""  # what the process wrote, with capture=True
+
+    def environment(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if key != "SLACK_APP_TOKEN"}
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": self.fake.bot_token,
+                "SLACK_SIGNING_SECRET": self.fake.signing_secret,
+                "SLACK_API_URL": self.fake.base_url or "",
+                "DATABASE_URL": self.database_url,
+                "PORT": str(self.port),
+                "HR_ADMIN_IDS": "UHRADMIN1",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        if self.socket and self.app_token is not None:
+            env["SLACK_APP_TOKEN"] = self.app_token
+        env.update(self.extra_env)
+        return env
+
+    async def launch(self) -> None:
+        """Start the process without waiting for it."""
+        options = ["--no-jobs"] if not self.jobs else []
+        options += ["--socket"] if self.socket else []
+        self.proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, *self.program, "serve", "--host", "127.0.0.1", *options),
+            cwd=ROOT,
+            env=self.environment(),
+            stderr=asyncio.subprocess.PIPE if self.capture else None,
+        )
+        if self.socket:
+            self.fake.transport = "socket"
+        else:
+            self.fake.app_url = f"{self.url}/slack/events"
+
+    async def health(self) -> tuple[int, dict]:
+        """`/healthz`'s status and body; (0, {}) while nothing listens."""
+        async with httpx.AsyncClient() as client:
+            try:
+                response = await client.get(f"{self.url}/healthz")
+            except httpx.HTTPError:
+                return 0, {}
+        return response.status_code, response.json()
 
     async def start(self, healthy_within: float = 60) -> None:
         """Start the process and return once /healthz answers 200."""
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": self.fake.bot_token,
-            "SLACK_SIGNING_SECRET": self.fake.signing_secret,
-            "SLACK_API_URL": self.fake.base_url,
-            "DATABASE_URL": self.database_url,
-            "PORT": str(self.port),
-            "HR_ADMIN_IDS": "UHRADMIN1",
-            "LOG_LEVEL": "WARNING",
-            **self.extra_env,
-        }
-        env.pop("SLACK_APP_TOKEN", None)
-        options = [] if self.jobs else ["--no-jobs"]
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *self.program,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            *options,
-            cwd=ROOT,
-            env=env,
-        )
-        self.fake.app_url = f"{self.url}/slack/events"
+        await self.launch()
+        assert self.proc is not None
         deadline = time.monotonic() + healthy_within
-        async with httpx.AsyncClient() as client:
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                if self.proc.returncode is not None:
-                    raise RuntimeError("mentorbot serve exited during start-up")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"mentorbot serve was not healthy within {healthy_within:.0f} s"
-                    )
-                await asyncio.sleep(0.1)
+        while (await self.health())[0] != 200:
+            if self.proc.returncode is not None:
+                raise RuntimeError("mentorbot serve exited during start-up")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"mentorbot serve was not healthy within {healthy_within:.0f} s")
+            await asyncio.sleep(0.1)
+
+    async def wait(self, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
+        """Wait for the process to exit on its own: (exit status, captured stderr)."""
+        assert self.proc is not None
+        _, stderr = await asyncio.wait_for(self.proc.communicate(), timeout=timeout)
+        self.stderr = (stderr or b"").decode()
+        return int(self.proc.returncode or 0), self.stderr
 
     async def terminate(self, grace: float = 20) -> int | None:
         """SIGTERM, as a platform stops a dyno; killed if it is not gone within `grace` seconds.
@@ -100,10 +129,11 @@ class ServeProcess:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(signal.SIGTERM)
         try:
-            return await asyncio.wait_for(self.proc.wait(), timeout=grace)
+            code, self.stderr = await self.wait(timeout=grace)
         except TimeoutError:
             await self.kill()
             return None
+        return code
 
     async def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:

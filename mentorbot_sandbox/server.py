@@ -40,10 +40,7 @@ class HttpServer(WebApi):
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port) and return the Web API base_url."""
         app = web.Application(client_max_size=100 * 1024 * 1024)
-        app.router.add_route("*", "/api/{method}", self._handle_api)
-        app.router.add_post("/_upload/{file_id}", self._handle_upload)
-        app.router.add_post("/_response/{url_id}", self._handle_response_url)
-        app.router.add_get("/_files/{file_id}/{name}", self._handle_file_download)
+        self._add_routes(app)
         self._stopping.clear()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -53,6 +50,13 @@ class HttpServer(WebApi):
         self.root_url = f"http://{host}:{bound_port}"
         self.base_url = f"{self.root_url}/api/"
         return self.base_url
+
+    def _add_routes(self, app: web.Application) -> None:
+        """Slack's HTTP endpoints; subclasses add theirs (the Socket Mode link)."""
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/_upload/{file_id}", self._handle_upload)
+        app.router.add_post("/_response/{url_id}", self._handle_response_url)
+        app.router.add_get("/_files/{file_id}/{name}", self._handle_file_download)
 
     async def stop(self) -> None:
         """Stop listening; requests held by a ``timeout`` fault are released first."""

@@ -62,6 +62,16 @@ async def seeded_program(bot):
     bot.clock.set(WEEK2 + dt.timedelta(weeks=1, hours=2))
 
 
+def shared_files(bot, suffix: str) -> list:
+    """Uploaded files with that suffix, once shared (the fake lists a file from its upload URL
+    on, before files.completeUploadExternal gives it content and channels)."""
+    return [
+        f
+        for f in bot.fake.files.values()
+        if f["name"].endswith(suffix) and f.get("content") is not None and f.get("channels")
+    ]
+
+
 def reports_in_channel(bot) -> list:
     return [m for m in bot.fake.messages(HR_CHANNEL_ID) if "Mentoring report" in texts_of([m])]
 
@@ -79,9 +89,7 @@ async def test_hr_report_has_hand_counted_numbers_and_a_chart(bot):
     assert "Usefulness 3.0" in shown and "Safe to be candid 4.0" in shown
     assert QUOTABLE in shown  # its author allowed quoting
     assert SECRET not in shown
-    png = await bot.fake.wait_for(
-        lambda: [f for f in bot.fake.files.values() if f["name"].endswith(".png")]
-    )
+    png = await bot.fake.wait_for(lambda: shared_files(bot, ".png"))
     assert png[0]["content"].startswith(b"\x89PNG\r\n\x1a\n") and len(png[0]["content"]) > 5000
     assert HR_CHANNEL_ID in png[0]["channels"]
     methods = [c["method"] for c in bot.fake.calls]
@@ -92,9 +100,7 @@ async def test_hr_report_has_hand_counted_numbers_and_a_chart(bot):
 async def test_csv_has_one_row_per_pair_per_week_and_no_private_text(bot):
     await seeded_program(bot)
     await bot.fake.slash_command(HR_ADMIN_ID, text="report csv", channel_id=HR_CHANNEL_ID)
-    files = await bot.fake.wait_for(
-        lambda: [f for f in bot.fake.files.values() if f["name"].endswith(".csv")]
-    )
+    files = await bot.fake.wait_for(lambda: shared_files(bot, ".csv"))
     content = files[0]["content"].decode()
     rows = list(csv.DictReader(io.StringIO(content)))
     assert len(rows) == 4  # 2 pairs x weeks 2 and 3

@@ -318,7 +318,7 @@ async def program_id(db) -> int:
 
 async def report_for(db, program_id: int, **kw) -> Report:
     async with db.session() as s:
-        return await program_report(s, program_id, now=NOW, **kw)
+        return await program_report(s, program_id, now=NOW, prompts=PROMPTS, **kw)
 
 
 async def test_headline_numbers(db, program_id):

@@ -6,23 +6,22 @@ submission from someone who is not an HR admin is refused and changes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot import ids, notify
+from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import db_id, parse_program, split_topics
-from bot.handlers.home import publish_home
-from bot.handlers.modals import open_modal
+from bot.listeners import app_context, command_args, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MatchProposal, Program
-from bot.scheduler.digest import hr_channel_for, post_report
+from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
+from bot.refusals import Refusal
 from bot.scheduler.kickoffs import run_kickoffs
-from bot.services import matching_service
+from bot.services import matching_service, reports
 from bot.services import participants as people
 from bot.services.programs import open_program, save_program
 from bot.texts import raw, text
@@ -39,254 +38,260 @@ def clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return channel, ts
 
 
-def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
-    """Admin listeners; returns the `admin` subcommand."""
+async def admin_or_refuse(ctx: AppContext, body: dict[str, Any]) -> bool:
+    """True for an HR admin; anyone else is told privately, where they clicked, and refused."""
+    user_id = body["user"]["id"]
+    if ctx.is_admin(user_id):
+        return True
+    log.info("admin action refused", extra={"user": user_id})
+    await tell(ctx, body, text("errors.not_admin"))
+    return False
 
-    async def refuse(body: dict[str, Any]) -> None:
-        """Tell a non-admin, privately and where they clicked, that this is for HR admins."""
-        user_id = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-            "channel_id"
+
+async def open_program_modal(ctx: AppContext, trigger_id: str) -> str | None:
+    async with ctx.db.session() as session:
+        program = await open_program(session)
+    view = program_modal(program, ctx.settings.hr_channel_id)
+    return await open_modal(ctx, trigger_id, view, command="admin program")
+
+
+async def post_proposal(ctx: AppContext, requested_by: str, excluded: list[str]) -> str:
+    """Run matching and post the proposal to the HR channel; returns a note for the admin."""
+    async with ctx.db.session() as session:
+        program = await open_program(session)
+        if program is None:
+            return text("admin.no_program")
+        channel = program.hr_channel_id or ctx.settings.hr_channel_id
+        if not channel:
+            return text("admin.no_hr_channel")
+        proposal = await matching_service.propose(
+            session, program, requested_by=requested_by, excluded=excluded, now=ctx.clock.now()
         )
-        log.info("admin action refused", extra={"user": user_id})
-        try:
-            if channel:
-                await ctx.client.chat_postEphemeral(
-                    channel=channel, user=user_id, text=text("errors.not_admin")
-                )
-            else:
-                await notify.dm(ctx, user_id, text("errors.not_admin"))
-        except (SlackApiError, OSError, TimeoutError):
-            pass
+        data, proposal_id, name = proposal.proposal, proposal.id, program.name
+    if data["pool"] == 0:
+        return text("admin.match_empty", program=name)
+    blocks = proposal_blocks(name, proposal_id, data)
+    fallback = text("matching.header", program=name)
+    ts = await notify.post(ctx, channel, fallback, blocks)
+    async with ctx.db.session() as session:
+        stored = await session.get(MatchProposal, proposal_id)
+        assert stored is not None
+        stored.channel_id, stored.message_ts = channel, ts
+    return text(
+        "admin.match_posted",
+        channel=channel,
+        pairs=len(data["pairs"]),
+        unmatched=len(data["unmatched"]),
+    )
 
-    async def open_program_modal(trigger_id: str) -> str | None:
-        async with ctx.db.session() as session:
-            program = await open_program(session)
-        view = program_modal(program, ctx.settings.hr_channel_id)
-        return await open_modal(ctx, trigger_id, view, command="admin program")
 
-    async def post_proposal(requested_by: str, excluded: list[str]) -> str:
-        """Run matching and post the proposal to the HR channel; returns a note for the admin."""
-        async with ctx.db.session() as session:
-            program = await open_program(session)
-            if program is None:
-                return text("admin.no_program")
-            channel = program.hr_channel_id or ctx.settings.hr_channel_id
-            if not channel:
-                return text("admin.no_hr_channel")
-            proposal = await matching_service.propose(
-                session, program, requested_by=requested_by, excluded=excluded, now=ctx.clock.now()
-            )
-            data, proposal_id, name = proposal.proposal, proposal.id, program.name
-        if data["pool"] == 0:
-            return text("admin.match_empty", program=name)
-        blocks = proposal_blocks(name, proposal_id, data)
-        fallback = text("matching.header", program=name)
-        ts = await notify.post(ctx, channel, fallback, blocks)
-        async with ctx.db.session() as session:
-            stored = await session.get(MatchProposal, proposal_id)
-            assert stored is not None
-            stored.channel_id, stored.message_ts = channel, ts
-        return text(
-            "admin.match_posted",
-            channel=channel,
-            pairs=len(data["pairs"]),
-            unmatched=len(data["unmatched"]),
+async def close_message(
+    ctx: AppContext, proposal: MatchProposal, note: str, body: dict[str, Any]
+) -> None:
+    """Replace the clicked proposal's buttons with what happened to it."""
+    channel, ts = clicked_message(body)
+    if not (channel and ts):
+        return
+    original = (body.get("message") or {}).get("blocks") or []
+    try:
+        await ctx.client.chat_update(
+            channel=channel, ts=ts, text=note, blocks=closed_proposal_blocks(original, note)
         )
+    except SLACK_ERRORS:
+        log.warning("proposal message not updated", extra={"proposal": proposal.id})
 
-    async def close_message(proposal: MatchProposal, note: str, body: dict[str, Any]) -> None:
-        """Replace the clicked proposal's buttons with what happened to it."""
-        channel, ts = clicked_message(body)
-        if not (channel and ts):
-            return
-        original = (body.get("message") or {}).get("blocks") or []
-        try:
-            await ctx.client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=note,
-                blocks=closed_proposal_blocks(original, note),
+
+async def add_topics(ctx: AppContext, user_id: str, args: list[str]) -> str:
+    """`admin topics a, b`: add to the catalogue; returns what to tell the admin."""
+    labels = split_topics(" ".join(args))
+    if not labels:
+        return text("admin.topics_usage")
+    async with ctx.db.session() as session:
+        added = await people.add_topics(session, labels, user_id)
+    if not added:
+        return text("admin.topics_none_new")
+    return text("admin.topics_added", topics=", ".join(added))
+
+
+async def admin_command(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    ctx = app_context(context)
+    user_id = command["user_id"]
+    if not ctx.is_admin(user_id):
+        await respond(text=text("errors.not_admin"), response_type="ephemeral")
+        return
+    args = command_args(command)
+    action = args[0].lower() if args else ""
+    if action == "program":
+        message = await open_program_modal(ctx, command["trigger_id"])
+    elif action == "match":
+        message = await post_proposal(ctx, user_id, [])
+    elif action == "topics":
+        message = await add_topics(ctx, user_id, args[1:])
+    else:
+        message = text("admin.unknown")
+    if message:
+        await respond(text=message, response_type="ephemeral")
+
+
+def program_summary(program: Program, *, created: bool, joined: int) -> str:
+    """What the admin is told once the program is saved."""
+    return text(
+        "admin.program_saved",
+        name=program.name,
+        action="open" if created else "updated",
+        start=f"{program.start_date:%-d %b %Y}",
+        weeks=program.length_weeks,
+        cadence=dict(raw("admin.cadences"))[str(program.cadence_weeks)].lower(),
+        weekday=dict(raw("catalogue.days"))[program.checkin_weekday],
+        time=program.checkin_time.strftime("%H:%M"),
+        joined=joined,
+    )
+
+
+async def submit_program(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    if not ctx.is_admin(user_id):
+        await ack(response_action="errors", errors={ids.B_PROGRAM_NAME: text("errors.not_admin")})
+        return
+    program_id = parse_json(view.get("private_metadata")).get("program_id")
+    today = earliest_today(ctx.clock.now())
+    try:
+        async with ctx.db.session() as session:
+            existing = (
+                await session.get(Program, program_id) if isinstance(program_id, int) else None
             )
-        except (SlackApiError, OSError, TimeoutError):
-            log.warning("proposal message not updated", extra={"proposal": proposal.id})
-
-    async def admin(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        user_id = command["user_id"]
-        if not ctx.is_admin(user_id):
-            await respond(text=text("errors.not_admin"), response_type="ephemeral")
-            return
-        action = args[0].lower() if args else ""
-        if action == "program":
-            problem = await open_program_modal(command["trigger_id"])
-            if problem:
-                await respond(text=problem, response_type="ephemeral")
-        elif action == "match":
-            await respond(text=await post_proposal(user_id, []), response_type="ephemeral")
-        elif action == "topics":
-            labels = split_topics(" ".join(args[1:]))
-            if not labels:
-                await respond(text=text("admin.topics_usage"), response_type="ephemeral")
+            form, errors = parse_program(view, today=today, existing=existing)
+            if errors or form is None:
+                await ack(response_action="errors", errors=errors)
                 return
-            async with ctx.db.session() as session:
-                added = await people.add_topics(session, labels, user_id)
-            message = (
-                text("admin.topics_added", topics=", ".join(added))
-                if added
-                else text("admin.topics_none_new")
+            program, created, joined = await save_program(
+                session, form, program_id=existing.id if existing else None, created_by=user_id
             )
-            await respond(text=message, response_type="ephemeral")
-        else:
-            await respond(text=text("admin.unknown"), response_type="ephemeral")
+            summary = program_summary(program, created=created, joined=joined)
+    except DATABASE_ERRORS:
+        await ack(
+            response_action="errors", errors={ids.B_PROGRAM_NAME: text("errors.database_down")}
+        )
+        return
+    await ack()
+    await notify.dm(ctx, user_id, summary)
+    await publish_home(ctx, user_id)
 
-    @app.view(ids.PROGRAM_CALLBACK)
-    async def submit_program(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        if not ctx.is_admin(user_id):
-            await ack(
-                response_action="errors", errors={ids.B_PROGRAM_NAME: text("errors.not_admin")}
-            )
-            return
-        program_id = parse_json(view.get("private_metadata")).get("program_id")
-        today = (ctx.clock.now() - dt.timedelta(hours=12)).date()
-        try:
-            async with ctx.db.session() as session:
-                existing = (
-                    await session.get(Program, program_id) if isinstance(program_id, int) else None
-                )
-                form, errors = parse_program(view, today=today, existing=existing)
-                if errors or form is None:
-                    await ack(response_action="errors", errors=errors)
-                    return
-                program, created, joined = await save_program(
-                    session,
-                    form,
-                    program_id=existing.id if existing else None,
-                    created_by=user_id,
-                )
-                summary = text(
-                    "admin.program_saved",
-                    name=program.name,
-                    action="open" if created else "updated",
-                    start=f"{program.start_date:%-d %b %Y}",
-                    weeks=program.length_weeks,
-                    cadence=dict(raw("admin.cadences"))[str(program.cadence_weeks)].lower(),
-                    weekday=dict(raw("catalogue.days"))[program.checkin_weekday],
-                    time=program.checkin_time.strftime("%H:%M"),
-                    joined=joined,
-                )
-        except DATABASE_ERRORS:
-            await ack(
-                response_action="errors", errors={ids.B_PROGRAM_NAME: text("errors.database_down")}
-            )
-            return
-        await ack()
-        await notify.dm(ctx, user_id, summary)
-        await publish_home(ctx, user_id)
 
-    @app.action(ids.MATCH_APPROVE)
-    async def approve(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        user_id = body["user"]["id"]
-        if not ctx.is_admin(user_id):
-            await refuse(body)
-            return
-        proposal_id = db_id(body["actions"][0].get("value"))
-        if proposal_id is None:
-            return
+async def approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    if not await admin_or_refuse(ctx, body):
+        return
+    user_id = body["user"]["id"]
+    proposal_id = db_id(body["actions"][0].get("value"))
+    if proposal_id is None:
+        return
+    async with ctx.db.session() as session:
+        proposal = await session.get(MatchProposal, proposal_id)
+        pairs = await matching_service.approve(session, proposal) if proposal else None
+        if proposal is not None and pairs is not None:
+            program_id = proposal.program_id
+            unmatched = list(proposal.proposal.get("unmatched", []))
+    if proposal is None or pairs is None:
+        await notify.dm(ctx, user_id, text("matching.stale"))
+        return
+    note = text("matching.approved", user=user_id, pairs=len(pairs))
+    await close_message(ctx, proposal, note, body)
+    counts = await run_kickoffs(ctx, program_id)
+    for person in unmatched:
+        await notify.dm(ctx, person["user"], text("matching.unmatched_dm", reason=person["reason"]))
+    channel, _ = clicked_message(body)
+    if channel:
+        done = text("matching.kickoff_done", sent=counts.sent, failed=counts.failed)
+        await notify.post(ctx, channel, done)
+
+
+async def rerun_from(
+    ctx: AppContext, body: dict[str, Any], proposal_id: int, extra_excluded: str | None
+) -> None:
+    """Supersede the clicked proposal with a new one, optionally excluding one more person."""
+    if not await admin_or_refuse(ctx, body):
+        return
+    user_id = body["user"]["id"]
+    async with ctx.db.session() as session:
+        proposal = await session.get(MatchProposal, proposal_id)
+    if proposal is None or proposal.status != "open":
+        await notify.dm(ctx, user_id, text("matching.stale"))
+        return
+    excluded = list(proposal.excluded or [])
+    if extra_excluded and extra_excluded not in excluded:
+        excluded.append(extra_excluded)
+    await close_message(ctx, proposal, text("matching.superseded"), body)
+    await notify.dm(ctx, user_id, await post_proposal(ctx, user_id, excluded))
+
+
+async def rerun(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    proposal_id = db_id(body["actions"][0].get("value"))
+    if proposal_id is not None:
+        await rerun_from(app_context(context), body, proposal_id, None)
+
+
+async def exclude(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    selected = (body["actions"][0].get("selected_option") or {}).get("value")
+    data = parse_json(selected)
+    proposal_id = db_id(data.get("p"))
+    if proposal_id is not None and isinstance(data.get("k"), str):
+        await rerun_from(app_context(context), body, proposal_id, data["k"][:100])
+
+
+async def home_program(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    if not await admin_or_refuse(ctx, body):
+        return
+    problem = await open_program_modal(ctx, body["trigger_id"])
+    if problem:
+        await notify.dm(ctx, body["user"]["id"], problem)
+
+
+async def home_report(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    if not await admin_or_refuse(ctx, body):
+        return
+    user_id = body["user"]["id"]
+    try:
         async with ctx.db.session() as session:
-            proposal = await session.get(MatchProposal, proposal_id)
-            pairs = await matching_service.approve(session, proposal) if proposal else None
-            if proposal is not None and pairs is not None:
-                program_id = proposal.program_id
-                unmatched = list(proposal.proposal.get("unmatched", []))
-        if proposal is None or pairs is None:
-            await notify.dm(ctx, user_id, text("matching.stale"))
-            return
-        note = text("matching.approved", user=user_id, pairs=len(pairs))
-        await close_message(proposal, note, body)
-        counts = await run_kickoffs(ctx, program_id)
-        for person in unmatched:
-            await notify.dm(
-                ctx, person["user"], text("matching.unmatched_dm", reason=person["reason"])
-            )
-        channel, _ = clicked_message(body)
-        if channel:
-            await notify.post(
-                ctx,
-                channel,
-                text("matching.kickoff_done", sent=counts.sent, failed=counts.failed),
-            )
+            program = await reports.find_program(session, None)
+            channel = reports.hr_channel_for(ctx, program)
+            if channel is None:
+                raise Refusal("reports.no_hr_channel")
+            summary = await reports.summary(ctx, session, program, weeks=None)
+    except Refusal as refusal:
+        await notify.dm(ctx, user_id, refusal.message)
+        return
+    if not await post_report(ctx, channel, summary):
+        await notify.dm(ctx, user_id, text("errors.try_again"))
 
-    async def rerun_from(
-        body: dict[str, Any], proposal_id: int, extra_excluded: str | None
-    ) -> None:
-        user_id = body["user"]["id"]
-        if not ctx.is_admin(user_id):
-            await refuse(body)
-            return
-        async with ctx.db.session() as session:
-            proposal = await session.get(MatchProposal, proposal_id)
-        if proposal is None or proposal.status != "open":
-            await notify.dm(ctx, user_id, text("matching.stale"))
-            return
-        excluded = list(proposal.excluded or [])
-        if extra_excluded and extra_excluded not in excluded:
-            excluded.append(extra_excluded)
-        await close_message(proposal, text("matching.superseded"), body)
-        await notify.dm(ctx, user_id, await post_proposal(user_id, excluded))
 
-    @app.action(ids.MATCH_RERUN)
-    async def rerun(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        proposal_id = db_id(body["actions"][0].get("value"))
-        if proposal_id is not None:
-            await rerun_from(body, proposal_id, None)
+async def home_match(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    if not await admin_or_refuse(ctx, body):
+        return
+    await notify.dm(ctx, body["user"]["id"], await post_proposal(ctx, body["user"]["id"], []))
 
-    @app.action(ids.MATCH_EXCLUDE)
-    async def exclude(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        selected = (body["actions"][0].get("selected_option") or {}).get("value")
-        data = parse_json(selected)
-        proposal_id = db_id(data.get("p"))
-        if proposal_id is not None and isinstance(data.get("k"), str):
-            await rerun_from(body, proposal_id, data["k"][:100])
 
-    @app.action(ids.HOME_ADMIN_PROGRAM)
-    async def home_program(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        if not ctx.is_admin(body["user"]["id"]):
-            await refuse(body)
-            return
-        problem = await open_program_modal(body["trigger_id"])
-        if problem:
-            await notify.dm(ctx, body["user"]["id"], problem)
-
-    @app.action(ids.HOME_ADMIN_REPORT)
-    async def home_report(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        user_id = body["user"]["id"]
-        if not ctx.is_admin(user_id):
-            await refuse(body)
-            return
-        async with ctx.db.session() as session:
-            program = await open_program(session)
-        channel = hr_channel_for(ctx, program)
-        if program is None or channel is None:
-            await notify.dm(
-                ctx,
-                user_id,
-                text("reports.no_program" if program is None else "reports.no_hr_channel"),
-            )
-            return
-        if not await post_report(ctx, program, channel, weeks=None):
-            await notify.dm(ctx, user_id, text("errors.try_again"))
-
-    @app.action(ids.HOME_ADMIN_MATCH)
-    async def home_match(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        if not ctx.is_admin(body["user"]["id"]):
-            await refuse(body)
-            return
-        await notify.dm(ctx, body["user"]["id"], await post_proposal(body["user"]["id"], []))
-
-    return {"admin": admin}
+def register(app: AsyncApp) -> None:
+    app.command(ids.COMMAND, matchers=subcommand("admin"))(admin_command)
+    app.view(ids.PROGRAM_CALLBACK)(submit_program)
+    app.action(ids.MATCH_APPROVE)(approve)
+    app.action(ids.MATCH_RERUN)(rerun)
+    app.action(ids.MATCH_EXCLUDE)(exclude)
+    app.action(ids.HOME_ADMIN_PROGRAM)(home_program)
+    app.action(ids.HOME_ADMIN_REPORT)(home_report)
+    app.action(ids.HOME_ADMIN_MATCH)(home_match)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot import ids, notify
+from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import db_id, parse_goals
-from bot.handlers.home import publish_home
-from bot.handlers.modals import open_modal
-from bot.handlers.signup import earliest_today
+from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
+from bot.outbox import open_modal, publish_home
 from bot.services import participants as people
 from bot.texts import text
 from bot.views.goals import goal_line, goals_modal
-
-log = logging.getLogger(__name__)
 
 
 async def open_goals(ctx: AppContext, trigger_id: str, user_id: str) -> str | None:
@@ -31,50 +28,57 @@ async def open_goals(ctx: AppContext, trigger_id: str, user_id: str) -> str | No
     return await open_modal(ctx, trigger_id, goals_modal(goals), command="goals")
 
 
-def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
-    async def goals(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        problem = await open_goals(ctx, command["trigger_id"], command["user_id"])
-        if problem:
-            await respond(text=problem, response_type="ephemeral")
+async def goals(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    problem = await open_goals(app_context(context), command["trigger_id"], command["user_id"])
+    if problem:
+        await respond(text=problem, response_type="ephemeral")
 
-    @app.action(ids.HOME_EDIT_GOALS)
-    async def edit_goals(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        problem = await open_goals(ctx, body["trigger_id"], body["user"]["id"])
-        if problem:
-            await notify.dm(ctx, body["user"]["id"], problem)
 
-    @app.view(ids.GOALS_CALLBACK)
-    async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        raw_ids = parse_json(view.get("private_metadata")).get("goal_ids")
-        slot_ids = [db_id(i) for i in (raw_ids if isinstance(raw_ids, list) else [])]
-        slot_ids = slot_ids[: ids.MAX_GOALS]
-        now = ctx.clock.now()
-        goals_in, errors = parse_goals(view, today=earliest_today(now), slot_goal_ids=slot_ids)
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        try:
-            async with ctx.db.session() as session:
-                participant = await people.get_participant(session, user_id)
-                if participant is None:
-                    await ack(
-                        response_action="errors",
-                        errors={ids.goal_block("description", 0): text("goals.need_profile")},
-                    )
-                    return
-                await people.save_goals(session, participant, goals_in, now)
-                current = await people.open_goals(session, participant)
-        except DATABASE_ERRORS:
-            await ack(
-                response_action="errors",
-                errors={ids.goal_block("description", 0): text("errors.database_down")},
-            )
-            return
-        await ack()
-        lines = "\n".join(f"• {goal_line(g)}" for g in current) or text("goals.none")
-        await notify.dm(ctx, user_id, text("goals.confirmation") + "\n" + lines)
-        await publish_home(ctx, user_id)
+async def edit_goals(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    problem = await open_goals(ctx, body["trigger_id"], body["user"]["id"])
+    if problem:
+        await notify.dm(ctx, body["user"]["id"], problem)
 
-    return {"goals": goals}
+
+async def submit(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    raw_ids = parse_json(view.get("private_metadata")).get("goal_ids")
+    slot_ids = [db_id(i) for i in (raw_ids if isinstance(raw_ids, list) else [])]
+    slot_ids = slot_ids[: ids.MAX_GOALS]
+    now = ctx.clock.now()
+    goals_in, errors = parse_goals(view, today=earliest_today(now), slot_goal_ids=slot_ids)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    first_field = ids.goal_block("description", 0)
+    try:
+        async with ctx.db.session() as session:
+            participant = await people.get_participant(session, user_id)
+            if participant is None:
+                await ack(
+                    response_action="errors", errors={first_field: text("goals.need_profile")}
+                )
+                return
+            await people.save_goals(session, participant, goals_in, now)
+            current = await people.open_goals(session, participant)
+    except DATABASE_ERRORS:
+        await ack(response_action="errors", errors={first_field: text("errors.database_down")})
+        return
+    await ack()
+    lines = "\n".join(f"• {goal_line(g)}" for g in current) or text("goals.none")
+    await notify.dm(ctx, user_id, text("goals.confirmation") + "\n" + lines)
+    await publish_home(ctx, user_id)
+
+
+def register(app: AsyncApp) -> None:
+    app.command(ids.COMMAND, matchers=subcommand("goals"))(goals)
+    app.action(ids.HOME_EDIT_GOALS)(edit_goals)
+    app.view(ids.GOALS_CALLBACK)(submit)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import small_int
-from bot.handlers.home import publish_home
-from bot.handlers.modals import open_modal
+from bot.listeners import app_context, command_args, subcommand
 from bot.models import ParticipantStatus
+from bot.outbox import open_modal, publish_home
 from bot.services import participants as people
 from bot.services.dashboard import personal_view
 from bot.texts import text
 from bot.views.selfservice import delete_modal, leave_modal, status_blocks
 
-log = logging.getLogger(__name__)
 MAX_PAUSE_WEEKS = 12
 
 
@@ -36,131 +34,160 @@ def until_text(participant: Any) -> str:
     return f" until {participant.paused_until:%-d %b}" if participant.paused_until else ""
 
 
-def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
-    async def status(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        async with ctx.db.session() as session:
-            view = await personal_view(session, command["user_id"], ctx.clock.now())
-            blocks = status_blocks(view)
-        await respond(text=text("status.header"), blocks=blocks, response_type="ephemeral")
+async def pause_person(ctx: AppContext, user_id: str, weeks: int | None) -> str:
+    """Pause and tell the partner kindly; returns the message for the person."""
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None or participant.status in (
+            ParticipantStatus.LEFT,
+            ParticipantStatus.DELETED,
+        ):
+            return text("self_service.need_profile")
+        if participant.status == ParticipantStatus.PAUSED:
+            return text("self_service.already_paused", until=until_text(participant))
+        people.pause(participant, weeks, ctx.clock.now().date())
+        pair = await people.active_pair(session, participant)
+        partner = await people.partner_in(session, pair, participant) if pair else None
+        until = until_text(participant)
+    if partner is not None:
+        note = text("self_service.partner_paused", user=user_id, until=until)
+        await notify.dm(ctx, partner.slack_user_id, note)
+    await publish_home(ctx, user_id)
+    return text("self_service.paused", until=until)
 
-    async def pause_person(user_id: str, weeks: int | None) -> str:
-        """Pause and tell the partner kindly; returns the message for the person."""
-        async with ctx.db.session() as session:
-            participant = await people.get_participant(session, user_id)
-            if participant is None or participant.status in (
-                ParticipantStatus.LEFT,
-                ParticipantStatus.DELETED,
-            ):
-                return text("self_service.need_profile")
-            if participant.status == ParticipantStatus.PAUSED:
-                return text("self_service.already_paused", until=until_text(participant))
-            people.pause(participant, weeks, ctx.clock.now().date())
-            pair = await people.active_pair(session, participant)
-            partner = await people.partner_in(session, pair, participant) if pair else None
-            until = until_text(participant)
-        if partner is not None:
-            note = text("self_service.partner_paused", user=user_id, until=until)
-            await notify.dm(ctx, partner.slack_user_id, note)
-        await publish_home(ctx, user_id)
-        return text("self_service.paused", until=until)
 
-    async def resume_person(user_id: str) -> str:
-        async with ctx.db.session() as session:
-            participant = await people.get_participant(session, user_id)
-            if participant is None or participant.status != ParticipantStatus.PAUSED:
-                return text("self_service.not_paused")
-            people.resume(participant)
-            pair = await people.active_pair(session, participant)
-            partner = await people.partner_in(session, pair, participant) if pair else None
-        if partner is not None:
-            await notify.dm(
-                ctx, partner.slack_user_id, text("self_service.partner_resumed", user=user_id)
-            )
-        await publish_home(ctx, user_id)
-        return text("self_service.resumed")
+async def resume_person(ctx: AppContext, user_id: str) -> str:
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None or participant.status != ParticipantStatus.PAUSED:
+            return text("self_service.not_paused")
+        people.resume(participant)
+        pair = await people.active_pair(session, participant)
+        partner = await people.partner_in(session, pair, participant) if pair else None
+    if partner is not None:
+        await notify.dm(
+            ctx, partner.slack_user_id, text("self_service.partner_resumed", user=user_id)
+        )
+    await publish_home(ctx, user_id)
+    return text("self_service.resumed")
 
-    async def pause(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        weeks = parse_weeks(args)
-        if weeks == "invalid":
-            await respond(text=text("self_service.pause_bad_weeks"), response_type="ephemeral")
+
+async def status(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    ctx = app_context(context)
+    async with ctx.db.session() as session:
+        view = await personal_view(session, command["user_id"], ctx.clock.now())
+        blocks = status_blocks(view)
+    await respond(text=text("status.header"), blocks=blocks, response_type="ephemeral")
+
+
+async def pause(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    weeks = parse_weeks(command_args(command))
+    if isinstance(weeks, str):
+        await respond(text=text("self_service.pause_bad_weeks"), response_type="ephemeral")
+        return
+    message = await pause_person(app_context(context), command["user_id"], weeks)
+    await respond(text=message, response_type="ephemeral")
+
+
+async def resume(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    message = await resume_person(app_context(context), command["user_id"])
+    await respond(text=message, response_type="ephemeral")
+
+
+async def open_confirmation(
+    ctx: AppContext, command: dict[str, Any], respond: AsyncRespond, view: dict[str, Any]
+) -> None:
+    """Open the leave or delete confirmation for someone who is in the program."""
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, command["user_id"])
+    if participant is None or participant.status == ParticipantStatus.DELETED:
+        await respond(text=text("self_service.not_in_program"), response_type="ephemeral")
+        return
+    name = "leave" if view["callback_id"] == ids.LEAVE_CALLBACK else "delete-my-data"
+    problem = await open_modal(ctx, command["trigger_id"], view, command=name)
+    if problem:
+        await respond(text=problem, response_type="ephemeral")
+
+
+async def leave(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    await open_confirmation(app_context(context), command, respond, leave_modal())
+
+
+async def delete_my_data(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    await open_confirmation(app_context(context), command, respond, delete_modal())
+
+
+async def home_pause(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    await pause_person(app_context(context), body["user"]["id"], 2)
+
+
+async def home_resume(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    await resume_person(app_context(context), body["user"]["id"])
+
+
+async def confirm_leave(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None or participant.status in (
+            ParticipantStatus.LEFT,
+            ParticipantStatus.DELETED,
+        ):
             return
-        message = await pause_person(command["user_id"], weeks)  # type: ignore[arg-type]
-        await respond(text=message, response_type="ephemeral")
+        partner = await people.leave(session, participant, ctx.clock.now())
+    await after_exit(ctx, user_id, partner, text("self_service.left"))
 
-    async def resume(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        await respond(text=await resume_person(command["user_id"]), response_type="ephemeral")
 
-    async def open_confirmation(command: dict[str, Any], respond: AsyncRespond, view: dict) -> None:
-        async with ctx.db.session() as session:
-            participant = await people.get_participant(session, command["user_id"])
-        if participant is None or participant.status == ParticipantStatus.DELETED:
-            await respond(text=text("self_service.not_in_program"), response_type="ephemeral")
+async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    async with ctx.db.session() as session:
+        participant = await people.get_participant(session, user_id)
+        if participant is None:
             return
-        name = "leave" if view["callback_id"] == ids.LEAVE_CALLBACK else "delete-my-data"
-        problem = await open_modal(ctx, command["trigger_id"], view, command=name)
-        if problem:
-            await respond(text=problem, response_type="ephemeral")
+        partner = await people.erase(session, participant, ctx.clock.now())
+    await after_exit(ctx, user_id, partner, text("self_service.deleted"))
 
-    async def leave(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        await open_confirmation(command, respond, leave_modal())
 
-    async def delete_my_data(
-        command: dict[str, Any], args: list[str], respond: AsyncRespond
-    ) -> None:
-        await open_confirmation(command, respond, delete_modal())
+async def after_exit(ctx: AppContext, user_id: str, partner: Any, message: str) -> None:
+    """Tell the person, the partner (kindly) and HR (no reason given), then refresh homes."""
+    await notify.dm(ctx, user_id, message)
+    if partner is not None:
+        await notify.dm(ctx, partner.slack_user_id, text("self_service.partner_left", user=user_id))
+        await notify.hr(ctx, text("self_service.hr_left", partner=partner.slack_user_id))
+        await publish_home(ctx, partner.slack_user_id)
+    else:
+        await notify.hr(ctx, text("self_service.hr_left_unpaired"))
+    await publish_home(ctx, user_id)
 
-    @app.action(ids.HOME_PAUSE)
-    async def home_pause(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        await pause_person(body["user"]["id"], 2)
 
-    @app.action(ids.HOME_RESUME)
-    async def home_resume(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        await resume_person(body["user"]["id"])
-
-    @app.view(ids.LEAVE_CALLBACK)
-    async def confirm_leave(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        user_id = body["user"]["id"]
-        async with ctx.db.session() as session:
-            participant = await people.get_participant(session, user_id)
-            if participant is None or participant.status in (
-                ParticipantStatus.LEFT,
-                ParticipantStatus.DELETED,
-            ):
-                return
-            partner = await people.leave(session, participant, ctx.clock.now())
-        await after_exit(user_id, partner, text("self_service.left"))
-
-    @app.view(ids.DELETE_CALLBACK)
-    async def confirm_delete(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        user_id = body["user"]["id"]
-        async with ctx.db.session() as session:
-            participant = await people.get_participant(session, user_id)
-            if participant is None:
-                return
-            partner = await people.erase(session, participant, ctx.clock.now())
-        await after_exit(user_id, partner, text("self_service.deleted"))
-
-    async def after_exit(user_id: str, partner: Any, message: str) -> None:
-        """Tell the person, the partner (kindly) and HR (no reason given), then refresh homes."""
-        await notify.dm(ctx, user_id, message)
-        if partner is not None:
-            await notify.dm(
-                ctx, partner.slack_user_id, text("self_service.partner_left", user=user_id)
-            )
-            await notify.hr(ctx, text("self_service.hr_left", partner=partner.slack_user_id))
-            await publish_home(ctx, partner.slack_user_id)
-        else:
-            await notify.hr(ctx, text("self_service.hr_left_unpaired"))
-        await publish_home(ctx, user_id)
-
-    return {
-        "status": status,
-        "pause": pause,
-        "resume": resume,
-        "leave": leave,
-        "delete-my-data": delete_my_data,
-    }
+def register(app: AsyncApp) -> None:
+    app.command(ids.COMMAND, matchers=subcommand("status"))(status)
+    app.command(ids.COMMAND, matchers=subcommand("pause"))(pause)
+    app.command(ids.COMMAND, matchers=subcommand("resume"))(resume)
+    app.command(ids.COMMAND, matchers=subcommand("leave"))(leave)
+    app.command(ids.COMMAND, matchers=subcommand("delete-my-data"))(delete_my_data)
+    app.action(ids.HOME_PAUSE)(home_pause)
+    app.action(ids.HOME_RESUME)(home_resume)
+    app.view(ids.LEAVE_CALLBACK)(confirm_leave)
+    app.view(ids.DELETE_CALLBACK)(confirm_delete)

@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
+from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import parse_signup
-from bot.handlers.home import publish_home
-from bot.handlers.modals import open_modal
+from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
+from bot.outbox import open_modal, publish_home
 from bot.services import participants as people
 from bot.services.programs import open_program
 from bot.texts import text
 from bot.views.signup import signup_modal
 
-log = logging.getLogger(__name__)
-
-
-def earliest_today(now: dt.datetime) -> dt.date:
-    """'Today' somewhere on Earth: a date before this is in the past for everyone."""
-    return (now - dt.timedelta(hours=12)).date()
-
 
 async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str | None]:
     """(display name, time zone) from Slack; (None, None) if Slack can't say right now."""
-    cached = ctx.profiles.get(user_id)
-    if cached is not None:
-        return cached
     try:
         user = (await ctx.client.users_info(user=user_id))["user"]
     except (SlackApiError, OSError, TimeoutError, KeyError):
         return None, None
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name")
-    ctx.profiles.put(user_id, name or None, user.get("tz"))
     return name or None, user.get("tz")
 
 
@@ -50,91 +38,97 @@ async def open_signup(ctx: AppContext, trigger_id: str, user_id: str) -> str | N
         catalogue = await people.topic_catalogue(session)
         program = await open_program(session)
         ask_goal = participant is None or not await people.open_goals(session, participant)
+    name, slack_timezone = await slack_profile(ctx, user_id)
     timezone = participant.timezone if participant else None
-    if timezone is None:
-        _, timezone = await slack_profile(ctx, user_id)
     view = signup_modal(
         catalogue=catalogue,
-        timezone=timezone or ctx.settings.default_timezone,
+        timezone=timezone or slack_timezone or ctx.settings.default_timezone,
         participant=participant,
         program_name=program.name if program else None,
         ask_first_goal=ask_goal,
+        display_name=name,
     )
     return await open_modal(ctx, trigger_id, view, command="join")
 
 
-def register(app: AsyncApp, ctx: AppContext) -> dict[str, Any]:
-    """Listeners for the sign-up flow; returns the `join` subcommand."""
+async def join(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    problem = await open_signup(app_context(context), command["trigger_id"], command["user_id"])
+    if problem:
+        await respond(text=problem, response_type="ephemeral")
 
-    async def join(command: dict[str, Any], args: list[str], respond: AsyncRespond) -> None:
-        problem = await open_signup(ctx, command["trigger_id"], command["user_id"])
-        if problem:
-            await respond(text=problem, response_type="ephemeral")
 
-    @app.action(ids.HOME_EDIT_PROFILE)
-    async def edit_profile(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        problem = await open_signup(ctx, body["trigger_id"], body["user"]["id"])
-        if problem:
-            await notify.dm(ctx, body["user"]["id"], problem)
+async def edit_profile(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    problem = await open_signup(ctx, body["trigger_id"], body["user"]["id"])
+    if problem:
+        await notify.dm(ctx, body["user"]["id"], problem)
 
-    @app.view(ids.SIGNUP_CALLBACK)
-    async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        metadata = parse_json(view.get("private_metadata"))
-        now = ctx.clock.now()
-        # Usually Slack told us moments ago, when `join` opened the modal: then the name is
-        # stored with the profile, and no call or second transaction follows the ack.
-        known = ctx.profiles.get(user_id)
-        try:
-            async with ctx.db.session() as session:
-                catalogue = set(await people.topic_catalogue(session))
-                form, errors = parse_signup(
-                    view,
-                    user_id=user_id,
-                    today=earliest_today(now),
-                    catalogue=catalogue,
-                    with_goal=metadata.get("first_goal") is True,
-                )
-                if errors:
-                    await ack(response_action="errors", errors=errors)
-                    return
+
+def metadata_name(metadata: dict[str, Any]) -> str | None:
+    """The Slack name the modal was opened with (see `signup_modal`), if it is a sane one."""
+    name = metadata.get("name")
+    return name[:120] if isinstance(name, str) and name.strip() else None
+
+
+def confirmation(
+    ctx: AppContext, user_id: str, name: str | None, *, created: bool, partner: Any, program: Any
+) -> str:
+    """The DM after saving: a welcome (or 'updated') and what happens next."""
+    if program is None:
+        what_next = text("signup.no_program")
+        if ctx.is_admin(user_id):
+            what_next += " " + text("signup.no_program_admin")
+    elif partner is not None:
+        what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
+    else:
+        what_next = text("signup.what_next_matching")
+    if not created:
+        return text("signup.confirmation_updated", what_next=what_next)
+    first_name = name.split()[0] if name else "there"
+    return text("signup.confirmation", name=first_name, what_next=what_next)
+
+
+async def submit(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    ctx = app_context(context)
+    user_id = body["user"]["id"]
+    metadata = parse_json(view.get("private_metadata"))
+    name, now = metadata_name(metadata), ctx.clock.now()
+    try:
+        async with ctx.db.session() as session:
+            catalogue = set(await people.topic_catalogue(session))
+            form, errors = parse_signup(
+                view,
+                user_id=user_id,
+                today=earliest_today(now),
+                catalogue=catalogue,
+                with_goal=metadata.get("first_goal") is True,
+            )
+            if not errors:
                 program = await open_program(session)
                 participant, created = await people.save_signup(
-                    session,
-                    user_id=user_id,
-                    display_name=known[0] if known else None,
-                    form=form,
-                    program=program,
-                    now=now,
+                    session, user_id=user_id, display_name=name, form=form, program=program, now=now
                 )
                 paired = await people.active_pair(session, participant)
                 partner = await people.partner_in(session, paired, participant) if paired else None
-        except DATABASE_ERRORS:
-            await ack(response_action="errors", errors={ids.B_ROLE: text("errors.database_down")})
-            return
-        await ack()
+    except DATABASE_ERRORS:
+        await ack(response_action="errors", errors={ids.B_ROLE: text("errors.database_down")})
+        return
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    message = confirmation(ctx, user_id, name, created=created, partner=partner, program=program)
+    await notify.dm(ctx, user_id, message)
+    await publish_home(ctx, user_id)
 
-        name = known[0] if known else (await slack_profile(ctx, user_id))[0]
-        if name and not known:
-            async with ctx.db.session() as session:
-                stored = await people.get_participant(session, user_id)
-                if stored is not None:
-                    stored.display_name = name
-        if partner is not None:
-            what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
-        else:
-            what_next = text("signup.what_next_matching")
-        if program is None:
-            what_next = text("signup.no_program")
-            if ctx.is_admin(user_id):
-                what_next += " " + text("signup.no_program_admin")
-        if created:
-            first_name = name.split()[0] if name else "there"
-            message = text("signup.confirmation", name=first_name, what_next=what_next)
-        else:
-            message = text("signup.confirmation_updated", what_next=what_next)
-        await notify.dm(ctx, user_id, message)
-        await publish_home(ctx, user_id)
 
-    return {"join": join}
+def register(app: AsyncApp) -> None:
+    app.command(ids.COMMAND, matchers=subcommand("join"))(join)
+    app.action(ids.HOME_EDIT_PROFILE)(edit_profile)
+    app.view(ids.SIGNUP_CALLBACK)(submit)

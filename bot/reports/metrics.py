@@ -29,7 +29,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -55,7 +54,7 @@ from bot.models import (
     Response,
     SurveyResponse,
 )
-from bot.prompts.library import load_prompts
+from bot.prompts import Prompt
 from bot.scheduling import AT_RISK_STREAK, MIN_OUTCOMES, pair_health
 
 MIN_GROUP_FLOOR = 3
@@ -322,7 +321,7 @@ def _open(now: dt.datetime) -> Any:
     )
 
 
-def checkin_facts(program_id: int, now: dt.datetime) -> Select[Any]:
+def checkin_facts(program_id: int, now: dt.datetime) -> Select[*tuple[Any, ...]]:
     """One row per posted weekly check-in of the program, with its answer summary (outcome,
     feedback count, rating sums, thumbs, who gave feedback, who cancelled) as integers, and
     whether it is still `open`."""
@@ -350,8 +349,13 @@ async def program_report(
     weeks: int | None = None,
     now: dt.datetime,
     min_group: int = 5,
+    prompts: Iterable[Prompt] = (),
 ) -> Report:
-    """The report HR reads; `weeks` limits the trend to the last N program weeks."""
+    """The report HR reads; `weeks` limits the trend to the last N program weeks.
+
+    `prompts` is the library the check-ins were drawn from (the bot's own, with PROMPTS_DIR's):
+    it gives the best and worst prompts their text.
+    """
     check_min_group(min_group)
     if weeks is not None and weeks < 1:
         raise ValueError("weeks must be at least 1")
@@ -363,7 +367,7 @@ async def program_report(
 
     by_week_and_prompt = await _by_week_and_prompt(session, program_id)
     weekly, overall = _weekly(by_week_and_prompt, program)
-    best, worst = _prompts(by_week_and_prompt)
+    best, worst = _prompts(by_week_and_prompt, prompts)
     pair_rows = await _pair_rows(session, program_id, now)
     latest = weekly[-1] if weekly else None
     trend = (
@@ -471,7 +475,7 @@ async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_W
 
 def _weekly(rows: Iterable[_WeekPromptRow], program: Program) -> tuple[list[WeekStats], Activity]:
     """Per-week activity, and the program-wide totals from the same sums."""
-    fields = ("checkins", "met", "answers", "usefulness_sum", "usefulness_count")
+    fields: tuple[str, ...] = ("checkins", "met", "answers", "usefulness_sum", "usefulness_count")
     fields += ("candour_sum", "candour_count")
     by_week: dict[int, Counter[str]] = defaultdict(Counter)
     for row in rows:
@@ -714,13 +718,8 @@ async def _surveys(
     return tuple(stats)
 
 
-@cache
-def _prompt_texts() -> dict[str, str]:
-    return {prompt.id: prompt.text for prompt in load_prompts()}
-
-
 def _prompts(
-    rows: Iterable[_WeekPromptRow],
+    rows: Iterable[_WeekPromptRow], library: Iterable[Prompt]
 ) -> tuple[tuple[PromptScore, ...], tuple[PromptScore, ...]]:
     """Best and worst prompts by net thumbs, among those rated at least MIN_PROMPT_RATINGS times."""
     thumbs: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -728,7 +727,7 @@ def _prompts(
         if row.prompt_id is not None:
             thumbs[row.prompt_id][0] += row.thumbs_up
             thumbs[row.prompt_id][1] += row.thumbs_down
-    texts = _prompt_texts()
+    texts = {prompt.id: prompt.text for prompt in library}
     scores = [
         PromptScore(prompt_id, texts.get(prompt_id), up, down)
         for prompt_id, (up, down) in thumbs.items()
@@ -792,8 +791,8 @@ async def _quotes(session: AsyncSession, program_id: int) -> tuple[Quote, ...]:
         .order_by(SurveyResponse.id.desc())
         .limit(MAX_QUOTES)
     )
-    quotes = [Quote(_clean_quote(said), "checkin", at.date()) for said, at in answers]
-    quotes += [Quote(_clean_quote(said), kind, at.date()) for said, at, kind in surveys]
+    quotes = [Quote(_clean_quote(said or ""), "checkin", at.date()) for said, at in answers]
+    quotes += [Quote(_clean_quote(said or ""), kind, at.date()) for said, at, kind in surveys]
     return tuple(sorted(quotes, key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
 
 

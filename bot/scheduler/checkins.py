@@ -9,31 +9,17 @@ never stops the others; it is retried by the next pass.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
-
 from bot import scheduling
 from bot.context import AppContext
-from bot.models import (
-    Checkin,
-    CheckinStatus,
-    Goal,
-    GoalStatus,
-    Pair,
-    PairStatus,
-    Participant,
-    ParticipantStatus,
-    Program,
-    ProgramStatus,
-    PromptDelivery,
-)
+from bot.models import ParticipantStatus
 from bot.prompts import Prompt, choose_prompt
 from bot.scheduler import delivery
 from bot.scheduler.kickoffs import PassCounts
-from bot.services import participants as people
+from bot.services import checkin_plan
 from bot.services.programs import calendar
 from bot.texts import text
 from bot.views.checkin import checkin_blocks
@@ -47,7 +33,7 @@ class PlannedCheckin:
     channel: str
     week: int
     period_key: str
-    due_at: object
+    due_at: dt.datetime
     total_weeks: int
     survey: str | None
     at_risk: bool
@@ -68,100 +54,54 @@ def survey_for_week(cal: scheduling.ProgramCalendar, week: int) -> str | None:
     return "mid" if week == mid else None
 
 
-async def prompt_ratings(session) -> dict[str, float]:
-    """Net thumbs per prompt across all pairs, in [-1, 1] (feedback loop into prompt choice)."""
-    up, down = func.sum(Checkin.thumbs_up), func.sum(Checkin.thumbs_down)
-    rows = await session.execute(
-        select(Checkin.prompt_id, up, down)
-        .where(Checkin.prompt_id.is_not(None))
-        .group_by(Checkin.prompt_id)
-        .having(up + down > 0)
-    )
-    return {prompt_id: float(up - down) / float(up + down) for prompt_id, up, down in rows.all()}
-
-
 async def plan(ctx: AppContext) -> tuple[list[PlannedCheckin], int, dict[str, float]]:
     """Which check-ins are due now; returns (plans, pairs skipped as paused, prompt ratings)."""
     now = ctx.clock.now()
-    sharer, learner = aliased(Participant), aliased(Participant)
+    async with ctx.db.session() as session:
+        found = await checkin_plan.plan_inputs(session, now.date())
     plans: list[PlannedCheckin] = []
     skipped = 0
-    async with ctx.db.session() as session:
-        for person in (
-            await session.scalars(
-                select(Participant).where(
-                    Participant.status == ParticipantStatus.PAUSED,
-                    Participant.paused_until.is_not(None),
-                )
-            )
-        ).all():
-            people.refresh_pause(person, now.date())
-        rows = (
-            await session.execute(
-                select(Pair, sharer, learner, Program)
-                .join(sharer, Pair.sharer_id == sharer.id)
-                .join(learner, Pair.learner_id == learner.id)
-                .join(Program, Program.id == Pair.program_id)
-                .where(
-                    Pair.status == PairStatus.ACTIVE,
-                    Pair.kickoff_ts.is_not(None),
-                    Program.status == ProgramStatus.OPEN,
-                )
-                .order_by(Pair.id)
-            )
-        ).all()
-        posted = set(
-            (
-                await session.execute(
-                    select(Checkin.pair_id, Checkin.period_key).where(
-                        Checkin.status == CheckinStatus.POSTED
-                    )
-                )
-            ).all()
-        )
-        used: dict[int, set[str]] = {}
-        for pair_id, prompt_id in (
-            await session.execute(select(PromptDelivery.pair_id, PromptDelivery.prompt_id))
-        ).all():
-            used.setdefault(pair_id, set()).add(prompt_id)
-        categories: dict[int, set[str]] = {}
-        for participant_id, category in (
-            await session.execute(
-                select(Goal.participant_id, Goal.category).where(Goal.status == GoalStatus.OPEN)
-            )
-        ).all():
-            categories.setdefault(participant_id, set()).add(category)
-        ratings = await prompt_ratings(session)
-
-    for pair, s, lrn, program in rows:
-        if s.status != ParticipantStatus.ACTIVE or lrn.status != ParticipantStatus.ACTIVE:
+    for row in found.pairs:
+        if (
+            row.sharer.status != ParticipantStatus.ACTIVE
+            or (row.learner.status) != ParticipantStatus.ACTIVE
+        ):
             skipped += 1
             continue
-        cal = calendar(program)
-        for week in scheduling.due_weeks(cal, now, s.timezone, lrn.timezone, lrn.timezone):
-            key = scheduling.period_key(cal, week)
-            if (pair.id, key) in posted or not pair.dm_channel_id:
-                continue
-            plans.append(
-                PlannedCheckin(
-                    pair_id=pair.id,
-                    channel=pair.dm_channel_id,
-                    week=week,
-                    period_key=key,
-                    due_at=scheduling.pair_send_time(
-                        cal, week, s.timezone, lrn.timezone, learner_tz=lrn.timezone
-                    ),
-                    total_weeks=program.length_weeks,
-                    survey=survey_for_week(cal, week),
-                    at_risk=pair.at_risk,
-                    goal_categories=sorted(
-                        categories.get(s.id, set()) | categories.get(lrn.id, set())
-                    ),
-                    used_prompts=used.get(pair.id, set()),
-                    status=[(s.slack_user_id, False), (lrn.slack_user_id, False)],
-                )
+        plans.extend(due_checkins(row, found, now))
+    return plans, skipped, found.ratings
+
+
+def due_checkins(
+    row: checkin_plan.PairRow, found: checkin_plan.PlanInputs, now: dt.datetime
+) -> list[PlannedCheckin]:
+    """The pair's check-ins due at `now` and not yet posted."""
+    pair, s, lrn = row.pair, row.sharer, row.learner
+    cal = calendar(row.program)
+    categories = found.goal_categories
+    due = []
+    for week in scheduling.due_weeks(cal, now, s.timezone, lrn.timezone, lrn.timezone):
+        key = scheduling.period_key(cal, week)
+        if (pair.id, key) in found.posted or not pair.dm_channel_id:
+            continue
+        due.append(
+            PlannedCheckin(
+                pair_id=pair.id,
+                channel=pair.dm_channel_id,
+                week=week,
+                period_key=key,
+                due_at=scheduling.pair_send_time(
+                    cal, week, s.timezone, lrn.timezone, learner_tz=lrn.timezone
+                ),
+                total_weeks=row.program.length_weeks,
+                survey=survey_for_week(cal, week),
+                at_risk=pair.at_risk,
+                goal_categories=sorted(categories.get(s.id, set()) | categories.get(lrn.id, set())),
+                used_prompts=found.used_prompts.get(pair.id, set()),
+                status=[(s.slack_user_id, False), (lrn.slack_user_id, False)],
             )
-    return plans, skipped, ratings
+        )
+    return due
 
 
 def pick_prompt(
@@ -188,29 +128,18 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
         period_key=planned.period_key,
         week=planned.week,
         kind="checkin",
-        due_at=planned.due_at,  # type: ignore[arg-type]
+        due_at=planned.due_at,
     )
     if claimed is None:
         return "skipped"
     async with ctx.db.session() as session:
-        row = await session.get(Checkin, claimed.checkin_id)
-        assert row is not None
-        prompt_id = row.prompt_id
-        if prompt_id is None:
-            prompt, reason = pick_prompt(ctx, planned, ratings)
-            prompt_id = prompt.id if prompt else None
-            row.prompt_id, row.survey = prompt_id, planned.survey
-            if prompt is not None:
-                session.add(
-                    PromptDelivery(
-                        pair_id=planned.pair_id,
-                        prompt_id=prompt.id,
-                        checkin_id=row.id,
-                        week=planned.week,
-                        reason=reason,
-                        delivered_at=ctx.clock.now(),
-                    )
-                )
+        prompt_id = await checkin_plan.fix_prompt(
+            session,
+            claimed.checkin_id,
+            lambda: pick_prompt(ctx, planned, ratings),
+            survey=planned.survey,
+            now=ctx.clock.now(),
+        )
     prompt = next((p for p in ctx.prompts if p.id == prompt_id), None)
     blocks = checkin_blocks(
         checkin_id=claimed.checkin_id,

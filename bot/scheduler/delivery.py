@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import AppContext
+from bot.db import changed_rows
 from bot.models import Checkin, CheckinStatus, Pair
 
 log = logging.getLogger(__name__)
@@ -65,16 +66,17 @@ async def claim(
         leased = existing.claimed_at is not None and now - existing.claimed_at < LEASE
         if existing.status == CheckinStatus.CLAIMED and leased:
             return None
-        taken = await session.execute(
+        taken = await changed_rows(
+            session,
             update(Checkin)
             .where(
                 Checkin.id == existing.id,
                 Checkin.status != CheckinStatus.POSTED,
                 Checkin.attempts == existing.attempts,
             )
-            .values(claimed_at=now, attempts=existing.attempts + 1, status=CheckinStatus.CLAIMED)
+            .values(claimed_at=now, attempts=existing.attempts + 1, status=CheckinStatus.CLAIMED),
         )
-        if taken.rowcount != 1:
+        if taken != 1:
             return None
         # A FAILED row was released by its owner after Slack refused: nothing was posted.
         return Claim(existing.id, reclaimed=existing.status == CheckinStatus.CLAIMED)
@@ -92,7 +94,8 @@ async def find_earlier_post(ctx: AppContext, channel: str, checkin_id: int) -> s
         )
     except (SlackApiError, OSError, TimeoutError):
         return None
-    for message in history.get("messages", []):
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    for message in messages:
         payload = (message.get("metadata") or {}).get("event_payload") or {}
         if payload.get("checkin_id") == checkin_id:
             return message.get("ts")

@@ -45,6 +45,7 @@ def job_table(extra: dict[str, tuple[JobFunction, CronTrigger]] | None = None):
 
 async def run_job(ctx: AppContext, name: str, function: JobFunction, slot: str) -> JobRun | None:
     """Run one job for one slot unless another process already has; returns the run record."""
+    ctx.tasks.enrol_current()  # shutdown lets a started pass finish
     started = ctx.clock.now()
     try:
         async with ctx.db.session() as session:
@@ -73,7 +74,7 @@ async def run_job(ctx: AppContext, name: str, function: JobFunction, slot: str) 
                 failed=counts.failed,
             )
         )
-        run = await session.get(JobRun, run_id)
+        finished = await session.get(JobRun, run_id)
     log.info(
         "job finished",
         extra={
@@ -85,7 +86,7 @@ async def run_job(ctx: AppContext, name: str, function: JobFunction, slot: str) 
             "status": status,
         },
     )
-    return run
+    return finished
 
 
 def slot_for(now: dt.datetime, minutes: int = 10) -> str:

@@ -11,27 +11,18 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.models import (
-    Checkin,
-    CheckinStatus,
-    Goal,
-    GoalStatus,
-    Pair,
-    PairStatus,
-    Participant,
-    Program,
-    PromptDelivery,
-)
-from bot.prompts import choose_prompt
+from bot.models import Pair
+from bot.prompts import Choice, choose_prompt
 from bot.scheduler import delivery
+from bot.services import kickoffs
+from bot.services.kickoffs import KICKOFF_PERIOD
 from bot.texts import text
 from bot.views.kickoff import kickoff_blocks
 
 log = logging.getLogger(__name__)
-KICKOFF_PERIOD = "kickoff"
+__all__ = ["KICKOFF_PERIOD", "PassCounts", "run_kickoffs"]
 
 
 @dataclass
@@ -39,14 +30,6 @@ class PassCounts:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
-
-
-async def pending_pairs(ctx: AppContext, program_id: int | None = None) -> list[int]:
-    async with ctx.db.session() as session:
-        query = select(Pair.id).where(Pair.status == PairStatus.ACTIVE, Pair.kickoff_ts.is_(None))
-        if program_id is not None:
-            query = query.where(Pair.program_id == program_id)
-        return list((await session.scalars(query.order_by(Pair.id))).all())
 
 
 async def open_group_dm(ctx: AppContext, pair: Pair, users: list[str]) -> str | None:
@@ -60,125 +43,79 @@ async def open_group_dm(ctx: AppContext, pair: Pair, users: list[str]) -> str | 
             "group DM not opened", extra={"pair": pair.id, "error_type": type(exc).__name__}
         )
         return None
-    channel = response["channel"]["id"]
+    channel: str = response["channel"]["id"]
     async with ctx.db.session() as session:
-        stored = await session.get(Pair, pair.id)
-        assert stored is not None
-        stored.dm_channel_id = channel
+        await kickoffs.store_group_dm(session, pair.id, channel)
     return channel
 
 
 async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
     """Kick off one pair; returns 'sent', 'skipped' (done elsewhere) or 'failed'."""
     async with ctx.db.session() as session:
-        pair = await session.get(Pair, pair_id)
-        if pair is None or pair.kickoff_ts or pair.status != PairStatus.ACTIVE:
-            return "skipped"
-        program = await session.get(Program, pair.program_id)
-        sharer = await session.get(Participant, pair.sharer_id)
-        learner = await session.get(Participant, pair.learner_id)
-        assert program and sharer and learner
-        goal_rows = await session.scalars(
-            select(Goal).where(
-                Goal.participant_id.in_([sharer.id, learner.id]), Goal.status == GoalStatus.OPEN
-            )
-        )
-        goals: dict[int, list[Goal]] = {}
-        for goal in goal_rows:
-            goals.setdefault(goal.participant_id, []).append(goal)
-    channel = await open_group_dm(ctx, pair, [sharer.slack_user_id, learner.slack_user_id])
+        found = await kickoffs.pair_to_kick_off(session, pair_id)
+    if found is None:
+        return "skipped"
+    people = [found.sharer.slack_user_id, found.learner.slack_user_id]
+    channel = await open_group_dm(ctx, found.pair, people)
     if channel is None:
         return "failed"
     claimed = await delivery.claim(
         ctx,
-        pair_id=pair.id,
+        pair_id=pair_id,
         period_key=KICKOFF_PERIOD,
         week=1,
         kind="kickoff",
         due_at=ctx.clock.now(),
     )
     if claimed is None:
-        return await adopt_posted_kickoff(ctx, pair.id)
-    categories = sorted({g.category for gs in goals.values() for g in gs})
+        async with ctx.db.session() as session:
+            await kickoffs.adopt_posted_kickoff(session, pair_id, ctx.clock.now())
+        return "skipped"  # nothing posted by this pass (or another pass holds the claim)
     choice = choose_prompt(
         ctx.prompts,
-        pair_key=f"pair-{pair.id}",
+        pair_key=f"pair-{pair_id}",
         week=1,
-        total_weeks=program.length_weeks,
-        goal_categories=categories,
+        total_weeks=found.program.length_weeks,
+        goal_categories=found.goal_categories,
         used_ids=(),
     )
-    prompt_text = choice.prompt.text if choice else ""
-    blocks = kickoff_blocks(
-        program=program,
-        sharer=sharer,
-        learner=learner,
-        reasons=pair.reasons,
-        goals=goals,
-        prompt_text=prompt_text,
-    )
-    extra = {"prompt_id": choice.prompt.id} if choice else None
-    ts = await delivery.deliver(
-        ctx, claimed, channel=channel, text=text("kickoff.fallback"), blocks=blocks, extra=extra
-    )
+    ts = await post_kickoff(ctx, found, claimed, channel, choice)
     if ts is None:
         return "failed"
     async with ctx.db.session() as session:
-        stored = await session.get(Pair, pair.id)
-        assert stored is not None
-        stored.kickoff_ts = ts
-        if choice and not await session.scalar(
-            select(PromptDelivery.id).where(
-                PromptDelivery.pair_id == pair.id, PromptDelivery.prompt_id == choice.prompt.id
-            )
-        ):
-            session.add(
-                PromptDelivery(
-                    pair_id=pair.id,
-                    prompt_id=choice.prompt.id,
-                    checkin_id=claimed.checkin_id,
-                    week=1,
-                    reason=choice.reason,
-                    delivered_at=ctx.clock.now(),
-                )
+        await kickoffs.record_kickoff(session, pair_id, ts)
+        if choice:
+            await kickoffs.note_prompt(
+                session,
+                pair_id,
+                choice.prompt.id,
+                checkin_id=claimed.checkin_id,
+                reason=choice.reason,
+                at=ctx.clock.now(),
             )
     return "sent"
 
 
-async def adopt_posted_kickoff(ctx: AppContext, pair_id: int) -> str:
-    """A kickoff posted by a pass that stopped before noting it on the pair: note it now.
-
-    Otherwise the pair stayed pending forever (and never got check-ins, which wait for the
-    kickoff), as every later pass found the kickoff row posted and skipped it.
-    """
-    async with ctx.db.session() as session:
-        posted = await session.scalar(
-            select(Checkin).where(
-                Checkin.pair_id == pair_id,
-                Checkin.period_key == KICKOFF_PERIOD,
-                Checkin.status == CheckinStatus.POSTED,
-                Checkin.message_ts.is_not(None),
-            )
-        )
-        pair = await session.get(Pair, pair_id)
-        if posted is not None and pair is not None and not pair.kickoff_ts:
-            pair.kickoff_ts = posted.message_ts
-            if posted.prompt_id and not await session.scalar(
-                select(PromptDelivery.id).where(
-                    PromptDelivery.pair_id == pair_id, PromptDelivery.prompt_id == posted.prompt_id
-                )
-            ):
-                session.add(
-                    PromptDelivery(
-                        pair_id=pair_id,
-                        prompt_id=posted.prompt_id,
-                        checkin_id=posted.id,
-                        week=1,
-                        reason="kickoff prompt",
-                        delivered_at=posted.sent_at or ctx.clock.now(),
-                    )
-                )
-    return "skipped"  # nothing posted by this pass (or another pass holds the claim)
+async def post_kickoff(
+    ctx: AppContext,
+    found: kickoffs.KickoffPair,
+    claimed: delivery.Claim,
+    channel: str,
+    choice: Choice | None,
+) -> str | None:
+    """Post the kickoff message through the claim; returns its ts, or None if it did not go out."""
+    blocks = kickoff_blocks(
+        program=found.program,
+        sharer=found.sharer,
+        learner=found.learner,
+        reasons=found.pair.reasons,
+        goals=found.goals,
+        prompt_text=choice.prompt.text if choice else "",
+    )
+    extra = {"prompt_id": choice.prompt.id} if choice else None
+    return await delivery.deliver(
+        ctx, claimed, channel=channel, text=text("kickoff.fallback"), blocks=blocks, extra=extra
+    )
 
 
 async def run_kickoffs(ctx: AppContext, program_id: int | None = None) -> PassCounts:
@@ -193,7 +130,9 @@ async def run_kickoffs(ctx: AppContext, program_id: int | None = None) -> PassCo
                 log.exception("kickoff failed", extra={"pair": pair_id})
                 return "failed"
 
-    outcomes = await asyncio.gather(*(guarded(p) for p in await pending_pairs(ctx, program_id)))
+    async with ctx.db.session() as session:
+        pending = await kickoffs.pending_pairs(session, program_id)
+    outcomes = await asyncio.gather(*(guarded(p) for p in pending))
     counts = PassCounts()
     for outcome in outcomes:
         setattr(counts, outcome, getattr(counts, outcome) + 1)

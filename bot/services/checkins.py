@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forms import FeedbackForm, SurveyForm
 from bot.models import (
     Attendance,
     Checkin,
@@ -26,8 +27,11 @@ from bot.models import (
     Response,
     SurveyResponse,
 )
+from bot.refusals import Refusal
 from bot.services import participants as people
 from bot.services.summaries import lock_checkin, summarize_checkins
+
+SURVEY_KINDS = ("mid", "end")
 
 
 @dataclass
@@ -38,17 +42,17 @@ class CheckinScope:
     partner: Participant
 
 
-async def scope_for(session: AsyncSession, checkin_id: int, user_id: str) -> CheckinScope | str:
-    """The check-in as seen by `user_id`, or 'gone' / 'not_yours' when they may not answer it."""
-    checkin = await session.get(Checkin, checkin_id)
+async def scope_for(session: AsyncSession, checkin_id: int | None, user_id: str) -> CheckinScope:
+    """The check-in as seen by `user_id`; a Refusal when it is gone or not theirs to answer."""
+    checkin = await session.get(Checkin, checkin_id) if checkin_id is not None else None
     if checkin is None or checkin.status != CheckinStatus.POSTED:
-        return "gone"
+        raise Refusal("checkin.gone")
     pair = await session.get(Pair, checkin.pair_id)
     me = await people.get_participant(session, user_id)
     if pair is None or me is None or me.id not in (pair.sharer_id, pair.learner_id):
-        return "not_yours"
+        raise Refusal("checkin.not_yours")
     if pair.status != PairStatus.ACTIVE:
-        return "gone"
+        raise Refusal("checkin.gone")
     partner = await people.partner_in(session, pair, me)
     return CheckinScope(checkin, pair, me, partner)
 
@@ -107,11 +111,12 @@ async def answered_status(session: AsyncSession, checkin: Checkin) -> list[tuple
 
 async def record_attendance(
     session: AsyncSession, scope: CheckinScope, attendance: Attendance
-) -> Response:
+) -> bool:
+    """Store the click; True when it records the pair's first meeting."""
     response = await ensure_response(session, scope.checkin.id, scope.me.id)
     response.attendance = attendance
     await summarize_checkins(session, [scope.checkin.id])
-    return response
+    return attendance == Attendance.MET and await first_meeting(session, scope.pair.id)
 
 
 async def rate_prompt(session: AsyncSession, scope: CheckinScope, rating: int) -> None:
@@ -120,23 +125,15 @@ async def rate_prompt(session: AsyncSession, scope: CheckinScope, rating: int) -
     await summarize_checkins(session, [scope.checkin.id])
 
 
-@dataclass
-class FeedbackInput:
-    attendance: Attendance
-    usefulness: int | None
-    candour: int | None
-    learned: str
-    blockers: str
-    quote_ok: bool
-    goal_progress: dict[int, int]
-
-
 async def save_feedback(
-    session: AsyncSession, scope: CheckinScope, data: FeedbackInput, now: dt.datetime
-) -> None:
-    """Store (or replace) the person's answer; goal progress goes into each goal's history."""
+    session: AsyncSession, scope: CheckinScope, data: FeedbackForm, now: dt.datetime
+) -> bool:
+    """Store (or replace) the person's answer; goal progress goes into each goal's history.
+
+    True when the answer records the pair's first meeting.
+    """
     response = await ensure_response(session, scope.checkin.id, scope.me.id)
-    response.attendance = data.attendance
+    response.attendance = Attendance(data.attendance)
     response.usefulness = data.usefulness
     response.candour = data.candour
     response.learned_text = data.learned or None
@@ -161,6 +158,7 @@ async def save_feedback(
                 recorded_at=now,
             )
         )
+    return response.attendance == Attendance.MET and await first_meeting(session, scope.pair.id)
 
 
 async def first_meeting(session: AsyncSession, pair_id: int) -> bool:
@@ -174,29 +172,38 @@ async def first_meeting(session: AsyncSession, pair_id: int) -> bool:
     return len(met.all()) == 1
 
 
-async def save_survey(
-    session: AsyncSession,
-    scope: CheckinScope,
-    *,
-    kind: str,
-    recommend: int,
-    attainment: int,
-    changed: str,
-    quote_ok: bool,
-) -> None:
-    existing = await session.scalar(
+def survey_kind(kind: object) -> str:
+    """A survey kind from a payload: 'mid' or 'end', anything else is a check-in that is gone."""
+    if kind in SURVEY_KINDS:
+        return str(kind)
+    raise Refusal("checkin.gone")
+
+
+async def survey_answer(
+    session: AsyncSession, scope: CheckinScope, kind: str
+) -> SurveyResponse | None:
+    """The person's earlier answer to this program's `kind` survey, to prefill the modal."""
+    found: SurveyResponse | None = await session.scalar(
         select(SurveyResponse).where(
             SurveyResponse.program_id == scope.pair.program_id,
             SurveyResponse.participant_id == scope.me.id,
             SurveyResponse.kind == kind,
         )
     )
+    return found
+
+
+async def save_survey(
+    session: AsyncSession, scope: CheckinScope, kind: str, form: SurveyForm
+) -> None:
+    """Store (or replace) the person's answer to the `kind` survey."""
+    existing = await survey_answer(session, scope, kind)
     if existing is None:
         existing = SurveyResponse(
             program_id=scope.pair.program_id, participant_id=scope.me.id, kind=kind
         )
         session.add(existing)
-    existing.recommend = recommend
-    existing.goal_attainment = attainment
-    existing.what_changed = changed or None
-    existing.quote_ok = quote_ok
+    existing.recommend = form.recommend
+    existing.goal_attainment = form.attainment
+    existing.what_changed = form.changed or None
+    existing.quote_ok = form.quote_ok

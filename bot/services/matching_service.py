@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.db import changed_rows
 from bot.models import (
     MatchProposal,
     Pair,
@@ -137,12 +138,13 @@ async def propose(
 async def approve(session: AsyncSession, proposal: MatchProposal) -> list[Pair] | None:
     """Turn an open proposal into pairs; None if it is no longer open (approved by a concurrent
     click, or replaced). People paired meanwhile are skipped, never doubled."""
-    taken = await session.execute(
+    taken = await changed_rows(
+        session,
         update(MatchProposal)
         .where(MatchProposal.id == proposal.id, MatchProposal.status == "open")
-        .values(status="approved")
+        .values(status="approved"),
     )
-    if taken.rowcount != 1:
+    if taken != 1:
         return None
     program = await session.get(Program, proposal.program_id)
     assert program is not None

@@ -119,14 +119,16 @@ async def save_goals(
     room_for_new = MAX_GOALS - len(own)
     saved = []
     for item in goals:
-        goal = own.get(item.goal_id) if item.goal_id is not None else None
-        is_new = goal is None
-        if is_new:
+        found = own.get(item.goal_id) if item.goal_id is not None else None
+        is_new = found is None
+        if found is None:
             if item.state != "open" or room_for_new <= 0:
                 continue
             room_for_new -= 1
             goal = Goal(participant_id=participant.id, progress=0)
             session.add(goal)
+        else:
+            goal = found
         goal.category = item.category
         goal.description = item.description
         goal.success_measure = item.success_measure or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import changed_rows
 from bot.forms import ProgramForm
 from bot.models import Participant, Program, ProgramStatus
 from bot.scheduling import ProgramCalendar
@@ -48,7 +49,8 @@ async def save_program(
     program.checkin_time = form.checkin_time
     program.hr_channel_id = form.hr_channel_id
     await session.flush()
-    joined = await session.execute(
-        update(Participant).where(Participant.program_id.is_(None)).values(program_id=program.id)
+    joined = await changed_rows(
+        session,
+        update(Participant).where(Participant.program_id.is_(None)).values(program_id=program.id),
     )
-    return program, created, joined.rowcount or 0
+    return program, created, joined

@@ -39,3 +39,18 @@ def text(key: str, **values: Any) -> str:
     if not isinstance(template, str):
         raise TypeError(f"text key {key!r} is not a string")
     return template.format(**values) if values else template
+
+
+@cache
+def codes(key: str) -> tuple[Any, ...]:
+    """The codes a form accepts from a catalogue list of `[code, label, ...]` (or bare codes).
+
+    Read on first use, never at import: importing the bot has no side effects.
+    """
+    return tuple(item[0] if isinstance(item, list) else item for item in raw(key))
+
+
+@cache
+def labels(key: str) -> dict[str, str]:
+    """Code -> label for a catalogue list of `[code, label]` pairs."""
+    return {item[0]: item[1] for item in raw(key)}

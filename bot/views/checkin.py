@@ -56,7 +56,9 @@ def checkin_blocks(
     ]
 
 
-def long_answer(block_id: str, action_id: str, label_key: str, initial: str | None) -> dict:
+def long_answer(
+    block_id: str, action_id: str, label_key: str, initial: str | None
+) -> dict[str, Any]:
     """An optional free-text answer, private to its author, prefilled when editing."""
     return b.input_block(
         block_id,
@@ -117,7 +119,10 @@ def feedback_modal(
             optional=True,
         ),
         long_answer(
-            ids.B_FB_LEARNED, ids.A_FB_LEARNED, "feedback.learned_label", r and r.learned_text
+            ids.B_FB_LEARNED,
+            ids.A_FB_LEARNED,
+            "feedback.learned_label",
+            r.learned_text if r else None,
         ),
     ]
     steps = [(str(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
@@ -143,7 +148,10 @@ def feedback_modal(
             hint=text("feedback.candour_hint"),
         ),
         long_answer(
-            ids.B_FB_BLOCKERS, ids.A_FB_BLOCKERS, "feedback.blockers_label", r and r.blockers_text
+            ids.B_FB_BLOCKERS,
+            ids.A_FB_BLOCKERS,
+            "feedback.blockers_label",
+            r.blockers_text if r else None,
         ),
         quote_choice(ids.B_FB_QUOTE, ids.A_FB_QUOTE, "feedback.quote_option", quote),
     ]
@@ -181,7 +189,10 @@ def survey_modal(*, checkin_id: int, kind: str, existing: SurveyResponse | None)
             ),
         ),
         long_answer(
-            ids.B_SV_CHANGED, ids.A_SV_CHANGED, "survey.changed_label", e and e.what_changed
+            ids.B_SV_CHANGED,
+            ids.A_SV_CHANGED,
+            "survey.changed_label",
+            e.what_changed if e else None,
         ),
         quote_choice(ids.B_SV_QUOTE, ids.A_SV_QUOTE, "survey.quote_option", bool(e and e.quote_ok)),
     ]

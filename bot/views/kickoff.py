@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Goal, Participant, Program
-from bot.texts import raw, text
+from bot.texts import labels, raw, text
 from bot.views import blocks as b
 from bot.views.goals import goal_line
-
-DAY_NAMES = dict(raw("catalogue.days"))
-TIMES = dict(raw("catalogue.times_of_day"))
 
 
 def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
@@ -22,9 +19,9 @@ def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
     ]
     day_text = " or ".join(label for _, label in days[:2]) or "a day that suits you both"
     if sharer.time_of_day == learner.time_of_day or learner.time_of_day == "any":
-        time_of_day = TIMES.get(sharer.time_of_day, "any time")
+        time_of_day = labels("catalogue.times_of_day").get(sharer.time_of_day, "any time")
     elif sharer.time_of_day == "any":
-        time_of_day = TIMES.get(learner.time_of_day, "any time")
+        time_of_day = labels("catalogue.times_of_day").get(learner.time_of_day, "any time")
     else:
         time_of_day = "at a time you agree"
     minutes = min(sharer.meeting_minutes, learner.meeting_minutes)

@@ -99,15 +99,37 @@ def signup_modal(
     participant: Participant | None,
     program_name: str | None,
     ask_first_goal: bool,
+    display_name: str | None = None,
 ) -> dict[str, Any]:
-    """All the fields of a profile; `participant` prefills them when updating."""
-    p = participant
-    catalogue_set = set(catalogue)
-    share_chosen = [t for t in (p.share_topics if p else []) if t in catalogue_set]
-    learn_chosen = [t for t in (p.learn_topics if p else []) if t in catalogue_set]
-    share_extra = ", ".join(t for t in (p.share_topics if p else []) if t not in catalogue_set)
-    learn_extra = ", ".join(t for t in (p.learn_topics if p else []) if t not in catalogue_set)
-    topic_choices = _topic_options(catalogue)
+    """All the fields of a profile; `participant` prefills them when updating.
+
+    `display_name` (Slack's, looked up when the modal opens) rides in the metadata so that the
+    submission is saved in one transaction with no Slack call of its own.
+    """
+    intro = text("signup.intro")
+    if program_name:
+        intro += f"\n*Program:* {program_name}"
+    blocks = [
+        b.section(intro),
+        *_about_you_fields(participant),
+        *_topic_fields(participant, catalogue),
+        *_availability_fields(participant, timezone),
+    ]
+    if ask_first_goal:
+        blocks += [b.divider(), b.section(text("signup.goal_header")), *goal_fields(0)]
+    blocks += [b.divider(), _consent_field(participant)]
+    title = text("signup.update_title") if participant else text("signup.title")
+    return b.modal(
+        ids.SIGNUP_CALLBACK,
+        title,
+        blocks,
+        submit=text("signup.submit"),
+        private_metadata={"first_goal": ask_first_goal, "name": display_name},
+    )
+
+
+def _about_you_fields(p: Participant | None) -> list[dict[str, Any]]:
+    """Role, experience band, department and manager."""
     role_options = b.options(raw("catalogue.roles"))
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
@@ -116,11 +138,10 @@ def signup_modal(
     }
     if p:
         role_element["initial_option"] = next(o for o in role_options if o["value"] == p.role)
-    intro = text("signup.intro")
-    if program_name:
-        intro += f"\n*Program:* {program_name}"
-    blocks = [
-        b.section(intro),
+    manager: dict[str, Any] = {"type": "users_select", "action_id": ids.A_MANAGER}
+    if p and p.manager_slack_id:
+        manager["initial_user"] = p.manager_slack_id
+    return [
         b.input_block(ids.B_ROLE, text("signup.role_label"), role_element),
         b.input_block(
             ids.B_EXPERIENCE,
@@ -142,45 +163,54 @@ def signup_modal(
         b.input_block(
             ids.B_MANAGER,
             text("signup.manager_label"),
-            {"type": "users_select", "action_id": ids.A_MANAGER}
-            | ({"initial_user": p.manager_slack_id} if p and p.manager_slack_id else {}),
+            manager,
             optional=True,
             hint=text("signup.manager_hint"),
         ),
-        b.input_block(
-            ids.B_SHARE_TOPICS,
-            text("signup.share_label"),
-            b.multi(ids.A_SHARE_TOPICS, topic_choices, initial=share_chosen),
-            optional=True,
-        ),
-        b.input_block(
-            ids.B_SHARE_OTHER,
-            text("signup.share_other_label"),
-            b.text_input(
-                ids.A_SHARE_OTHER,
-                initial=share_extra or None,
-                max_length=MAX_OTHER_TOPICS,
-                placeholder=text("signup.other_placeholder"),
+    ]
+
+
+def _topic_fields(p: Participant | None, catalogue: list[str]) -> list[dict[str, Any]]:
+    """What the person can share and wants to learn: catalogue choices plus their own words."""
+    choices = _topic_options(catalogue)
+    blocks = []
+    for kind, chosen in (
+        ("share", p.share_topics if p else []),
+        ("learn", p.learn_topics if p else []),
+    ):
+        listed = [t for t in chosen if t in set(catalogue)]
+        extra = ", ".join(t for t in chosen if t not in set(catalogue))
+        blocks += [
+            b.input_block(
+                TOPIC_IDS[kind][0],
+                text(f"signup.{kind}_label"),
+                b.multi(TOPIC_IDS[kind][1], choices, initial=listed),
+                optional=True,
             ),
-            optional=True,
-        ),
-        b.input_block(
-            ids.B_LEARN_TOPICS,
-            text("signup.learn_label"),
-            b.multi(ids.A_LEARN_TOPICS, topic_choices, initial=learn_chosen),
-            optional=True,
-        ),
-        b.input_block(
-            ids.B_LEARN_OTHER,
-            text("signup.learn_other_label"),
-            b.text_input(
-                ids.A_LEARN_OTHER,
-                initial=learn_extra or None,
-                max_length=MAX_OTHER_TOPICS,
-                placeholder=text("signup.other_placeholder"),
+            b.input_block(
+                TOPIC_IDS[kind][2],
+                text(f"signup.{kind}_other_label"),
+                b.text_input(
+                    TOPIC_IDS[kind][3],
+                    initial=extra or None,
+                    max_length=MAX_OTHER_TOPICS,
+                    placeholder=text("signup.other_placeholder"),
+                ),
+                optional=True,
             ),
-            optional=True,
-        ),
+        ]
+    return blocks
+
+
+TOPIC_IDS = {  # (choices block, choices action, own words block, own words action)
+    "share": (ids.B_SHARE_TOPICS, ids.A_SHARE_TOPICS, ids.B_SHARE_OTHER, ids.A_SHARE_OTHER),
+    "learn": (ids.B_LEARN_TOPICS, ids.A_LEARN_TOPICS, ids.B_LEARN_OTHER, ids.A_LEARN_OTHER),
+}
+
+
+def _availability_fields(p: Participant | None, timezone: str) -> list[dict[str, Any]]:
+    """Time zone, days, time of day and meeting length."""
+    return [
         b.input_block(
             ids.B_TIMEZONE,
             text("signup.timezone_label"),
@@ -215,28 +245,18 @@ def signup_modal(
             ),
         ),
     ]
-    if ask_first_goal:
-        blocks += [b.divider(), b.section(text("signup.goal_header")), *goal_fields(0)]
-    blocks += [
-        b.divider(),
-        b.input_block(
-            ids.B_CONSENT,
-            text("signup.consent_label"),
-            b.multi(
-                ids.A_CONSENT,
-                [b.option(ids.CONSENT_QUOTE, text("signup.consent_option"))],
-                initial=[ids.CONSENT_QUOTE] if p and p.consent_quote else [],
-                kind="checkboxes",
-            ),
-            optional=True,
-            hint=text("signup.consent_hint"),
+
+
+def _consent_field(p: Participant | None) -> dict[str, Any]:
+    return b.input_block(
+        ids.B_CONSENT,
+        text("signup.consent_label"),
+        b.multi(
+            ids.A_CONSENT,
+            [b.option(ids.CONSENT_QUOTE, text("signup.consent_option"))],
+            initial=[ids.CONSENT_QUOTE] if p and p.consent_quote else [],
+            kind="checkboxes",
         ),
-    ]
-    title = text("signup.update_title") if p else text("signup.title")
-    return b.modal(
-        ids.SIGNUP_CALLBACK,
-        title,
-        blocks,
-        submit=text("signup.submit"),
-        private_metadata={"first_goal": ask_first_goal},
+        optional=True,
+        hint=text("signup.consent_hint"),
     )

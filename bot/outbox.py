@@ -1,0 +1,170 @@
+"""Slack output that listeners share: publish a home tab, open a modal, tell a person, redraw a
+check-in.
+
+Listener modules use these and never each other. Every function here logs a Slack failure (ids
+only) and never raises it: the change that caused the output is already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import notify
+from bot.context import AppContext
+from bot.models import Checkin
+from bot.reports import Report, report_blocks, report_text
+from bot.services.dashboard import personal_view, program_numbers
+from bot.texts import text
+from bot.views.checkin import checkin_blocks
+from bot.views.home import home_view
+
+log = logging.getLogger(__name__)
+SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
+
+
+async def publish_home(ctx: AppContext, user_id: str) -> None:
+    """Render and publish one person's home tab."""
+    async with ctx.db.session() as session:
+        view = await personal_view(session, user_id, ctx.clock.now())
+        numbers = await program_numbers(session) if ctx.is_admin(user_id) else None
+        rendered = home_view(view, numbers)
+    try:
+        await ctx.client.views_publish(user_id=user_id, view=rendered)
+    except SLACK_ERRORS as exc:
+        log.warning("home not published", extra={"user": user_id, "error_type": type(exc).__name__})
+
+
+async def open_modal(
+    ctx: AppContext, trigger_id: str, view: dict[str, Any], *, command: str
+) -> str | None:
+    """Open `view`; if Slack refuses (stale trigger, outage), return what to tell the person:
+    run `/mentoring <command>` again."""
+    try:
+        await ctx.client.views_open(trigger_id=trigger_id, view=view)
+    except SLACK_ERRORS as exc:
+        log.warning(
+            "modal not opened",
+            extra={"callback": view.get("callback_id"), "error_type": type(exc).__name__},
+        )
+        return text("errors.slack_down", command=command)
+    return None
+
+
+def clicked_channel(body: dict[str, Any]) -> str | None:
+    """The channel where the person clicked, if the click was in a channel (not a home tab)."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return channel if isinstance(channel, str) and channel else None
+
+
+async def tell(ctx: AppContext, body: dict[str, Any], message: str) -> None:
+    """An ephemeral note where the person clicked, or a DM when there is no channel to use."""
+    user_id = body["user"]["id"]
+    channel = clicked_channel(body)
+    if channel:
+        try:
+            await ctx.client.chat_postEphemeral(channel=channel, user=user_id, text=message)
+            return
+        except SLACK_ERRORS:
+            pass
+    await notify.dm(ctx, user_id, message)
+
+
+async def open_on_click(ctx: AppContext, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal on the click's trigger; if Slack refuses, say so where the person clicked."""
+    try:
+        await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SLACK_ERRORS:
+        await tell(ctx, body, text("errors.try_again"))
+
+
+def prompt_text(ctx: AppContext, prompt_id: str | None) -> str:
+    prompt = next((p for p in ctx.prompts if p.id == prompt_id), None)
+    return prompt.text if prompt else ""
+
+
+async def redraw_checkin(ctx: AppContext, checkin: Checkin, status: list[tuple[str, bool]]) -> None:
+    """Redraw the check-in message so it shows who has answered (never what).
+
+    `status` comes from `answers.answered_status` in the answer's own transaction, where the
+    pair and both people are loaded already: a second transaction re-reading them was a third of
+    a click's statements.
+    """
+    if not checkin.message_ts or not checkin.channel_id:
+        return
+    blocks = checkin_blocks(
+        checkin_id=checkin.id,
+        week=checkin.week,
+        prompt_text=prompt_text(ctx, checkin.prompt_id),
+        survey=checkin.survey,
+        status=status,
+    )
+    try:
+        await ctx.client.chat_update(
+            channel=checkin.channel_id,
+            ts=checkin.message_ts,
+            text=text("checkin.fallback", week=checkin.week),
+            blocks=blocks,
+        )
+    except SLACK_ERRORS as exc:
+        log.warning(
+            "check-in not redrawn", extra={"checkin": checkin.id, "error_type": type(exc).__name__}
+        )
+
+
+async def upload(
+    ctx: AppContext, channel: str, *, content: bytes | str, filename: str, title: str, comment: str
+) -> None:
+    """files.getUploadURLExternal -> upload -> files.completeUploadExternal, via slack_sdk."""
+    try:
+        await ctx.client.files_upload_v2(
+            channel=channel,
+            content=content if isinstance(content, str) else None,
+            file=content if isinstance(content, bytes) else None,
+            filename=filename,
+            title=title,
+            initial_comment=comment,
+        )
+    except SLACK_ERRORS as exc:
+        log.warning(
+            "file not uploaded", extra={"channel": channel, "error_type": type(exc).__name__}
+        )
+
+
+async def post_report(
+    ctx: AppContext, channel: str, report: Report, *, intro: str | None = None
+) -> bool:
+    """Summary message plus the weekly chart; returns False if the message did not go out."""
+    fallback = report_text(report)
+    if intro:
+        fallback = f"{intro}\n{fallback}"
+    ts = await notify.post(ctx, channel, fallback[:3900], report_blocks(report))
+    if ts is None:
+        return False
+    # matplotlib (about 40 MB) loads with the first chart, not when `mentorbot serve` starts
+    from bot.reports.chart import weekly_chart_png
+
+    await upload(
+        ctx,
+        channel,
+        content=weekly_chart_png(report),
+        filename=f"mentoring-week-{report.current_week or 0}.png",
+        title=text("reports.chart_title"),
+        comment=text("reports.chart_comment"),
+    )
+    return True
+
+
+async def post_csv(ctx: AppContext, channel: str, program_id: int, csv_text: str) -> None:
+    await upload(
+        ctx,
+        channel,
+        content=csv_text,
+        filename=f"mentoring-{program_id}-weekly.csv",
+        title=text("reports.csv_title"),
+        comment=text("reports.csv_comment", min_group=ctx.settings.privacy_min_group_size),
+    )
