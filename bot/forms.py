@@ -63,13 +63,18 @@ def known_timezone(name: object) -> bool:
     return isinstance(name, str) and name in _zones()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean(value: str) -> str:
-    """Text that can be stored: a lone surrogate (JSON "\\ud800") becomes U+FFFD, not a crash."""
+    """Text that can be stored and shown: a lone surrogate (JSON "\\ud800") becomes U+FFFD,
+    and control characters other than tab and line breaks are dropped (PostgreSQL refuses NUL
+    in text; the others are invisible and can hide what a message says)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return value
+        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return _CONTROL.sub("", value)
 
 
 class StateReader:
@@ -462,6 +467,14 @@ def parse_feedback(
         goal_progress=progress,
     )
     return form, errors
+
+
+def parse_repair(view: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The optional private reason for a re-pair request, or a field error if it is too long."""
+    reason = StateReader(view).text(ids.B_REPAIR_REASON, ids.A_REPAIR_REASON)
+    if len(reason) > MAX_FEEDBACK_TEXT:
+        return "", {ids.B_REPAIR_REASON: text("feedback.errors.too_long", limit=MAX_FEEDBACK_TEXT)}
+    return reason, {}
 
 
 @dataclass

@@ -100,5 +100,9 @@ B_SV_QUOTE, A_SV_QUOTE = "sv_quote", "quote"
 # Pairing fit (asked privately after the first meeting)
 FIT_WORKS = "fit_works"
 FIT_REPAIR = "fit_repair"
+# HR's at-risk note: value is the pair id.
+AT_RISK_MESSAGE = "at_risk_message"
+AT_RISK_REPAIR = "at_risk_repair"
+AT_RISK_DISMISS = "at_risk_dismiss"
 REPAIR_CALLBACK = "fit_repair"
 B_REPAIR_REASON, A_REPAIR_REASON = "repair_reason", "reason"

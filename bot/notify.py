@@ -35,10 +35,15 @@ async def dm(
     return await post(ctx, user_id, text, blocks)
 
 
-async def hr(ctx: AppContext, text: str, channel: str | None = None) -> str | None:
+async def hr(
+    ctx: AppContext,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    channel: str | None = None,
+) -> str | None:
     """A note for HR in the program's HR channel (or the configured default)."""
     target = channel or ctx.settings.hr_channel_id
     if not target:
         log.info("no HR channel configured; note not posted")
         return None
-    return await post(ctx, target, text)
+    return await post(ctx, target, text, blocks)

@@ -13,7 +13,7 @@ Rules
   moved forward (inclusive) to ``checkin_weekday``. That is at most 6 days
   later, so it always stays inside week N.
 * **Send instant** (``pair_send_time``) for a pair in zones A and B; the
-  learner's (mentee's) zone is ``learner_tz``, defaulting to A. An instant is
+  learner's (the senior partner's) zone is ``learner_tz``, defaulting to A. An instant is
   *good* when, in each person's own zone, it falls on a Monday-Friday inside
   ``[start, end)`` of the working hours.
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from bot import db as dbmod
 from bot import ids
 from bot.clock import FixedClock
-from bot.models import Checkin, Pair, PairStatus, Participant, Response
+from bot.models import Checkin, Nudge, Pair, PairStatus, Participant, Response
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.scheduler.nudges import run_nudges
@@ -373,6 +373,12 @@ async def database_totals(bot: LocalBot) -> dict[str, int]:
             "checkins": await count(Checkin, Checkin.kind == "checkin") or 0,
             "answers": await count(Response, Response.feedback_submitted_at.is_not(None)) or 0,
             "at_risk": await count(Pair, Pair.at_risk.is_(True)) or 0,
+            # What HR received: one note per pair per run of missed check-ins.
+            "at_risk_notes": await count(Nudge, Nudge.kind == "at_risk_note") or 0,
+            "flagged_pairs": await session.scalar(
+                select(func.count(func.distinct(Nudge.pair_id))).where(Nudge.kind == "at_risk_note")
+            )
+            or 0,
         }
 
 
@@ -439,8 +445,10 @@ async def run_demo(
         f"through /mentoring and the sign-up modal, HR approved {totals['pairs']} pairs "
         f"({rematch}), and "
         f"{totals['checkins']} weekly check-ins went to the pairs' group DMs, each exactly once. "
-        f"People answered {totals['answers']} times in private feedback; one person paused, one "
-        f"pair went quiet and {totals['at_risk']} pair(s) were flagged at risk after reminders. "
+        f"People answered {totals['answers']} times in private feedback; one person paused and "
+        f"one pair went quiet. HR received {totals['at_risk_notes']} at-risk note(s) about "
+        f"{totals['flagged_pairs']} pair(s) (one per run of missed check-ins); "
+        f"{totals['at_risk']} pair(s) are at risk now. "
         f"Every step was {step} into the bot and every message a Web API call to the "
         f"local Slack fake.\nFiles: " + ", ".join(str(path) for path in saved)
     )

@@ -99,6 +99,9 @@ class Workspace:
         self.channels: dict[str, Record] = {}
         self.files: dict[str, Record] = {}
         self.validation_errors: list[Record] = []
+        # Every surface the app sent, in order, as sent (posts, edits, ephemerals, modals,
+        # home tabs): later edits and view updates replace what `messages()` and `view()` show.
+        self.outbox: list[Record] = []
         self.warnings: list[Record] = []
         self._messages: dict[str, list[Record]] = {}
         self._ephemerals: dict[str, list[Record]] = {}
@@ -297,6 +300,9 @@ class Workspace:
             parent["reply_count"] = parent.get("reply_count", 0) + 1
             parent.setdefault("thread_ts", parent["ts"])
         self._messages.setdefault(channel_id, []).append(msg)
+        self.outbox.append(
+            Record(kind="message", channel=channel_id, text=msg["text"], blocks=msg["blocks"])
+        )
         return msg
 
     def _edit_message(self, msg: Record, *, text: str | None, blocks: list | None) -> None:
@@ -309,6 +315,9 @@ class Workspace:
         if blocks is not None:
             msg["blocks"] = self._fill_ids(blocks)
         msg["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        self.outbox.append(
+            Record(kind="update", channel=msg["channel"], text=msg["text"], blocks=msg["blocks"])
+        )
 
     def _delete_message(self, channel_id: str, ts: str) -> None:
         messages = self._messages.get(channel_id, [])
@@ -333,6 +342,9 @@ class Workspace:
         if eph["blocks"]:
             eph["blocks"] = self._fill_ids(eph["blocks"])
         self._ephemerals.setdefault(user_id, []).append(eph)
+        self.outbox.append(
+            Record(kind="ephemeral", channel=channel_id, text=eph["text"], blocks=eph["blocks"])
+        )
         return eph
 
     def _find_ephemeral(self, user_id: str, ts: str | None) -> Record | None:
@@ -402,6 +414,7 @@ class Workspace:
             app_installed_team_id=self.team_id,
             bot_id=self.bot_id,
         )
+        self.outbox.append(Record(kind=f"view:{view['type']}", view=copy.deepcopy(stored)))
         return stored
 
     def _external_id_taken(self, external_id: str, except_view: str | None) -> bool:

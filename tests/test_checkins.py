@@ -22,7 +22,7 @@ from bot.scheduler.checkins import run_checkins
 from bot.scheduler.jobs import run_job
 from bot.scheduler.nudges import run_nudges
 from mentorbot_sandbox import FaultRule
-from mentorbot_sandbox.local import HR_CHANNEL_ID
+from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import (
     add_person,
     approve_latest,
@@ -385,10 +385,22 @@ async def test_no_fault_repair_ends_pair_and_tells_hr_privately(bot):
     view = (await bot.fake.wait_for(lambda: bot.fake.open_views(learner)))[-1]
     await bot.fake.submit_view(learner, view["id"], {ids.A_REPAIR_REASON: "Our schedules clash"})
     await bot.fake.wait_for(
-        lambda: any("no-fault re-pair" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
+        lambda: any("different partner" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
     )
-    assert any("Our schedules clash" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
-    assert not any("Our schedules clash" in m["text"] for m in bot.fake.dm_messages(sharer))
+    # The channel note names the pair so HR can rematch; the private reason never goes there,
+    # only to HR admins' own App Home, and never to the partner.
+    assert not any("schedules clash" in texts_of([m]) for m in bot.fake.messages(HR_CHANNEL_ID))
+    assert not any("schedules clash" in texts_of([m]) for m in bot.fake.dm_messages(sharer))
+    await bot.fake.wait_for(
+        lambda: "Their reason: “Our schedules clash”" in texts_of([bot.fake.home(HR_ADMIN_ID)])
+    )
+    assert "schedules clash" not in texts_of([bot.fake.home(sharer) or {}])
+
+    # Delete-my-data erases the reason from the admins' App Home too.
+    await bot.fake.slash_command(learner, text="delete-my-data")
+    confirm = (await bot.fake.wait_for(lambda: bot.fake.open_views(learner)))[-1]
+    await bot.fake.submit_view(learner, confirm["id"])
+    await bot.fake.wait_for(lambda: "schedules clash" not in texts_of([bot.fake.home(HR_ADMIN_ID)]))
     async with bot.ctx.db.session() as session:
         assert (await session.get(Pair, pair.id)).status == "ended"
     assert await count(bot, Nudge, Nudge.kind == "fit_question") == 1

@@ -335,20 +335,27 @@ async def test_headline_numbers(db, program_id):
     )
     assert (people.matched, people.waiting) == (8, 1)
     assert (r.pairs_active, r.pairs_ended) == (4, 1)
-    # Active pairs that met at least once: 1, 2, 3 (pair 4 only ever "scheduled").
-    assert r.met_at_least_once == pytest.approx(3 / 4)
+    # Active pairs that met in the last 4 program weeks (2-5): 1, 2, 3 (pair 4 only ever
+    # "scheduled"); pair 2 last met in week 2, which is still inside the window.
+    assert r.met_recently == pytest.approx(3 / 4)
+    # Two weeks on (week 7), pairs 2 and 3 (last met in weeks 2 and 3) no longer count.
+    async with db.session() as s:
+        later = await program_report(s, program_id, now=NOW + dt.timedelta(weeks=2))
+    assert later.met_recently == pytest.approx(1 / 4)
     # Meetings: pair 1 met weeks 2-5, pair 2 week 2, pair 3 week 3, pair 4 never.
     assert r.meetings_per_pair == pytest.approx((4 + 1 + 1 + 0) / 4)
 
 
 async def test_weekly_numbers(db, program_id):
     r = await report_for(db, program_id)
-    # week: posted check-ins, pairs that met, answers with feedback, usefulness, candour
+    # week: posted check-ins, pairs that met, answers with feedback, usefulness, candour.
+    # Only week 2 has min_group (5) ratings; weeks 3-5 (4, 2 and 2 ratings, 8 together) are
+    # hidden, and together they are not so few that the overall average would give them away.
     expected = {
         2: (5, 3, 6, (5 + 4 + 4 + 3 + 5 + 3) / 6, (4 + 4 + 3 + 3 + 5 + 2) / 6),
-        3: (5, 2, 5, (4 + 4 + 3 + 5) / 4, (5 + 5 + 4 + 4) / 4),
-        4: (4, 1, 2, 5.0, 5.0),
-        5: (4, 1, 2, (4 + 2) / 2, (4 + 3) / 2),
+        3: (5, 2, 5, None, None),
+        4: (4, 1, 2, None, None),
+        5: (4, 1, 2, None, None),
     }
     got = {w.week: (w.checkins, w.met, w.answers, w.avg_usefulness, w.avg_candour) for w in r.trend}
     assert got == expected  # every average here is exact in binary floating point
@@ -366,6 +373,10 @@ async def test_weekly_numbers(db, program_id):
     short = await report_for(db, program_id, weeks=2)
     assert [w.week for w in short.trend] == [4, 5]
     assert short.overall == o
+    # With min_group 3, week 3 (4 ratings) shows; weeks 4 and 5 (2 each, 4 together) stay
+    # hidden. In the last-two-weeks trend weeks 2 and 3 are out of sight too.
+    small = await report_for(db, program_id, min_group=3)
+    assert [w.avg_usefulness is None for w in small.trend] == [False, False, True, True]
 
 
 async def test_pair_health_and_suggestions(db, program_id):
@@ -388,15 +399,18 @@ async def test_pair_health_and_suggestions(db, program_id):
 
 async def test_goals_topics_surveys_prompts(db, program_id):
     r = await report_for(db, program_id)
-    assert [(g.category, g.goals, g.avg_progress, g.achieved) for g in r.goals] == [
-        ("inclusion", 1, 0.0, 0),
-        ("leadership_development", 1, 100.0, 1),
-        ("tech_upskilling", 2, 40.0, 0),
+    # Each category has goals of fewer than min_group (5) people: all hidden; with 2, shown.
+    assert [(g.category, g.people, g.hidden) for g in r.goals] == [
+        ("inclusion", 1, True),
+        ("leadership_development", 1, True),
+        ("tech_upskilling", 2, True),
     ]
-    assert r.top_shared == (TopicCount("AI", 4), TopicCount("Figma", 2), TopicCount("TikTok", 2))
-    # Six wanted topics: AI 4, then five with 1 each; ties go alphabetically and TikTok drops.
-    assert [t.topic for t in r.top_wanted] == ["AI", "Budgeting", "Figma", "Podcasts", "Strategy"]
-    assert r.top_wanted[0].people == 4
+    assert all(g.goals is None and g.avg_progress is None for g in r.goals)
+    # Topics need min_group people too (a typed topic can point at its author): with 5,
+    # none; with 3, only AI (4 people) of the shared and of the wanted ones.
+    assert (r.top_shared, r.top_wanted) == ((), ())
+    r3 = await report_for(db, program_id, min_group=3)
+    assert r3.top_shared == r3.top_wanted == (TopicCount("AI", 4),)
     mid, end = r.surveys
     # Mid: 10, 9, 8, 6, 3 -> 2 promoters, 2 detractors of 5: NPS 0; attainment 4,4,3,2,5.
     assert (mid.kind, mid.answers, mid.nps) == ("mid", 5, 0)
@@ -412,10 +426,12 @@ async def test_goals_topics_surveys_prompts(db, program_id):
     )
     assert end.hidden
     # GOOD: +1 +1 +1 (week 2), -1 (week 5); BAD: -1 -1 +1 -1 (week 3); FEW has 1 rating.
-    # The kickoff's and the other program's thumbs-down on GOOD do not count.
-    assert [(p.prompt_id, p.up, p.down) for p in r.best_prompts] == [(GOOD, 3, 1)]
-    assert [(p.prompt_id, p.up, p.down) for p in r.worst_prompts] == [(BAD, 1, 3)]
-    assert r.worst_prompts[0].excerpt == PROMPTS[1].text
+    # The kickoff's and the other program's thumbs-down on GOOD do not count. Four thumbs
+    # each: under min_group 5 no prompt is ranked; with 3 both are.
+    assert r.best_prompts == r.worst_prompts == ()
+    assert [(p.prompt_id, p.up, p.down) for p in r3.best_prompts] == [(GOOD, 3, 1)]
+    assert [(p.prompt_id, p.up, p.down) for p in r3.worst_prompts] == [(BAD, 1, 3)]
+    assert r3.worst_prompts[0].excerpt == PROMPTS[1].text
 
 
 async def test_quotes_only_with_consent(db, program_id):
@@ -543,7 +559,7 @@ def test_blocks_stay_within_slack_limits_at_full_size():
         people=Headcount(10_000, 9000, 500, 400, 100, 8000, 1000),
         pairs_active=4000,
         pairs_ended=100,
-        met_at_least_once=0.9,
+        met_recently=0.9,
         meetings_per_pair=7.5,
         overall=Activity(50_000, 40_000, 90_000, 4.1, 3.9),
         latest=week,
@@ -552,7 +568,7 @@ def test_blocks_stay_within_slack_limits_at_full_size():
         at_risk=tuple(
             AtRiskPair(n, long + "<!channel>", long, START, "both_cancelled", 4) for n in range(300)
         ),
-        goals=tuple(GoalStats(long, 500, 55.5, 100) for _ in range(5)),
+        goals=tuple(GoalStats(long, 500, 55.5, 100, 90) for _ in range(5)),
         top_shared=tuple(TopicCount("T" * 60, 999) for _ in range(5)),
         top_wanted=tuple(TopicCount("T" * 60, 999) for _ in range(5)),
         surveys=(SurveyStats("mid", 900, 8.1, 35, 4.0), SurveyStats("end", 3, None, None, None)),
@@ -601,15 +617,12 @@ async def test_weekly_csv(db, program_id):
         "met",
         "true",
     )
-    assert (first["answers"], first["avg_usefulness"], first["avg_candour"]) == (
-        "2",
-        "4.50",
-        "4.00",
-    )
+    assert first["answered"] == "2 of 2"
+    # Meeting facts only: no rating of two people (a 5.00 would reveal both) in any row.
+    assert not {"avg_usefulness", "avg_candour"} & set(first)
     assert first["health_so_far"] == "too_early"  # one outcome after two weeks
+    assert (first["pair_status"], by_key[5, 3]["pair_status"]) == ("active", "ended")
     assert by_key[1, 3]["health_so_far"] == "on_track"
-    # One partner rated: no average, so no cell is one person's score.
-    assert (by_key[1, 4]["avg_usefulness"], by_key[1, 4]["avg_candour"]) == ("", "")
     assert [by_key[4, w]["health_so_far"] for w in (2, 3, 4, 5)] == [
         "too_early",
         "needs_checkin",

@@ -26,6 +26,7 @@ from bot.services import participants as people
 from bot.services.programs import open_program, save_program
 from bot.texts import raw, text
 from bot.views.admin import closed_proposal_blocks, program_modal, proposal_blocks
+from bot.views.checkin import repair_offer_blocks
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +287,85 @@ async def home_match(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
     await notify.dm(ctx, body["user"]["id"], await post_proposal(ctx, body["user"]["id"], []))
 
 
+async def close_note(ctx: AppContext, body: dict[str, Any], note: str) -> None:
+    """Redraw the clicked at-risk note without its buttons, saying what was done."""
+    channel, ts = clicked_message(body)
+    if not (channel and ts):
+        return
+    original = (body.get("message") or {}).get("blocks") or []
+    try:
+        await ctx.client.chat_update(
+            channel=channel, ts=ts, text=note, blocks=closed_proposal_blocks(original, note)
+        )
+    except SLACK_ERRORS:
+        log.warning("at-risk note not updated", extra={"channel": channel})
+
+
+async def at_risk_pair(ctx: AppContext, body: dict[str, Any]) -> tuple | None:
+    """The still-active pair an at-risk note is about, for an HR admin; None otherwise."""
+    if not await admin_or_refuse(ctx, body):
+        return None
+    pair_id = db_id(str(body["actions"][0].get("value") or ""))
+    if pair_id is None:
+        return None
+    async with ctx.db.session() as session:
+        found = await people.active_pair_members(session, pair_id)
+    if found is None:
+        await close_note(ctx, body, text("nudges.pair_gone"))
+    return found
+
+
+async def message_pair(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """A group DM of the admin and both people (HR cannot open the pair's own), with a hello."""
+    await ack()
+    ctx = app_context(context)
+    found = await at_risk_pair(ctx, body)
+    if found is None:
+        return
+    _, sharer, learner = found
+    admin = body["user"]["id"]
+    try:
+        opened = await ctx.client.conversations_open(
+            users=f"{admin},{sharer.slack_user_id},{learner.slack_user_id}"
+        )
+        channel = opened["channel"]["id"]
+    except SLACK_ERRORS:
+        await tell(ctx, body, text("errors.try_again"))
+        return
+    hello = text(
+        "nudges.hr_hello", sharer=sharer.slack_user_id, learner=learner.slack_user_id, admin=admin
+    )
+    if await notify.post(ctx, channel, hello) is None:
+        await tell(ctx, body, text("errors.try_again"))
+        return
+    await close_note(ctx, body, text("nudges.messaged", admin=admin, channel=channel))
+
+
+async def suggest_repair(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Each person privately gets the no-fault re-pair offer (the pairing-fit answers)."""
+    await ack()
+    ctx = app_context(context)
+    found = await at_risk_pair(ctx, body)
+    if found is None:
+        return
+    pair, sharer, learner = found
+    for me, partner in ((sharer, learner), (learner, sharer)):
+        await notify.dm(
+            ctx,
+            me.slack_user_id,
+            text("nudges.repair_offer", partner=partner.slack_user_id),
+            repair_offer_blocks(pair.id, partner.slack_user_id),
+        )
+    await close_note(ctx, body, text("nudges.repair_offered", admin=body["user"]["id"]))
+
+
+async def dismiss_note(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    ctx = app_context(context)
+    if await admin_or_refuse(ctx, body):
+        await close_note(ctx, body, text("nudges.dismissed", admin=body["user"]["id"]))
+
+
 def register(app: AsyncApp) -> None:
     app.command(ids.COMMAND, matchers=subcommand("admin"))(admin_command)
     app.view(ids.PROGRAM_CALLBACK)(submit_program)
@@ -295,3 +375,6 @@ def register(app: AsyncApp) -> None:
     app.action(ids.HOME_ADMIN_PROGRAM)(home_program)
     app.action(ids.HOME_ADMIN_REPORT)(home_report)
     app.action(ids.HOME_ADMIN_MATCH)(home_match)
+    app.action(ids.AT_RISK_MESSAGE)(message_pair)
+    app.action(ids.AT_RISK_REPAIR)(suggest_repair)
+    app.action(ids.AT_RISK_DISMISS)(dismiss_note)

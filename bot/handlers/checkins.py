@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import ids, notify
 from bot.context import AppContext
-from bot.forms import StateReader, db_id, parse_feedback, parse_survey
+from bot.forms import db_id, parse_feedback, parse_repair, parse_survey
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Attendance, Pair, Participant
@@ -216,19 +216,25 @@ async def fit_repair(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
 async def submit_repair(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
+    reason, errors = parse_repair(view)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
     await ack()
     ctx = app_context(context)
-    reason = StateReader(view).text(ids.B_REPAIR_REASON, ids.A_REPAIR_REASON)[:1500]
     result = await record_fit(ctx, body, works=False, reason=reason or None)
     if result is None:
         return
     pair, me, partner = result
     await notify.dm(ctx, me.slack_user_id, text("fit.repaired"))
     await notify.dm(ctx, partner.slack_user_id, text("fit.partner_told", partner=me.slack_user_id))
-    note = f" Private reason: “{reason}”" if reason else ""
-    await notify.hr(ctx, text("fit.hr_note", channel=pair.dm_channel_id or "", reason=note))
-    await publish_home(ctx, me.slack_user_id)
-    await publish_home(ctx, partner.slack_user_id)
+    sharer, learner = (me, partner) if pair.sharer_id == me.id else (partner, me)
+    await notify.hr(
+        ctx, text("fit.hr_note", sharer=sharer.slack_user_id, learner=learner.slack_user_id)
+    )
+    # The private reason is shown only in HR admins' own App Home, never in a channel.
+    for user_id in (me.slack_user_id, partner.slack_user_id, *ctx.settings.hr_admin_ids):
+        await publish_home(ctx, user_id)
 
 
 def register(app: AsyncApp) -> None:

@@ -25,7 +25,9 @@ async def open_goals(ctx: AppContext, trigger_id: str, user_id: str) -> str | No
         if participant is None:
             return text("goals.need_profile")
         goals = await people.open_goals(session, participant)
-    return await open_modal(ctx, trigger_id, goals_modal(goals), command="goals")
+        achieved, history = await people.achieved_goals(session, participant)
+    view = goals_modal(goals, achieved, history)
+    return await open_modal(ctx, trigger_id, view, command="goals")
 
 
 async def goals(

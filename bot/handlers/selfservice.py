@@ -178,7 +178,9 @@ async def after_exit(ctx: AppContext, user_id: str, partner: Any, message: str) 
         await publish_home(ctx, partner.slack_user_id)
     else:
         await notify.hr(ctx, text("self_service.hr_left_unpaired"))
-    await publish_home(ctx, user_id)
+    # Admins' home tabs may show what this person wrote privately (a re-pair reason).
+    for home_of in (user_id, *ctx.settings.hr_admin_ids):
+        await publish_home(ctx, home_of)
 
 
 def register(app: AsyncApp) -> None:

@@ -17,6 +17,7 @@ from bot.outbox import open_modal, publish_home
 from bot.services import participants as people
 from bot.services.programs import open_program
 from bot.texts import text
+from bot.texts.mrkdwn import Mrkdwn, mention
 from bot.views.signup import signup_modal
 
 
@@ -81,9 +82,9 @@ def confirmation(
     if program is None:
         what_next = text("signup.no_program")
         if ctx.is_admin(user_id):
-            what_next += " " + text("signup.no_program_admin")
+            what_next = Mrkdwn(f"{what_next} {text('signup.no_program_admin')}")
     elif partner is not None:
-        what_next = text("signup.what_next_paired", partner=f"<@{partner.slack_user_id}>")
+        what_next = text("signup.what_next_paired", partner=mention(partner.slack_user_id))
     else:
         what_next = text("signup.what_next_matching")
     if not created:

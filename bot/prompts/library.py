@@ -83,7 +83,8 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Choice:
-    """The prompt picked for a pair's week and a plain-words reason, shown to users and HR."""
+    """The prompt picked for a pair's week and a plain-words reason, stored with the delivery
+    (PromptDelivery.reason) so anyone checking the library's choices can see why."""
 
     prompt: Prompt
     reason: str
@@ -318,7 +319,7 @@ def _reason(
         parts.append("matches your goal categories " + ", ".join(matched))
     side = {
         "sharer": "the reverse mentor leads this one",
-        "learner": "the mentee leads this one",
+        "learner": "the senior partner leads this one",
         "both": "for both of you equally",
     }[prompt.addresses]
     if prompt.addresses == favoured:

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from bot.reports.metrics import Report
 from bot.reports.render import text
+from bot.texts.mrkdwn import unescape
 
 RATE_COLOUR = "#8ecae6"
 USEFULNESS_COLOUR = "#fb8500"
@@ -24,7 +25,7 @@ def weekly_chart_png(report: Report) -> bytes:
     fig = Figure(figsize=(8, 4.5), dpi=100, layout="constrained")
     rates_ax = fig.add_subplot()
     ratings_ax = rates_ax.twinx()
-    fig.suptitle(text("chart.title", program=report.program_name))
+    fig.suptitle(unescape(text("chart.title", program=report.program_name)))
     weeks = [w.week for w in report.trend]
     rates_ax.bar(
         weeks,

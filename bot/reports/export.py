@@ -1,8 +1,10 @@
 """HR's CSV export: one row per pair per posted weekly check-in.
 
-Only what HR may see: pair ids, weeks, dates, outcomes, answer counts, ratings and health; no
-names, Slack ids or free text. A rating cell is filled only when both partners rated, so no cell
-is one person's score that HR could attribute through the pair id.
+Only facts about meetings: pair id, week, dates, what happened (met, scheduled, skipped,
+cancelled, no answer), how many of the two gave feedback, the pair's health and status. Never a
+rating, a survey answer or anything else computed from fewer than PRIVACY_MIN_GROUP_SIZE people:
+a pair is two people, so an average of two ratings still reveals each (a 5.00 reveals both).
+No names, Slack ids or free text.
 """
 
 from __future__ import annotations
@@ -34,17 +36,11 @@ HEADER = (
     "sent_on",
     "outcome",
     "met",
-    "answers",
-    "avg_usefulness",
-    "avg_candour",
+    "answered",
     "health_so_far",
+    "pair_status",
 )
-MIN_RATINGS_PER_CELL = 2  # both partners
 PENDING = "pending"  # unanswered and less than a week old: not a miss yet
-
-
-def _average(total: int | None, count: int) -> str:
-    return f"{total / count:.2f}" if total is not None and count >= MIN_RATINGS_PER_CELL else ""
 
 
 async def weekly_csv(
@@ -56,8 +52,8 @@ async def weekly_csv(
 ) -> str:
     """The CSV text, oldest week first per pair; health is as it stood at the end of that week.
 
-    `min_group` is checked like `program_report`'s so one setting drives both; a per-pair row has
-    no group to suppress, which is why ratings need both partners instead.
+    `min_group` is checked like `program_report`'s so one setting drives both; a per-pair row is
+    always under it, which is why no row carries anything computed from answers.
     """
     check_min_group(min_group)
     program = await session.get(Program, program_id)
@@ -74,11 +70,8 @@ async def weekly_csv(
             facts.c.outcome,
             facts.c.open,
             facts.c.answers,
-            facts.c.usefulness_sum,
-            facts.c.usefulness_count,
-            facts.c.candour_sum,
-            facts.c.candour_count,
             Pair.created_at,
+            Pair.status,
         )
         .join(Pair, Pair.id == facts.c.pair_id)
         .order_by(facts.c.pair_id, facts.c.week)
@@ -88,8 +81,7 @@ async def weekly_csv(
     writer.writerow(HEADER)
     tails: dict[int, deque[int]] = {}
     for row in rows:
-        pair_id, week, period, sent_at, outcome, is_open, answers = row[:7]
-        u_sum, u_n, c_sum, c_n, created = row[7:]
+        pair_id, week, period, sent_at, outcome, is_open, answers, created, status = row
         tail = tails.setdefault(pair_id, deque(maxlen=HEALTH_TAIL))
         if not is_open:
             tail.append(outcome)
@@ -102,10 +94,9 @@ async def weekly_csv(
                 sent_at.date().isoformat() if sent_at else "",
                 PENDING if is_open else OUTCOMES[outcome],
                 "true" if outcome == MET else "false",
-                answers,
-                _average(u_sum, u_n),
-                _average(c_sum, c_n),
+                f"{answers} of 2",
                 health(list(tail), weeks_elapsed(program, created, as_of)),
+                status,  # today's: active or ended
             ]
         )
     return out.getvalue()

@@ -17,7 +17,13 @@ Privacy is enforced in this layer, so no renderer or caller can leak by mistake:
 * departments with fewer than ``min_group`` people carry no numbers at all, and when the hidden
   groups together are still smaller than ``min_group`` the smallest visible one is hidden too, so
   a hidden group cannot be worked out by subtracting the others from the program totals;
-* survey averages with fewer than ``min_group`` answers are withheld the same way.
+* survey averages with fewer than ``min_group`` answers are withheld the same way;
+* a week's average rating needs ``min_group`` ratings (one per person that week), the
+  program-wide one a week that had that many; when weeks are hidden (too few ratings, or outside
+  the trend's window) and together hold fewer than ``min_group`` ratings, the smallest shown
+  weeks are hidden too, so the overall average minus the shown weeks cannot give them away;
+* goal categories need ``min_group`` people with goals in them, topics ``min_group`` people,
+  and a prompt's thumbs ``min_group`` ratings.
 
 At-risk pairs carry the two display names (and nothing they wrote), so that HR can act on them.
 """
@@ -28,7 +34,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -68,6 +74,7 @@ HEALTH_STATES = ("on_track", "needs_checkin", "at_risk", "too_early")
 HEALTH_TAIL = max(AT_RISK_STREAK, MIN_OUTCOMES)
 ANSWER_WINDOW = dt.timedelta(days=7)  # an unanswered check-in is still open for a week
 RECENT_CHECKINS = 4  # the window the at-risk suggestion looks at
+RECENT_WEEKS = 4  # "met recently": a meeting in the current program week or the 3 before
 MIN_PROMPT_RATINGS = 3
 TOP_PROMPTS = 3
 TOP_TOPICS = 5
@@ -96,8 +103,10 @@ class Activity:
     checkins: int
     met: int
     answers: int  # answers with feedback submitted
-    avg_usefulness: float | None
+    avg_usefulness: float | None  # None: no ratings, or too few people (then `*_ratings` > 0)
     avg_candour: float | None
+    usefulness_ratings: int = field(default=0, kw_only=True)
+    candour_ratings: int = field(default=0, kw_only=True)
 
     @property
     def meeting_rate(self) -> float | None:
@@ -137,10 +146,14 @@ class AtRiskPair:
 
 @dataclass(frozen=True)
 class GoalStats:
+    """One goal category; every number is None when fewer than min_group people are in it."""
+
     category: str
-    goals: int
-    avg_progress: float
-    achieved: int
+    goals: int | None
+    avg_progress: float | None
+    achieved: int | None
+    people: int
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,7 +220,7 @@ class Report:
     people: Headcount
     pairs_active: int
     pairs_ended: int
-    met_at_least_once: float | None  # share of active pairs that met at least once
+    met_recently: float | None  # share of active pairs that met in the last RECENT_WEEKS weeks
     meetings_per_pair: float | None  # meetings per active pair
     overall: Activity
     latest: WeekStats | None  # the latest program week with a posted check-in
@@ -366,8 +379,8 @@ async def program_report(
         raise LookupError(f"no program {program_id}")
 
     by_week_and_prompt = await _by_week_and_prompt(session, program_id)
-    weekly, overall = _weekly(by_week_and_prompt, program)
-    best, worst = _prompts(by_week_and_prompt, prompts)
+    weekly, overall = _weekly(by_week_and_prompt, program, min_group, weeks)
+    best, worst = _prompts(by_week_and_prompt, prompts, min_group)
     pair_rows = await _pair_rows(session, program_id, now)
     latest = weekly[-1] if weekly else None
     trend = (
@@ -377,7 +390,7 @@ async def program_report(
     )
     pairs, at_risk = _health(pair_rows, program, now)
     meetings = [p.meetings for p in pairs]
-    shared, wanted = await _topics(session, program_id)
+    shared, wanted = await _topics(session, program_id, min_group)
     days = (now.date() - program.start_date).days
     return Report(
         program_id=program.id,
@@ -389,14 +402,14 @@ async def program_report(
         people=await _headcount(session, program_id),
         pairs_active=sum(1 for row in pair_rows if row.status == PairStatus.ACTIVE),
         pairs_ended=sum(1 for row in pair_rows if row.status == PairStatus.ENDED),
-        met_at_least_once=ratio(sum(1 for m in meetings if m), len(meetings)),
+        met_recently=ratio(sum(1 for p in pairs if _met_recently(p, program, now)), len(pairs)),
         meetings_per_pair=ratio(sum(meetings), len(meetings)),
         overall=overall,
         latest=latest,
         trend=tuple(trend),
         pairs=tuple(pairs),
         at_risk=tuple(at_risk),
-        goals=await _goals(session, program_id),
+        goals=await _goals(session, program_id, min_group),
         top_shared=shared,
         top_wanted=wanted,
         surveys=await _surveys(session, program_id, min_group),
@@ -473,8 +486,11 @@ async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_W
     ]
 
 
-def _weekly(rows: Iterable[_WeekPromptRow], program: Program) -> tuple[list[WeekStats], Activity]:
-    """Per-week activity, and the program-wide totals from the same sums."""
+def _weekly(
+    rows: Iterable[_WeekPromptRow], program: Program, min_group: int, window: int | None = None
+) -> tuple[list[WeekStats], Activity]:
+    """Per-week activity, and the program-wide totals from the same sums; average ratings
+    only where enough people gave them (module doc), so no average is one person's score."""
     fields: tuple[str, ...] = ("checkins", "met", "answers", "usefulness_sum", "usefulness_count")
     fields += ("candour_sum", "candour_count")
     by_week: dict[int, Counter[str]] = defaultdict(Counter)
@@ -488,13 +504,39 @@ def _weekly(rows: Iterable[_WeekPromptRow], program: Program) -> tuple[list[Week
             "answers": sums["answers"],
             "avg_usefulness": ratio(sums["usefulness_sum"], sums["usefulness_count"]),
             "avg_candour": ratio(sums["candour_sum"], sums["candour_count"]),
+            "usefulness_ratings": sums["usefulness_count"],
+            "candour_ratings": sums["candour_count"],
         }
 
-    weeks = [
-        WeekStats(**activity(sums), week=week, starts_on=week_start(program, week))
-        for week, sums in sorted(by_week.items())
-    ]
-    return weeks, Activity(**activity(sum(by_week.values(), Counter())))
+    ordered = sorted(by_week)
+    shown = {w for w in ordered if window is None or w > ordered[-1] - window}
+    overall = activity(sum(by_week.values(), Counter()))
+    hidden: dict[str, set[int]] = {}
+    for rating in ("usefulness", "candour"):
+        counts = {week: by_week[week][f"{rating}_count"] for week in ordered}
+        hidden[rating] = suppressed_weeks(counts, shown, min_group)
+        if max(counts.values(), default=0) < min_group:
+            overall[f"avg_{rating}"] = None
+    weeks = []
+    for week in ordered:
+        values = activity(by_week[week])
+        for rating, weeks_hidden in hidden.items():
+            if week in weeks_hidden:
+                values[f"avg_{rating}"] = None
+        weeks.append(WeekStats(**values, week=week, starts_on=week_start(program, week)))
+    return weeks, Activity(**overall)
+
+
+def suppressed_weeks(counts: dict[int, int], shown: set[int], min_group: int) -> set[int]:
+    """The weeks whose average must not be shown: fewer than min_group ratings, plus the
+    smallest shown weeks while the weeks HR cannot see (hidden or outside the window) together
+    hold fewer than min_group ratings, so that overall minus shown never isolates them."""
+    check_min_group(min_group)
+    hidden = {week for week, n in counts.items() if n < min_group or week not in shown}
+    visible = sorted((counts[w], w) for w in counts if w not in hidden)
+    while visible and 0 < sum(counts[w] for w in hidden) < min_group:
+        hidden.add(visible.pop(0)[1])
+    return hidden
 
 
 async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -> list[_PairRow]:
@@ -625,6 +667,15 @@ def _health(
     return pairs, at_risk
 
 
+def _met_recently(pair: PairHealth, program: Program, now: dt.datetime) -> bool:
+    """A meeting in the last RECENT_WEEKS program weeks, so a pair that met once in week 2 and
+    has been silent since does not count as meeting."""
+    if pair.last_met_on is None:
+        return False
+    current = (now.date() - program.start_date).days // 7 + 1
+    return pair.last_met_on >= week_start(program, current - RECENT_WEEKS + 1)
+
+
 def _suggestion(row: _PairRow) -> tuple[str, int]:
     """What HR could do for an at-risk pair, from its last RECENT_CHECKINS outcomes.
 
@@ -645,26 +696,38 @@ def _suggestion(row: _PairRow) -> tuple[str, int]:
     return "nudge_both", silent
 
 
-async def _goals(session: AsyncSession, program_id: int) -> tuple[GoalStats, ...]:
+async def _goals(session: AsyncSession, program_id: int, min_group: int) -> tuple[GoalStats, ...]:
+    """Goals per category, counted only where at least min_group people set one (a category
+    from fewer people is shown as hidden). Erased people's goals are closed and blank: left out."""
     rows = await session.execute(
         select(
             Goal.category,
+            func.count(func.distinct(Goal.participant_id)),
             func.count(),
             func.avg(Goal.progress),
             func.count(case((Goal.status == GoalStatus.ACHIEVED, 1))),
         )
         .join(Participant, Participant.id == Goal.participant_id)
-        .where(Participant.program_id == program_id)
+        .where(
+            Participant.program_id == program_id,
+            Participant.status != ParticipantStatus.DELETED,
+        )
         .group_by(Goal.category)
         .order_by(Goal.category)
     )
-    return tuple(GoalStats(cat, n, float(avg or 0), won) for cat, n, avg, won in rows)
+    return tuple(
+        GoalStats(cat, n, float(avg or 0), won, people)
+        if people >= min_group
+        else GoalStats(cat, None, None, None, people, hidden=True)
+        for cat, people, n, avg, won in rows
+    )
 
 
 async def _topics(
-    session: AsyncSession, program_id: int
+    session: AsyncSession, program_id: int, min_group: int
 ) -> tuple[tuple[TopicCount, ...], tuple[TopicCount, ...]]:
-    """Most shared and most wanted topics (counted in Python: JSON lists, see module doc)."""
+    """Most shared and most wanted topics (counted in Python: JSON lists, see module doc), only
+    those at least min_group people chose: a topic someone typed can point at them."""
     shared: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
     rows = await session.execute(
@@ -677,7 +740,8 @@ async def _topics(
         wanted.update(set(learn or ()))
 
     def top(counter: Counter[str]) -> tuple[TopicCount, ...]:
-        ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        common = [(topic, n) for topic, n in counter.items() if n >= min_group]
+        ranked = sorted(common, key=lambda item: (-item[1], item[0]))
         return tuple(TopicCount(topic, n) for topic, n in ranked[:TOP_TOPICS])
 
     return top(shared), top(wanted)
@@ -718,10 +782,16 @@ async def _surveys(
     return tuple(stats)
 
 
+def prompt_ratings_needed(min_group: int) -> int:
+    """Thumbs a prompt needs before it is ranked: enough to mean something, from enough people."""
+    return max(MIN_PROMPT_RATINGS, min_group)
+
+
 def _prompts(
-    rows: Iterable[_WeekPromptRow], library: Iterable[Prompt]
+    rows: Iterable[_WeekPromptRow], library: Iterable[Prompt], min_group: int
 ) -> tuple[tuple[PromptScore, ...], tuple[PromptScore, ...]]:
-    """Best and worst prompts by net thumbs, among those rated at least MIN_PROMPT_RATINGS times."""
+    """Best and worst prompts by net thumbs, among those rated at least MIN_PROMPT_RATINGS
+    times and by at least min_group people (a prompt reaches a pair once, so one thumb each)."""
     thumbs: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         if row.prompt_id is not None:
@@ -731,7 +801,7 @@ def _prompts(
     scores = [
         PromptScore(prompt_id, texts.get(prompt_id), up, down)
         for prompt_id, (up, down) in thumbs.items()
-        if up + down >= MIN_PROMPT_RATINGS
+        if up + down >= prompt_ratings_needed(min_group)
     ]
     best = sorted((s for s in scores if s.net > 0), key=lambda s: (-s.net, s.prompt_id))
     worst = sorted((s for s in scores if s.net < 0), key=lambda s: (s.net, s.prompt_id))
@@ -793,7 +863,9 @@ async def _quotes(session: AsyncSession, program_id: int) -> tuple[Quote, ...]:
     )
     quotes = [Quote(_clean_quote(said or ""), "checkin", at.date()) for said, at in answers]
     quotes += [Quote(_clean_quote(said or ""), kind, at.date()) for said, at, kind in surveys]
-    return tuple(sorted(quotes, key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
+    newest_first = sorted(quotes, key=lambda q: q.on, reverse=True)
+    unique = {q.text.casefold(): q for q in reversed(newest_first)}  # the newest of each text
+    return tuple(sorted(unique.values(), key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
 
 
 async def _departments(

@@ -13,8 +13,17 @@ from functools import cache
 from typing import Any
 
 from bot import texts
-from bot.reports.metrics import HEALTH_STATES, RECENT_CHECKINS, Activity, Report, TopicCount
+from bot.reports.metrics import (
+    HEALTH_STATES,
+    RECENT_CHECKINS,
+    RECENT_WEEKS,
+    Activity,
+    Report,
+    TopicCount,
+    prompt_ratings_needed,
+)
 from bot.texts import raw as app_raw
+from bot.texts.mrkdwn import Mrkdwn, escape
 from bot.views import blocks as b
 
 MAX_TREND_ROWS = 12
@@ -35,19 +44,17 @@ def text(key: str, **values: Any) -> str:
     return texts.text(f"report.{key}", **values)
 
 
-def escape(value: str, limit: int | None = None) -> str:
-    """Typed text made inert for mrkdwn (no mentions, links or broadcasts), optionally capped."""
-    if limit is not None and len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def pct(value: float | None) -> str:
     return text("no_value") if value is None else f"{round(100 * value)}%"
 
 
 def num(value: float | None) -> str:
     return text("no_value") if value is None else f"{value:.1f}"
+
+
+def rating(value: float | None, ratings: int) -> str:
+    """An average rating, or 'hidden' when there were ratings but from too few people."""
+    return text("hidden_value") if value is None and ratings else num(value)
 
 
 def day(value: dt.date) -> str:
@@ -100,10 +107,10 @@ def _headline(report: Report) -> list[tuple[str, str]]:
             text("headline.pairs_value", active=report.pairs_active, ended=report.pairs_ended),
         ),
         (
-            text("headline.met"),
+            text("headline.met", weeks=RECENT_WEEKS),
             text(
                 "headline.met_value",
-                rate=pct(report.met_at_least_once),
+                rate=pct(report.met_recently),
                 per_pair=num(report.meetings_per_pair),
             ),
         ),
@@ -120,8 +127,8 @@ def _headline(report: Report) -> list[tuple[str, str]]:
             text("headline.ratings"),
             text(
                 "headline.ratings_value",
-                usefulness=num(overall.avg_usefulness),
-                candour=num(overall.avg_candour),
+                usefulness=rating(overall.avg_usefulness, overall.usefulness_ratings),
+                candour=rating(overall.avg_candour, overall.candour_ratings),
             ),
         ),
     ]
@@ -149,7 +156,10 @@ def _sections(report: Report) -> list[tuple[str, list[str]]]:
         (text("topics.shared"), _topics(report.top_shared)),
         (text("topics.wanted"), _topics(report.top_wanted)),
         (text("surveys.heading"), _surveys(report)),
-        (text("prompts.heading"), _prompts(report)),
+        (
+            text("prompts.heading", ratings=prompt_ratings_needed(report.min_group)),
+            _prompts(report),
+        ),
         (text("quotes.heading"), _quotes(report)),
         (text("departments.heading"), _departments(report)),
     ]
@@ -160,8 +170,8 @@ def _activity(activity: Activity) -> dict[str, str]:
     return {
         "rate": pct(activity.meeting_rate),
         "answered": pct(activity.response_rate),
-        "usefulness": num(activity.avg_usefulness),
-        "candour": num(activity.avg_candour),
+        "usefulness": rating(activity.avg_usefulness, activity.usefulness_ratings),
+        "candour": rating(activity.avg_candour, activity.candour_ratings),
     }
 
 
@@ -223,16 +233,23 @@ def _category_labels() -> dict[str, str]:
 
 def _goals(report: Report) -> list[str]:
     labels = _category_labels()
-    return [
-        text(
-            "goals.line",
-            category=escape(labels.get(g.category, g.category), NAME_CHARS),
-            goals=g.goals,
-            progress=round(g.avg_progress),
-            achieved=g.achieved,
+    lines = []
+    for g in report.goals:
+        category = escape(labels.get(g.category, g.category), NAME_CHARS)
+        if g.hidden or g.avg_progress is None:
+            lines.append(text("goals.hidden", category=category, min_group=report.min_group))
+            continue
+        lines.append(
+            text(
+                "goals.line",
+                category=category,
+                goals=g.goals,
+                people=g.people,
+                progress=round(g.avg_progress),
+                achieved=g.achieved,
+            )
         )
-        for g in report.goals
-    ] or [text("none")]
+    return lines or [text("none")]
 
 
 def _topics(topics: tuple[TopicCount, ...]) -> list[str]:
@@ -276,7 +293,7 @@ def _prompts(report: Report) -> list[str]:
             excerpt = (
                 escape(_MRKDWN_MARKS.sub("", score.excerpt), EXCERPT_CHARS)
                 if score.excerpt
-                else f"`{escape(score.prompt_id, EXCERPT_CHARS)}`"
+                else Mrkdwn(f"`{escape(score.prompt_id, EXCERPT_CHARS)}`")
             )
             lines.append(text("prompts.line", excerpt=excerpt, up=score.up, down=score.down))
     return lines or [text("none")]

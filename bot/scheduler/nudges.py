@@ -30,6 +30,7 @@ from bot.models import (
 from bot.prompts import choose_prompt
 from bot.scheduler.kickoffs import PassCounts
 from bot.texts import text
+from bot.views.admin import at_risk_note_blocks, at_risk_note_text
 
 log = logging.getLogger(__name__)
 WEEK_DONE = dt.timedelta(days=6)  # a check-in's week is over when the next one is near
@@ -124,14 +125,15 @@ async def flag_pairs_at_risk(ctx: AppContext, counts: PassCounts) -> None:
         for pair_id, outcomes in history.items():
             pair = await session.get(Pair, pair_id)
             assert pair is not None
-            at_risk = (
-                scheduling.missed_streak([o for _, o in outcomes]) >= scheduling.AT_RISK_STREAK
-            )
+            streak = scheduling.missed_streak([o for _, o in outcomes])
+            at_risk = streak >= scheduling.AT_RISK_STREAK
             if at_risk and not pair.at_risk:
-                newly_at_risk.append((pair, outcomes[-1][0]))
+                newly_at_risk.append((pair, episode_key(outcomes, streak)))
             pair.at_risk = at_risk
-    for pair, period_key in newly_at_risk:
-        if not await claim_nudge(ctx, pair.id, "at_risk_note", period_key):
+    for pair, episode in newly_at_risk:
+        # One note per episode: an answer arriving late can clear and re-raise the flag
+        # within the same run of missed weeks, but the run began after the same check-in.
+        if not await claim_nudge(ctx, pair.id, "at_risk_note", episode):
             continue
         choice = choose_prompt(
             ctx.prompts,
@@ -146,7 +148,19 @@ async def flag_pairs_at_risk(ctx: AppContext, counts: PassCounts) -> None:
         if pair.dm_channel_id and await notify.post(ctx, pair.dm_channel_id, note):
             counts.sent += 1
         action = await suggested_action(ctx, pair)
-        await notify.hr(ctx, text("nudges.hr_at_risk", channel=pair.dm_channel_id, action=action))
+        async with ctx.db.session() as session:
+            sharer = await session.get(Participant, pair.sharer_id)
+            learner = await session.get(Participant, pair.learner_id)
+        assert sharer and learner
+        blocks = at_risk_note_blocks(pair.id, sharer.slack_user_id, learner.slack_user_id, action)
+        await notify.hr(
+            ctx, at_risk_note_text(sharer.slack_user_id, learner.slack_user_id, action), blocks
+        )
+
+
+def episode_key(outcomes: list[tuple[str, str]], streak: int) -> str:
+    """The run of missed check-ins is named after the check-in before it (or the start)."""
+    return f"after-{outcomes[-streak - 1][0]}" if len(outcomes) > streak else "start"
 
 
 async def suggested_action(ctx: AppContext, pair: Pair) -> str:

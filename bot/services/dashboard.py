@@ -7,9 +7,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot import scheduling
-from bot.models import Goal, Pair, PairStatus, Participant, ParticipantStatus, Program
+from bot.models import (
+    Goal,
+    Pair,
+    PairingFeedback,
+    PairStatus,
+    Participant,
+    ParticipantStatus,
+    Program,
+)
 from bot.services import participants as people
 from bot.services.programs import calendar, open_program
 
@@ -22,6 +31,22 @@ class PersonalView:
     pair: Pair | None
     goals: list[Goal] = field(default_factory=list)
     next_checkin: dt.datetime | None = None
+    achieved: list[Goal] = field(default_factory=list)  # kept in view, with their history
+    history: dict[int, list[int]] = field(default_factory=dict)  # goal id -> progress, oldest first
+
+
+@dataclass(frozen=True)
+class RepairRequest:
+    """A no-fault re-pair request, for HR admins' eyes only (their App Home section).
+
+    The reason stays in the database, never in a channel message, so delete-my-data (which
+    blanks it) erases it everywhere once the admins' home tabs are published again.
+    """
+
+    requester: str  # Slack user id
+    partner: str
+    on: dt.date
+    reason: str | None
 
 
 @dataclass
@@ -33,6 +58,10 @@ class ProgramNumbers:
     left: int
     pairs: int
     unmatched: int
+    repair_requests: list[RepairRequest] = field(default_factory=list)
+
+
+MAX_REPAIR_REQUESTS = 5
 
 
 async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -> PersonalView:
@@ -45,13 +74,14 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     pair = await people.active_pair(session, participant)
     partner = await people.partner_in(session, pair, participant) if pair else None
     goals = await people.open_goals(session, participant)
+    achieved, history = await people.achieved_goals(session, participant)
     next_at = None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:
         learner_tz = participant.timezone if pair.learner_id == participant.id else partner.timezone
         next_at = scheduling.next_checkin_at(
             calendar(program), now, participant.timezone, partner.timezone, learner_tz
         )
-    return PersonalView(participant, program, partner, pair, goals, next_at)
+    return PersonalView(participant, program, partner, pair, goals, next_at, achieved, history)
 
 
 async def program_numbers(session: AsyncSession) -> ProgramNumbers:
@@ -73,6 +103,7 @@ async def program_numbers(session: AsyncSession) -> ProgramNumbers:
         )
     active = counts.get(ParticipantStatus.ACTIVE, 0)
     paused = counts.get(ParticipantStatus.PAUSED, 0)
+    requests = await repair_requests(session, program.id) if program is not None else []
     return ProgramNumbers(
         program=program,
         enrolled=active + paused + counts.get(ParticipantStatus.LEFT, 0),
@@ -81,4 +112,37 @@ async def program_numbers(session: AsyncSession) -> ProgramNumbers:
         left=counts.get(ParticipantStatus.LEFT, 0),
         pairs=pairs,
         unmatched=max(0, active + paused - 2 * pairs),
+        repair_requests=requests,
     )
+
+
+async def repair_requests(session: AsyncSession, program_id: int) -> list[RepairRequest]:
+    """The latest re-pair requests of the program whose author has not erased their data."""
+    me, partner = aliased(Participant), aliased(Participant)
+    rows = await session.execute(
+        select(
+            me.slack_user_id,
+            partner.slack_user_id,
+            PairingFeedback.created_at,
+            PairingFeedback.private_reason,
+        )
+        .join(Pair, Pair.id == PairingFeedback.pair_id)
+        .join(me, me.id == PairingFeedback.participant_id)
+        .join(
+            partner,
+            partner.id
+            == func.coalesce(
+                func.nullif(Pair.sharer_id, PairingFeedback.participant_id), Pair.learner_id
+            ),
+        )
+        .where(
+            Pair.program_id == program_id,
+            PairingFeedback.repair_requested.is_(True),
+            me.status != ParticipantStatus.DELETED,
+        )
+        .order_by(PairingFeedback.id.desc())
+        .limit(MAX_REPAIR_REQUESTS)
+    )
+    return [
+        RepairRequest(requester, other, at.date(), reason) for requester, other, at, reason in rows
+    ]

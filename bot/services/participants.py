@@ -107,6 +107,32 @@ async def open_goals(session: AsyncSession, participant: Participant) -> list[Go
     )
 
 
+async def achieved_goals(
+    session: AsyncSession, participant: Participant
+) -> tuple[list[Goal], dict[int, list[int]]]:
+    """Goals the person reached, with each one's progress history (oldest first): reaching a
+    goal keeps it in view, with the way it got there."""
+    achieved = list(
+        (
+            await session.scalars(
+                select(Goal)
+                .where(Goal.participant_id == participant.id, Goal.status == GoalStatus.ACHIEVED)
+                .order_by(Goal.id)
+            )
+        ).all()
+    )
+    history: dict[int, list[int]] = {}
+    if achieved:
+        updates = await session.execute(
+            select(GoalProgress.goal_id, GoalProgress.progress)
+            .where(GoalProgress.goal_id.in_([g.id for g in achieved]))
+            .order_by(GoalProgress.id)
+        )
+        for goal_id, progress in updates:
+            history.setdefault(goal_id, []).append(progress)
+    return achieved, history
+
+
 async def save_goals(
     session: AsyncSession, participant: Participant, goals: list[GoalInput], now: dt.datetime
 ) -> list[Goal]:
@@ -187,6 +213,19 @@ def pause(participant: Participant, weeks: int | None, today: dt.date) -> None:
 def resume(participant: Participant) -> None:
     participant.status = ParticipantStatus.ACTIVE
     participant.paused_until = None
+
+
+async def active_pair_members(
+    session: AsyncSession, pair_id: int
+) -> tuple[Pair, Participant, Participant] | None:
+    """An active pair with its reverse mentor and senior partner, or None if it has ended."""
+    pair = await session.get(Pair, pair_id)
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return None
+    sharer = await session.get(Participant, pair.sharer_id)
+    learner = await session.get(Participant, pair.learner_id)
+    assert sharer is not None and learner is not None
+    return pair, sharer, learner
 
 
 async def end_pair(session: AsyncSession, pair: Pair, reason: str, now: dt.datetime) -> None:

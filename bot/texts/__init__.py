@@ -2,7 +2,9 @@
 
 `messages.yaml` holds the bot's own sentences at the top level; every other file is a namespace
 named after it (`report.yaml` -> `report.*`). `text("help.intro", name="Priya")` looks up a
-dotted key and fills `{placeholders}`.
+dotted key and fills `{placeholders}`. Every sentence is mrkdwn: string values are escaped
+(`bot.texts.mrkdwn`) unless they are `Mrkdwn` already, so text a person typed can never mention,
+link or ping anyone, whichever template it lands in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.texts.mrkdwn import Mrkdwn, safe
 
 _DIR = Path(__file__).parent
 
@@ -33,12 +37,14 @@ def raw(key: str) -> Any:
     return node
 
 
-def text(key: str, **values: Any) -> str:
-    """The message for `key` with placeholders filled; a missing key fails loudly in tests."""
+def text(key: str, **values: Any) -> Mrkdwn:
+    """The message for `key` with placeholders filled (escaped); a missing key fails loudly."""
     template = raw(key)
     if not isinstance(template, str):
         raise TypeError(f"text key {key!r} is not a string")
-    return template.format(**values) if values else template
+    if not values:
+        return Mrkdwn(template)
+    return Mrkdwn(template.format(**{name: safe(value) for name, value in values.items()}))
 
 
 @cache

@@ -110,7 +110,7 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
             learner=pair["learner"],
             score=f"{pair['score']:.2f}",
         )
-        reasons = "\n".join(f"  • {r}" for r in pair["reasons"])
+        reasons = "\n".join(f"  • {b.escape(r)}" for r in pair["reasons"])
         entry = f"{line}\n{reasons}"
         if used + len(entry) > TEXT_BUDGET:
             break
@@ -136,7 +136,8 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
         exclude_options = [
             b.option(
                 json.dumps({"p": proposal_id, "k": f"{p['sharer']}:{p['learner']}"}),
-                f"{p.get('sharer_name') or p['sharer']} + {p.get('learner_name') or p['learner']}",
+                b.escape(f"{p.get('sharer_name') or p['sharer']} + ")
+                + b.escape(p.get("learner_name") or p["learner"]),
             )
             for p in pairs[:shown]
         ]
@@ -150,6 +151,24 @@ def proposal_blocks(program_name: str, proposal_id: int, data: dict[str, Any]) -
         )
     blocks.append(b.actions(*elements, block_id=f"proposal_{proposal_id}"))
     return blocks
+
+
+def at_risk_note_text(sharer: str, learner: str, action: str) -> b.Mrkdwn:
+    return text("nudges.hr_at_risk", sharer=sharer, learner=learner, action=action)
+
+
+def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[dict]:
+    """HR's note names both people (HR cannot open the pair's group DM) and offers actions."""
+    value = str(pair_id)
+    return [
+        b.section(at_risk_note_text(sharer, learner, action)),
+        b.actions(
+            b.button(text("nudges.message_pair"), ids.AT_RISK_MESSAGE, value, style="primary"),
+            b.button(text("nudges.suggest_repair"), ids.AT_RISK_REPAIR, value),
+            b.button(text("nudges.dismiss"), ids.AT_RISK_DISMISS, value),
+            block_id=f"at_risk_{pair_id}",
+        ),
+    ]
 
 
 def closed_proposal_blocks(original: list[dict], note: str) -> list[dict]:

@@ -1,4 +1,8 @@
-"""Small Block Kit builders shared by every view, so views read like the screen they draw."""
+"""Small Block Kit builders shared by every view, so views read like the screen they draw.
+
+Text passed in is mrkdwn (`bot.texts.text` output, or typed text through `escape`); `plain`
+shows it as the characters people typed, since plain-text fields do not parse mrkdwn.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,16 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.texts.mrkdwn import Mrkdwn, escape, mention, unescape
+
+__all__ = ["Mrkdwn", "escape", "mention"]
+
 Block = dict[str, Any]
 
 
-def plain(text: str, *, emoji: bool = True) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:3000] or " ", "emoji": emoji}
+def plain(text: str, *, limit: int = 3000, emoji: bool = True) -> dict[str, Any]:
+    """Plain text capped at `limit` characters as people read them (Slack's field limits)."""
+    return {"type": "plain_text", "text": unescape(text)[:limit] or " ", "emoji": emoji}
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -18,7 +27,7 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": plain(text[:150])}
+    return {"type": "header", "text": plain(text, limit=150)}
 
 
 def section(text: str, *, block_id: str | None = None, accessory: dict | None = None) -> Block:
@@ -46,9 +55,9 @@ def divider() -> Block:
 
 
 def option(value: str, label: str, description: str | None = None) -> dict[str, Any]:
-    opt: dict[str, Any] = {"text": plain(label[:75]), "value": value[:150]}
+    opt: dict[str, Any] = {"text": plain(label, limit=75), "value": value[:150]}
     if description:
-        opt["description"] = plain(description[:75])
+        opt["description"] = plain(description, limit=75)
     return opt
 
 
@@ -64,7 +73,11 @@ def button(
     style: str | None = None,
     confirm: dict | None = None,
 ) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "button", "text": plain(text[:75]), "action_id": action_id}
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, limit=75),
+        "action_id": action_id,
+    }
     if value is not None:
         element["value"] = value[:2000]
     if style:
@@ -92,12 +105,12 @@ def input_block(
     block: Block = {
         "type": "input",
         "block_id": block_id,
-        "label": plain(label[:2000]),
+        "label": plain(label, limit=2000),
         "element": element,
         "optional": optional,
     }
     if hint:
-        block["hint"] = plain(hint[:2000])
+        block["hint"] = plain(hint, limit=2000)
     return block
 
 
@@ -118,7 +131,7 @@ def text_input(
     if initial:
         element["initial_value"] = initial[:max_length]
     if placeholder:
-        element["placeholder"] = plain(placeholder[:150])
+        element["placeholder"] = plain(placeholder, limit=150)
     return element
 
 
@@ -163,12 +176,12 @@ def modal(
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,
-        "title": plain(title[:24]),
-        "close": plain(close[:24]),
+        "title": plain(title, limit=24),
+        "close": plain(close, limit=24),
         "blocks": blocks[:100],
     }
     if submit:
-        view["submit"] = plain(submit[:24])
+        view["submit"] = plain(submit, limit=24)
     if private_metadata:
         view["private_metadata"] = json.dumps(private_metadata, separators=(",", ":"))
     return view

@@ -130,7 +130,7 @@ def feedback_modal(
         blocks.append(
             b.input_block(
                 ids.feedback_goal_block(goal.id),
-                text("feedback.goal_label", goal=goal_line(goal))[:1900],
+                text("feedback.goal_label", goal=goal_line(goal, bold=False)),
                 b.select(ids.A_FB_GOAL, b.options(steps), initial=str(goal.progress)),
                 optional=True,
             )
@@ -208,6 +208,18 @@ def survey_modal(*, checkin_id: int, kind: str, existing: SurveyResponse | None)
 def fit_question_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
     return [
         b.section(text("fit.question", partner=partner_id)),
+        b.actions(
+            b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
+            b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),
+        ),
+    ]
+
+
+def repair_offer_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
+    """HR's private offer of a no-fault re-pair to a quiet pair: the same two answers as the
+    pairing-fit question, so a request goes through the same private flow."""
+    return [
+        b.section(text("nudges.repair_offer", partner=partner_id)),
         b.actions(
             b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
             b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),

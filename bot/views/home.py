@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.models import ParticipantStatus
-from bot.services.dashboard import PersonalView, ProgramNumbers
+from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
+from bot.services.participants import ERASED_PREFIX
 from bot.texts import raw, text
 from bot.views import blocks as b
-from bot.views.goals import goal_line
+from bot.views.goals import achieved_line, goal_line
 
 
 def local_time(instant: dt.datetime, tz: str) -> str:
@@ -26,16 +27,67 @@ def paused_until(view: PersonalView) -> str:
     return ""
 
 
+def goals_text(view: PersonalView) -> str:
+    """Open goals, then achieved ones: reaching a goal does not make it disappear."""
+    lines = [text("home.goals_heading")]
+    lines += [goal_line(g) for g in view.goals] or [text("goals.none")]
+    if view.achieved:
+        lines.append(text("goals.achieved_heading"))
+        lines += [achieved_line(g, view.history.get(g.id, [])) for g in view.achieved]
+    return "\n".join(lines)
+
+
+def _role(view: PersonalView) -> str:
+    """The role in the pair if paired ('sharer' / 'learner'), else the sign-up choice."""
+    p, pair = view.participant, view.pair
+    if pair is not None and p is not None and view.partner is not None:
+        return "sharer" if pair.sharer_id == p.id else "learner"
+    assert p is not None
+    return p.role
+
+
 def _profile_text(view: PersonalView) -> str:
     p = view.participant
     assert p is not None
     band = dict(raw("catalogue.experience_bands")).get(p.experience_band, p.experience_band)
+    nothing = text("home.nothing")
     lines = [
         text("home.profile_heading"),
-        f"You {raw('roles_short')[p.role]} · {band} of experience · {p.department or '—'}",
-        f"Can share: {', '.join(p.share_topics) or '—'}",
-        f"Wants to learn: {', '.join(p.learn_topics) or '—'}",
+        text(
+            "home.profile_role",
+            role=text(f"roles_short.{_role(view)}"),
+            band=band,
+            department=p.department or nothing,
+        ),
+        text("home.profile_share", topics=", ".join(p.share_topics) or nothing),
+        text("home.profile_learn", topics=", ".join(p.learn_topics) or nothing),
     ]
+    return "\n".join(lines)
+
+
+def _repair_text(requests: list[RepairRequest]) -> str:
+    """Private reasons stay here, for HR admins only, and never in a channel."""
+    lines = [text("home.repair_heading")]
+    for request in requests:
+        partner = (
+            text("home.repair_erased")
+            if request.partner.startswith(ERASED_PREFIX)
+            else b.mention(request.partner)
+        )
+        reason = (
+            text("home.repair_reason", reason=b.escape(" ".join(request.reason.split()), 400))
+            if request.reason
+            else text("home.repair_no_reason")
+        )
+        lines.append(
+            text(
+                "home.repair_line",
+                date=f"{request.on:%-d %b}",
+                requester=b.mention(request.requester),
+                partner=partner,
+                reason=reason,
+            )
+        )
     return "\n".join(lines)
 
 
@@ -52,7 +104,7 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
         if view.program is None:
             blocks.append(b.context(text("home.no_program")))
         else:
-            blocks.append(b.context(f"Program: *{view.program.name}*"))
+            blocks.append(b.context(text("home.program", program=view.program.name)))
         if p.status == ParticipantStatus.PAUSED:
             blocks.append(b.section(text("home.paused", until=paused_until(view))))
         blocks.append(b.section(_profile_text(view)))
@@ -66,8 +118,7 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
         if view.next_checkin is not None:
             when = local_time(view.next_checkin, p.timezone)
             blocks.append(b.context(text("home.next_checkin", when=when)))
-        goal_lines = [goal_line(g) for g in view.goals] or [text("goals.none")]
-        blocks.append(b.section(text("home.goals_heading") + "\n" + "\n".join(goal_lines)))
+        blocks.append(b.section(goals_text(view)))
         toggle = (
             b.button(text("home.resume_button"), ids.HOME_RESUME)
             if p.status == ParticipantStatus.PAUSED
@@ -99,6 +150,8 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
                     )
                 )
             )
+        if numbers.repair_requests:
+            blocks.append(b.section(_repair_text(numbers.repair_requests)))
         blocks.append(
             b.actions(
                 b.button(text("home.admin_program"), ids.HOME_ADMIN_PROGRAM),

@@ -17,17 +17,25 @@ def first_meeting_suggestion(sharer: Participant, learner: Participant) -> str:
         for d in raw("catalogue.days")
         if d[0] in set(sharer.available_days) & set(learner.available_days)
     ]
-    day_text = " or ".join(label for _, label in days[:2]) or "a day that suits you both"
+    day_text = " or ".join(label for _, label in days[:2]) or text("kickoff.any_day")
+    whose: Participant | None = None
     if sharer.time_of_day == learner.time_of_day or learner.time_of_day == "any":
-        time_of_day = labels("catalogue.times_of_day").get(sharer.time_of_day, "any time")
+        whose = sharer
     elif sharer.time_of_day == "any":
-        time_of_day = labels("catalogue.times_of_day").get(learner.time_of_day, "any time")
-    else:
-        time_of_day = "at a time you agree"
+        whose = learner
+    if whose is None or whose.time_of_day == "any":
+        time_of_day = text("kickoff.agreed_time")
+    elif sharer.timezone == learner.timezone:
+        time_of_day = b.escape(labels("catalogue.times_of_day")[whose.time_of_day].lower())
+    else:  # "around lunch" means two different hours in two time zones: say whose
+        time_of_day = text(
+            "kickoff.whose_time",
+            time=labels("catalogue.times_of_day")[whose.time_of_day].lower(),
+            user=whose.slack_user_id,
+            zone=whose.timezone.replace("_", " "),
+        )
     minutes = min(sharer.meeting_minutes, learner.meeting_minutes)
-    return text(
-        "kickoff.first_meeting", days=day_text, time_of_day=time_of_day.lower(), minutes=minutes
-    )
+    return text("kickoff.first_meeting", days=day_text, time_of_day=time_of_day, minutes=minutes)
 
 
 def kickoff_blocks(
@@ -53,7 +61,7 @@ def kickoff_blocks(
         b.header(text("kickoff.header")),
         b.section(text("kickoff.intro", program=program.name, weeks=program.length_weeks, **ids)),
         b.section(text("kickoff.roles", **ids)),
-        b.section(text("kickoff.why") + "\n" + "\n".join(f"• {r}" for r in reasons)),
+        b.section(text("kickoff.why") + "\n" + "\n".join(f"• {b.escape(r)}" for r in reasons)),
         b.section(text("kickoff.goals") + "\n" + "\n".join(goal_lines)),
         b.section(text("kickoff.rules", minutes=minutes)),
         b.section(text("kickoff.first_prompt", prompt=prompt_text)),

@@ -9,8 +9,7 @@ from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView
 from bot.texts import text
 from bot.views import blocks as b
-from bot.views.goals import goal_line
-from bot.views.home import local_time, paused_until
+from bot.views.home import goals_text, local_time, paused_until
 
 
 def status_blocks(view: PersonalView) -> list[dict[str, Any]]:
@@ -18,7 +17,9 @@ def status_blocks(view: PersonalView) -> list[dict[str, Any]]:
     p = view.participant
     if p is None or p.status == ParticipantStatus.DELETED:
         return [b.section(text("status.not_joined"))]
-    lines = [text("status.program", program=view.program.name if view.program else "none open")]
+    lines: list[str] = [
+        text("status.program", program=view.program.name if view.program else "none open")
+    ]
     if p.status == ParticipantStatus.LEFT:
         lines.append(text("status.left"))
     elif view.partner is not None and view.pair is not None:
@@ -37,11 +38,10 @@ def status_blocks(view: PersonalView) -> list[dict[str, Any]]:
         lines.append(text("status.paused", until=paused_until(view)))
     elif view.next_checkin is not None:
         lines.append(text("status.next_checkin", when=local_time(view.next_checkin, p.timezone)))
-    goals = [goal_line(g) for g in view.goals] or [text("goals.none")]
     return [
         b.header(text("status.header")),
         b.section("\n".join(lines)),
-        b.section(text("home.goals_heading") + "\n" + "\n".join(goals)),
+        b.section(goals_text(view)),
     ]
 
 

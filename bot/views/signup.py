@@ -106,9 +106,9 @@ def signup_modal(
     `display_name` (Slack's, looked up when the modal opens) rides in the metadata so that the
     submission is saved in one transaction with no Slack call of its own.
     """
-    intro = text("signup.intro")
+    intro: str = text("signup.intro")
     if program_name:
-        intro += f"\n*Program:* {program_name}"
+        intro += "\n" + text("signup.program", program=program_name)
     blocks = [
         b.section(intro),
         *_about_you_fields(participant),
