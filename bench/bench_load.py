@@ -15,10 +15,10 @@ PostgreSQL database on TEST_DATABASE_URL's server). Then, over HTTP exactly as S
    from both people of each check-in), likewise.
 
 With `--with-jobs` the served process also runs a check-in pass and a nudge pass, as `mentorbot
-serve` runs its scheduled jobs, starting as it starts (so during the sign-ups): over
-`--job-pairs` pairs whose week-2 check-in is due and `--job-pairs` pairs whose people are due a
-reminder (`mentorbot_sandbox.load.add_pass_load`, run by bench/serve_passes.py on a clock fixed at
-that moment). It reports when each pass finished, relative to the two phases.
+serve` runs its scheduled jobs, starting as it starts (so during the sign-ups), over
+`--job-pairs` pairs: half have their week-3 check-in due, the other half's people are due a
+reminder (`mentorbot_sandbox.load.add_pass_load`; `mentorbot_sandbox/serve_passes.py` serves on
+a clock fixed at that moment). It reports when each pass finished, relative to the two phases.
 
 Prints ack latency (p50, p99, max, over 3 s), requests that got no answer, and the rows stored.
 Unlike tests/reliability/test_load.py the bot has its own process (and core) here.
@@ -110,7 +110,7 @@ async def main(args: argparse.Namespace) -> int:
         served = ServeProcess(
             fake,
             database_url,
-            program=("bench/serve_passes.py",),
+            program=("-m", "mentorbot_sandbox.serve_passes"),
             MENTORBOT_BENCH_CLOCK=PASSES_AT.isoformat(),
             MENTORBOT_BENCH_PASSES_IN="0",
         )

@@ -34,8 +34,8 @@ class ServeProcess:
     pass firing on the hour over a test's data would be load the test did not ask for.
     `socket=True` serves over Socket Mode (`--socket`) with `app_token` (the fake's by default;
     None leaves SLACK_APP_TOKEN unset), and the fake delivers there. `capture=True` keeps the
-    process's stderr for :meth:`wait`. `program` replaces `-m bot` (a script taking the same
-    arguments, e.g. bench/serve_passes.py).
+    process's stderr for :meth:`wait`. `program` replaces `-m bot` (a module taking the same
+    arguments, e.g. `-m mentorbot_sandbox.serve_passes`).
     """
 
     def __init__(

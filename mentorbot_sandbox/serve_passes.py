@@ -1,12 +1,12 @@
-"""`mentorbot serve` with the check-in and nudge passes fired at a chosen moment (not a test).
+"""`mentorbot serve` with the check-in and nudge passes fired at a chosen moment.
 
-    MENTORBOT_BENCH_CLOCK=2026-01-27T10:00Z MENTORBOT_BENCH_PASSES_IN=3 \
-        python bench/serve_passes.py serve --host 127.0.0.1 [--no-jobs]
+    MENTORBOT_BENCH_CLOCK=2026-01-28T10:05Z MENTORBOT_BENCH_PASSES_IN=3 \
+        python -m mentorbot_sandbox.serve_passes serve --host 127.0.0.1 [--no-jobs]
 
 The real server (`bot.server.serve`, so the same web app and the same job runner, on or off the
 request loop as `serve` runs them), on a clock fixed at MENTORBOT_BENCH_CLOCK, with one check-in
 pass and one nudge pass starting MENTORBOT_BENCH_PASSES_IN seconds after start-up instead of the
-cron schedule. `bench/bench_load.py --with-jobs` runs it.
+cron schedule. `bench/bench_load.py --with-jobs` and tests/reliability/test_shutdown.py run it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ import asyncio
 import datetime as dt
 import os
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apscheduler.triggers.date import DateTrigger
 
