@@ -90,10 +90,12 @@ def add_people(fake: FakeSlack, count: int, prefix: str = "U0LOAD") -> list[str]
 
 
 async def sign_up(fake: FakeSlack, user: str, goal: str) -> bool:
-    """`/mentoring join`, wait for the modal, submit it; True when the submission was accepted."""
+    """`/mentoring join`, wait for the modal, submit it; True when both were acked with a 200 and
+    the submission was accepted. A late ack does not stop the person: if the modal opens, they
+    submit it (the bot's work carries on after Bolt's 3 s window)."""
     before = len(fake.open_views(user))
     result = await fake.slash_command(user, text="join")
-    if result.status != 200:
+    if result.status >= 500 or result.timed_out:
         return False
     try:
         await fake.wait_for(lambda: len(fake.open_views(user)) > before, timeout=30)
@@ -103,7 +105,7 @@ async def sign_up(fake: FakeSlack, user: str, goal: str) -> bool:
     submitted = await fake.submit_view(
         user, view["id"], {**SIGNUP_ANSWERS, ids.A_GOAL["description"]: goal}
     )
-    return submitted.status == 200 and not submitted.errors
+    return result.status == submitted.status == 200 and not submitted.errors
 
 
 def scene_context(fake: FakeSlack, database_url: str) -> AppContext:
