@@ -2,6 +2,7 @@
 
     python bench/bench_load.py [--db sqlite|postgresql] [--people 200] [--clicks 500]
                                [--in-flight 50] [--signup-window 0] [--click-window 0]
+                               [--with-jobs [--job-pairs 2000]]
 
 Starts the local Slack fake in this process and `mentorbot serve` as a child process pointed at it
 (SLACK_API_URL) and at a fresh database (DATABASE_URL: a temporary SQLite file, or a throwaway
@@ -12,6 +13,12 @@ PostgreSQL database on TEST_DATABASE_URL's server). Then, over HTTP exactly as S
 2. pairs and two weeks of check-ins are set up (rows inserted, the check-in pass run from here
    against the same database and fake), then `--clicks` answers (attendance and a prompt rating
    from both people of each check-in), likewise.
+
+With `--with-jobs` the served process also runs a check-in pass and a nudge pass, as `mentorbot
+serve` runs its scheduled jobs, starting as it starts (so during the sign-ups), over
+`--job-pairs` pairs: half have their week-3 check-in due, the other half's people are due a
+reminder (`mentorbot_sandbox.load.add_pass_load`; `mentorbot_sandbox/serve_passes.py` serves on
+a clock fixed at that moment). It reports when each pass finished, relative to the two phases.
 
 Prints ack latency (p50, p99, max, over 3 s), requests that got no answer, and the rows stored.
 Unlike tests/reliability/test_load.py the bot has its own process (and core) here.
@@ -32,12 +39,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
-from bot.db import async_url  # noqa: E402
+from bot.db import async_url, upgrade  # noqa: E402
+from bot.models import JobRun  # noqa: E402
 from mentorbot_sandbox import FakeSlack  # noqa: E402
 from mentorbot_sandbox.load import (  # noqa: E402
+    PASSES_AT,
+    add_pass_load,
     add_people,
     answer,
     bounded,
@@ -71,6 +81,21 @@ async def fresh_database(kind: str, workdir: str) -> tuple[str, str | None]:
     return PG_URL.rpartition("/")[0] + "/" + name, name
 
 
+async def watch_passes(ctx, passes: dict[str, float], since: float) -> None:
+    """Note when each scheduled pass finished (seconds after `serve` started) and what it did."""
+    while len(passes) < 2:
+        async with ctx.db.session() as session:
+            runs = (await session.scalars(select(JobRun))).all()
+        for run in runs:
+            label = (
+                f"{run.job_name} pass done ({run.sent} sent, {run.skipped} skipped, "
+                f"{run.failed} failed)"
+            )
+            if run.status != "running" and not any(k.startswith(run.job_name) for k in passes):
+                passes[label] = time.monotonic() - since
+        await asyncio.sleep(0.5)
+
+
 async def main(args: argparse.Namespace) -> int:
     workdir = tempfile.mkdtemp(prefix="mentorbot-bench-")
     database_url, pg_name = await fresh_database(args.db, workdir)
@@ -81,13 +106,32 @@ async def main(args: argparse.Namespace) -> int:
         rate_limit_scale=args.rate_limit_scale or 1.0,
     )
     await fake.start()
-    served = ServeProcess(fake, database_url, jobs=False)
+    if args.with_jobs:
+        served = ServeProcess(
+            fake,
+            database_url,
+            program=("-m", "mentorbot_sandbox.serve_passes"),
+            MENTORBOT_BENCH_CLOCK=PASSES_AT.isoformat(),
+            MENTORBOT_BENCH_PASSES_IN="0",
+        )
+    else:
+        served = ServeProcess(fake, database_url, jobs=False)
     ctx = None
+    passes: dict[str, float] = {}
     try:
+        if args.with_jobs:
+            await asyncio.to_thread(upgrade, database_url)
+            ctx = scene_context(fake, database_url)
+            await add_pass_load(ctx, fake, args.job_pairs)
+        served_at = time.monotonic()
         await served.start()
-        ctx = scene_context(fake, database_url)
+        ctx = ctx or scene_context(fake, database_url)
+        watcher = None
+        if args.with_jobs:
+            watcher = asyncio.create_task(watch_passes(ctx, passes, served_at))
         await open_program(ctx)
         users = add_people(fake, args.people, prefix="U0BENCH")
+        phases = {"sign-ups start": time.monotonic() - served_at}
         started = time.monotonic()
         joined = await bounded(
             [sign_up(fake, u, f"Goal number {i}") for i, u in enumerate(users)],
@@ -95,14 +139,17 @@ async def main(args: argparse.Namespace) -> int:
             args.signup_window,
         )
         signup_seconds = time.monotonic() - started
+        phases["sign-ups end"] = time.monotonic() - served_at
         signup_acks = list(fake.acks)
         await asyncio.sleep(2)  # confirmations and home tabs finish after the acks
 
         clicks = (await post_two_weeks_of_checkins(ctx, fake))[: args.clicks]
         acks_before = len(fake.acks)
         started = time.monotonic()
+        phases["answers start"] = started - served_at
         await bounded([answer(fake, c) for c in clicks], args.in_flight, args.click_window)
         click_seconds = time.monotonic() - started
+        phases["answers end"] = time.monotonic() - served_at
         click_acks = fake.acks[acks_before:]
         expected_answers = len({(c.user, c.ts) for c in clicks})
 
@@ -112,12 +159,23 @@ async def main(args: argparse.Namespace) -> int:
         with contextlib.suppress(TimeoutError):  # what is missing after a minute is reported
             await fake.wait_for(all_answered, timeout=60)
         rows = await stored_rows(ctx)
+        if watcher is not None:
+            await asyncio.wait_for(watcher, timeout=900)
         print(f"mentorbot serve on {args.db}, {args.in_flight} in flight")
+        if args.with_jobs:
+            timeline = sorted({**phases, **passes}.items(), key=lambda kv: kv[1])
+            print(
+                "seconds after `serve` started: "
+                + ", ".join(f"{name} {at:.1f}" for name, at in timeline)
+            )
         completed = f"sign-ups ({sum(joined)}/{len(users)} completed)"
         print(latency_summary(completed, signup_acks, signup_seconds))
         print(latency_summary("check-in answers", click_acks, click_seconds))
+        pass_people = (
+            4 * (args.job_pairs // 2) if args.with_jobs else 0
+        )  # theirs are not the load's
         print(
-            f"rows stored: participants {rows.participants}/{len(users)}, goals "
+            f"rows stored: participants {rows.participants - pass_people}/{len(users)}, goals "
             f"{rows.goals}/{len(users)}, responses {rows.responses} ({rows.distinct_responses} "
             f"distinct; {rows.answered} with attendance and rating, {expected_answers} expected)"
         )
@@ -150,6 +208,12 @@ if __name__ == "__main__":
     parser.add_argument("--in-flight", type=int, default=50)
     parser.add_argument("--signup-window", type=float, default=0.0, help="seconds; 0 = at once")
     parser.add_argument("--click-window", type=float, default=0.0, help="seconds; 0 = at once")
+    parser.add_argument(
+        "--with-jobs",
+        action="store_true",
+        help="the served process also runs a check-in and a nudge pass during the load",
+    )
+    parser.add_argument("--job-pairs", type=int, default=2000)
     parser.add_argument(
         "--rate-limit-scale", type=float, default=50.0, help="the fake's Slack limits x N; 0 = off"
     )

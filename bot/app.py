@@ -67,6 +67,9 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         process_before_response=False,  # ack first; slow work continues after the response
         authorize=ctx.identity.for_bolt(),  # auth.test asked once, at start-up (bot.identity)
         raise_error_for_unhandled_request=False,
+        # `build_web_app` checks the signature before Bolt sees the body (and Socket Mode needs
+        # none): Bolt checking it again was a second HMAC over every body.
+        request_verification_enabled=False,
     )
     provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)

@@ -12,10 +12,8 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import CursorResult, Executable, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -24,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 #: Alembic's script folder, resolved from the installed package: the repository's top-level
 #: `migrations/` in a checkout (editable install), `site-packages/bot/migrations` from a wheel.
@@ -132,7 +133,12 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
-    """Alembic configured in code, so `mentorbot db upgrade` works from any directory."""
+    """Alembic configured in code, so `mentorbot db upgrade` works from any directory.
+
+    Alembic is imported only here: `mentorbot serve --no-migrate` never loads it.
+    """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
@@ -140,10 +146,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 

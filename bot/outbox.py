@@ -19,8 +19,6 @@ from bot import notify
 from bot.context import AppContext
 from bot.models import Checkin
 from bot.reports import Report, report_blocks, report_text
-from bot.reports.chart import weekly_chart_png
-from bot.services import checkins as answers
 from bot.services import meetings, outcomes
 from bot.services import participants as people
 from bot.services.dashboard import personal_view, program_numbers
@@ -97,13 +95,15 @@ def prompt_text(ctx: AppContext, prompt_id: str | None) -> str:
     return prompt.text if prompt else ""
 
 
-async def redraw_checkin(ctx: AppContext, checkin_id: int) -> None:
-    """Redraw the check-in message so it shows who has answered (never what)."""
-    async with ctx.db.session() as session:
-        checkin = await session.get(Checkin, checkin_id)
-        if checkin is None or not checkin.message_ts or not checkin.channel_id:
-            return
-        status = await answers.answered_status(session, checkin)
+async def redraw_checkin(ctx: AppContext, checkin: Checkin, status: list[tuple[str, bool]]) -> None:
+    """Redraw the check-in message so it shows who has answered (never what).
+
+    `status` comes from `answers.answered_status` in the answer's own transaction, where the
+    pair and both people are loaded already: a second transaction re-reading them was a third of
+    a click's statements.
+    """
+    if not checkin.message_ts or not checkin.channel_id:
+        return
     blocks = checkin_blocks(
         checkin_id=checkin.id,
         week=checkin.week,
@@ -120,7 +120,7 @@ async def redraw_checkin(ctx: AppContext, checkin_id: int) -> None:
         )
     except SLACK_ERRORS as exc:
         log.warning(
-            "check-in not redrawn", extra={"checkin": checkin_id, "error_type": type(exc).__name__}
+            "check-in not redrawn", extra={"checkin": checkin.id, "error_type": type(exc).__name__}
         )
 
 
@@ -168,6 +168,9 @@ async def post_report(
     ts = await notify.post_to_channel(ctx, channel, fallback[:3900], blocks)
     if ts is None:
         return False
+    # matplotlib (about 40 MB) loads with the first chart, not when `mentorbot serve` starts
+    from bot.reports.chart import weekly_chart_png
+
     await upload(
         ctx,
         channel,

@@ -21,12 +21,31 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.context import AppContext
 from bot.db import Database
-from bot.models import Checkin, Goal, Outcome, Pair, Participant, Program, Response
+from bot.models import (
+    Checkin,
+    CheckinStatus,
+    Goal,
+    Outcome,
+    Pair,
+    Participant,
+    Program,
+    Response,
+)
 from bot.scheduler.checkins import run_checkins
 
 from .fake import FakeSlack
 
 WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # Tue of week 2, 10:00 London
+#: When `add_pass_load`'s passes run: Wednesday of week 3, 10:05 London.
+PASSES_AT = dt.datetime(2026, 1, 28, 10, 5, tzinfo=dt.UTC)
+#: The check-ins `add_pass_load` inserts as posted (and unanswered), per program check-in day.
+PASS_LOAD_POSTED = {
+    "wed": {2: dt.datetime(2026, 1, 21, 10, 0, tzinfo=dt.UTC)},
+    "mon": {
+        2: dt.datetime(2026, 1, 19, 10, 0, tzinfo=dt.UTC),
+        3: dt.datetime(2026, 1, 26, 10, 0, tzinfo=dt.UTC),
+    },
+}
 SIGNUP_ANSWERS: dict[str, Any] = {
     ids.A_ROLE: "share",
     ids.A_EXPERIENCE: "0-2",
@@ -71,20 +90,22 @@ def add_people(fake: FakeSlack, count: int, prefix: str = "U0LOAD") -> list[str]
 
 
 async def sign_up(fake: FakeSlack, user: str, goal: str) -> bool:
-    """`/mentoring join`, wait for the modal, submit it; True when the submission was accepted."""
+    """`/mentoring join`, wait for the modal, submit it; True when both were acked with a 200 and
+    the submission was accepted. A late ack does not stop the person: if the modal opens, they
+    submit it (the bot's work carries on after Bolt's 3 s window)."""
     before = len(fake.open_views(user))
     result = await fake.slash_command(user, text="join")
-    if result.status != 200:
+    if result.status >= 500 or result.timed_out:
         return False
     try:
-        await fake.wait_for(lambda: len(fake.open_views(user)) > before, timeout=10)
+        await fake.wait_for(lambda: len(fake.open_views(user)) > before, timeout=30)
     except TimeoutError:
         return False  # the person was told to run the command again: the modal never opened
     view = fake.open_views(user)[-1]
     submitted = await fake.submit_view(
         user, view["id"], {**SIGNUP_ANSWERS, ids.A_GOAL["description"]: goal}
     )
-    return submitted.status == 200 and not submitted.errors
+    return result.status == submitted.status == 200 and not submitted.errors
 
 
 def scene_context(fake: FakeSlack, database_url: str) -> AppContext:
@@ -111,12 +132,20 @@ async def open_program(ctx: AppContext) -> None:
 
 
 async def post_two_weeks_of_checkins(ctx: AppContext, fake: FakeSlack) -> list[Click]:
-    """Pair everyone who joined (rows inserted), post weeks 2 and 3's check-ins, and return the
+    """Pair everyone who joined and has no pair yet (rows inserted), post weeks 2 and 3's
+    check-ins, and return the
     answers the pairs can give: attendance and a prompt rating from both people of each."""
     limiter, fake.limiter = fake.limiter, None  # setting the scene is not the load
     try:
         async with ctx.db.session() as session:
-            people = (await session.scalars(select(Participant).order_by(Participant.id))).all()
+            paired = select(Pair.sharer_id).union(select(Pair.learner_id))
+            people = (
+                await session.scalars(
+                    select(Participant)
+                    .where(Participant.id.not_in(paired))
+                    .order_by(Participant.id)
+                )
+            ).all()
         made = []
         for sharer, learner in zip(people[::2], people[1::2], strict=False):
             users = f"{sharer.slack_user_id},{learner.slack_user_id}"
@@ -147,6 +176,83 @@ async def post_two_weeks_of_checkins(ctx: AppContext, fake: FakeSlack) -> list[C
         for person in (sharer, learner)
         for action in (ids.CHECKIN_MET, ids.CHECKIN_THUMBS_UP)
     ]
+
+
+async def add_pass_load(ctx: AppContext, fake: FakeSlack, pairs: int) -> None:
+    """Work for one check-in pass and one nudge pass at PASSES_AT over `pairs` pairs.
+
+    Two programs of `pairs // 2` pairs, opened before the load's own (which stays the one people
+    join). Wednesday check-ins: week 3's is due, so the check-in pass posts one per pair.
+    Monday check-ins: weeks 2 and 3 were posted and nobody answered, so the nudge pass reminds
+    both people of each pair and flags the pair (two missed weeks). Rows are inserted directly
+    (the weeks before are posted already, so the load's own scene passes leave these programs
+    alone) and each pair gets a channel in the fake.
+    """
+    async with ctx.db.session() as session:
+        programs = [
+            Program(name=f"Pass cohort {day}", start_date=dt.date(2026, 1, 12), checkin_weekday=day)
+            for day in PASS_LOAD_POSTED
+        ]
+        session.add_all(programs)
+        await session.flush()
+        for program in programs:
+            day = program.checkin_weekday
+            people = []
+            for i in range(2 * (pairs // 2)):
+                user = f"U0P{day.upper()}{i:05d}"
+                fake.add_user(user, f"pass.{user.lower()}", real_name=f"Pass {i}")
+                sharing = i % 2 == 0
+                people.append(
+                    Participant(
+                        slack_user_id=user,
+                        program_id=program.id,
+                        role="share" if sharing else "learn",
+                        experience_band="0-2" if sharing else "21+",
+                        department="Marketing" if sharing else "Finance",
+                        timezone="Europe/London",
+                        share_topics=["generative AI tools"],
+                        learn_topics=["strategic planning"],
+                        available_days=["mon", "wed"],
+                    )
+                )
+            session.add_all(people)
+            await session.flush()
+            made = []
+            for i in range(pairs // 2):
+                sharer, learner = people[2 * i], people[2 * i + 1]
+                channel = f"GPASS{day.upper()}{i:05d}"
+                members = [sharer.slack_user_id, learner.slack_user_id]
+                fake.add_channel(channel, f"pass-{channel.lower()}", members, is_private=True)
+                made.append(
+                    Pair(
+                        program_id=program.id,
+                        sharer_id=sharer.id,
+                        learner_id=learner.id,
+                        dm_channel_id=channel,
+                        kickoff_ts="1767600000.000001",
+                        reasons=[],
+                    )
+                )
+            session.add_all(made)
+            await session.flush()
+            session.add_all(
+                Checkin(
+                    pair_id=pair.id,
+                    program_id=program.id,
+                    period_key=f"w{week:02d}",
+                    week=week,
+                    kind="checkin",
+                    channel_id=pair.dm_channel_id,
+                    message_ts=f"{posted.timestamp():.0f}.{i:06d}",
+                    status=CheckinStatus.POSTED,
+                    due_at=posted,
+                    claimed_at=posted,
+                    sent_at=posted,
+                    attempts=1,
+                )
+                for week, posted in PASS_LOAD_POSTED[day].items()
+                for i, pair in enumerate(made)
+            )
 
 
 async def answer(fake: FakeSlack, click: Click) -> bool:

@@ -34,7 +34,8 @@ class ServeProcess:
     pass firing on the hour over a test's data would be load the test did not ask for.
     `socket=True` serves over Socket Mode (`--socket`) with `app_token` (the fake's by default;
     None leaves SLACK_APP_TOKEN unset), and the fake delivers there. `capture=True` keeps the
-    process's stderr for :meth:`wait`.
+    process's stderr for :meth:`wait`. `program` replaces `-m bot` (a module taking the same
+    arguments, e.g. `-m mentorbot_sandbox.serve_passes`).
     """
 
     def __init__(
@@ -46,11 +47,13 @@ class ServeProcess:
         socket: bool = False,
         app_token: str | None = "",
         capture: bool = False,
+        program: tuple[str, ...] = ("-m", "bot"),
         **env: str,
     ) -> None:
         self.fake, self.database_url, self.port = fake, database_url, free_port()
         self.jobs, self.socket, self.capture = jobs, socket, capture
         self.app_token = fake.app_token if app_token == "" else app_token
+        self.program = program
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env
         self.proc: asyncio.subprocess.Process | None = None
@@ -79,7 +82,7 @@ class ServeProcess:
         options = ["--no-jobs"] if not self.jobs else []
         options += ["--socket"] if self.socket else []
         self.proc = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", *options),
+            *(sys.executable, *self.program, "serve", "--host", "127.0.0.1", *options),
             cwd=ROOT,
             env=self.environment(),
             stderr=asyncio.subprocess.PIPE if self.capture else None,

@@ -66,10 +66,11 @@ async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
         async with ctx.db.session() as session:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
             first = await answers.record_attendance(session, scope, choice)
+            status = await answers.answered_status(session, scope.checkin)
     except Refusal as refusal:  # told after the transaction, never while holding it
         await tell(ctx, body, refusal.message)
         return
-    await redraw_checkin(ctx, checkin_id)
+    await redraw_checkin(ctx, scope.checkin, status)
     await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
     if first:
         await ask_pairing_fit(ctx, scope.pair.id)
@@ -131,6 +132,7 @@ async def submit_feedback(
         async with ctx.db.session() as session:
             scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
             first = await answers.save_feedback(session, scope, form, ctx.clock.now())
+            status = await answers.answered_status(session, scope.checkin)
     except Refusal as refusal:
         await ack(response_action="errors", errors={ids.B_FB_MET: refusal.message})
         return
@@ -138,7 +140,7 @@ async def submit_feedback(
         await ack(response_action="errors", errors={ids.B_FB_MET: text("errors.database_down")})
         return
     await ack()
-    await redraw_checkin(ctx, scope.checkin.id)
+    await redraw_checkin(ctx, scope.checkin, status)
     await publish_home(ctx, body["user"]["id"])
     if first:
         await ask_pairing_fit(ctx, scope.pair.id)

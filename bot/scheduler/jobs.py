@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,7 @@ from bot.scheduler.nudges import run_nudges
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[[AppContext], Awaitable[PassCounts]]
+JobTable = dict[str, tuple[JobFunction, BaseTrigger]]
 
 
 def job_table(
@@ -110,9 +112,7 @@ def _compact(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
 
 
-def build_scheduler(
-    ctx: AppContext, jobs: dict[str, tuple[JobFunction, CronTrigger]]
-) -> AsyncIOScheduler:
+def build_scheduler(ctx: AppContext, jobs: JobTable) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     for name, (function, trigger) in jobs.items():
 

@@ -8,7 +8,7 @@ pool (active people of the program who are not in an active pair), every pair th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import changed_rows
-from bot.matching import Candidate, match
 from bot.models import (
     MatchProposal,
     OrgPerson,
@@ -29,6 +28,9 @@ from bot.models import (
 from bot.services.org import org_records
 from bot.vocabulary import ExperienceBand, Role, TimeOfDay, Weekday
 
+if TYPE_CHECKING:
+    from bot.matching import Candidate
+
 
 def pair_key(a: str, b: str) -> str:
     return ":".join(sorted((a, b)))
@@ -38,6 +40,10 @@ def to_candidate(p: Participant, now: dt.datetime, org: OrgPerson | None = None)
     """The person as matching sees them. HR's org data, when the latest import lists them, gives
     the department and the whole chain above them; the manager they named themselves is
     avoided too."""
+    # Imported here, not at the top: `bot.matching` pulls in numpy and scipy (about 40 MB), which
+    # `mentorbot serve` would otherwise hold from start-up although only HR's matching uses them.
+    from bot.matching import Candidate
+
     offset = now.astimezone(ZoneInfo(p.timezone)).utcoffset() or dt.timedelta()
     above = set(org.reporting_line) if org else set()
     if p.manager_slack_id:
@@ -93,6 +99,8 @@ async def plan(
     session: AsyncSession, program: Program, *, excluded: list[str], now: dt.datetime
 ) -> dict[str, Any]:
     """Run the algorithm on the program's current pool; nothing is stored."""
+    from bot.matching import match  # numpy and scipy load on first use (see `to_candidate`)
+
     people = await pool(session, program)
     org = await org_records(session, (p.slack_user_id for p in people))
     result = match(

@@ -9,19 +9,21 @@ import contextlib
 import datetime as dt
 import secrets
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
 from bot.app import build_context
 from bot.clock import FixedClock
-from bot.db import Database
+from bot.db import Database, upgrade
 from bot.models import Checkin, CheckinStatus, JobRun, Pair, Participant
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.delivery import post_metadata
 from bot.scheduler.jobs import run_job
 from bot.scheduler.kickoffs import KICKOFF_PERIOD, run_kickoffs
 from mentorbot_sandbox import FakeSlack, FaultRule
+from mentorbot_sandbox.load import PASSES_AT, add_pass_load, close_scene, scene_context
 from mentorbot_sandbox.local import LocalBot
 from mentorbot_sandbox.served import ServeProcess
 from tests.conftest import START
@@ -148,3 +150,54 @@ async def test_two_processes_run_one_slot_once(db_url):
         assert await count(bot.ctx.db, JobRun) == 1
         for *_, channel in pairs:
             assert len(checkin_posts(bot.fake, channel)) == 1
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(c) for task in tasks.iterdir() for c in (task / "children").read_text().split()]
+
+
+async def test_serve_runs_its_passes_in_a_child_process_that_sigterm_stops(empty_db_url):
+    """The jobs run beside the request loop, not on it, and still exactly once; SIGTERM stops
+    the serving process and its jobs process, exit status 0."""
+    async with FakeSlack(
+        signing_secret=secrets.token_hex(16), bot_token="xoxb-jobs-" + secrets.token_hex(6)
+    ) as fake:
+        await asyncio.to_thread(upgrade, empty_db_url)
+        scene = scene_context(fake, empty_db_url)
+        served = ServeProcess(
+            fake,
+            empty_db_url,
+            program=("-m", "mentorbot_sandbox.serve_passes"),
+            MENTORBOT_BENCH_CLOCK=PASSES_AT.isoformat(),
+            MENTORBOT_BENCH_PASSES_IN="0",
+        )
+        try:
+            await add_pass_load(scene, fake, 4)  # 2 pairs due a check-in, 2 pairs' people reminders
+            await served.start()
+            assert served.proc is not None
+            children = _children(served.proc.pid)
+
+            async def both_passes_done() -> bool:
+                done = await count(scene.db, JobRun, JobRun.status == "done")
+                return done == 2
+
+            await fake.wait_for(both_passes_done, timeout=60)
+            # The requests are still served meanwhile (and by the parent: the jobs are a child).
+            assert (await fake.slash_command("U0PWED00000", "help")).status == 200
+            code = await served.terminate()
+        finally:
+            await served.kill()
+            await close_scene(scene)
+    assert children, "the jobs run in a child process of `mentorbot serve`"
+    assert code == 0
+    # gone with their parent (reaped by init once it exited)
+    await fake.wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
+    for i in range(2):  # each due pair got its week-3 check-in once
+        assert len(checkin_posts(fake, f"GPASSWED{i:05d}")) == 1
+    reminded = [u for u in (f"U0PMON{i:05d}" for i in range(4)) if fake.dm_messages(u)]
+    assert len(reminded) == 4
