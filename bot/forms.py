@@ -23,6 +23,7 @@ from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay, Weekday
 
 MAX_DEPARTMENT = 80
 MAX_DEPARTMENTS = 30  # in one program's eligibility list
+MAX_PROGRAM_DEPARTMENTS = 1000  # characters of that list, as the modal field allows
 MAX_DISPLAY_NAME = 120  # participants.display_name: a name from Slack is cut to fit
 MAX_OTHER_TOPICS = 200
 MAX_TOPIC_LABEL = 60
@@ -446,11 +447,13 @@ def parse_program(
     channel = r.element(ids.B_PROGRAM_CHANNEL, ids.A_PROGRAM_CHANNEL).get("selected_conversation")
     if channel not in (None, "") and not (isinstance(channel, str) and SLACK_ID.fullmatch(channel)):
         errors[ids.B_PROGRAM_CHANNEL] = text("signup.errors.unknown_choice")
-    departments = tuple(
-        split_topics(r.text(ids.B_PROGRAM_DEPARTMENTS, ids.A_PROGRAM_DEPARTMENTS) or "")
-    )
+    typed_departments = r.text(ids.B_PROGRAM_DEPARTMENTS, ids.A_PROGRAM_DEPARTMENTS) or ""
+    departments = tuple(split_topics(typed_departments))
     if len(departments) > MAX_DEPARTMENTS:
         errors[ids.B_PROGRAM_DEPARTMENTS] = text("programs.too_many_departments")
+    elif any(len(department) > MAX_DEPARTMENT for department in departments):
+        errors[ids.B_PROGRAM_DEPARTMENTS] = text("signup.errors.too_long", limit=MAX_DEPARTMENT)
+    _check_length(errors, ids.B_PROGRAM_DEPARTMENTS, typed_departments, MAX_PROGRAM_DEPARTMENTS)
     if errors:
         return None, errors
     assert isinstance(start, dt.date) and cadence and weekday and length

@@ -119,9 +119,11 @@ def proposals(bot) -> list:
     return [m for m in bot.fake.messages(HR_CHANNEL_ID) if "Matching proposal" in texts_of([m])]
 
 
-async def request_match(bot) -> dict:
+async def request_match(bot, program: str | None = None) -> dict:
+    """HR asks for a proposal (for the named program: needed while several are open)."""
     before = len(proposals(bot))
-    await bot.fake.slash_command(HR_ADMIN_ID, text="admin match", channel_id=HR_CHANNEL_ID)
+    command = f"admin match {program}" if program else "admin match"
+    await bot.fake.slash_command(HR_ADMIN_ID, text=command, channel_id=HR_CHANNEL_ID)
     return await bot.fake.wait_for(lambda: len(proposals(bot)) > before and proposals(bot)[-1])
 
 

@@ -43,20 +43,21 @@ async def pair_id(db) -> int:
 
 
 async def test_a_refusal_reads_as_its_text():
-    refusal = Refusal("reports.unknown_program", name="Autumn", names="Spring")
-    assert refusal.message == text("reports.unknown_program", name="Autumn", names="Spring")
-    assert str(refusal) == "reports.unknown_program"  # what a log line shows: never the values
+    refusal = Refusal("programs.unknown", name="Autumn", names="Spring")
+    assert refusal.message == text("programs.unknown", name="Autumn", names="Spring")
+    assert str(refusal) == "programs.unknown"  # what a log line shows: never the values
 
 
-async def test_find_program_by_prefix_or_refuses_naming_the_programs(db, pair_id):
+async def test_find_program_by_name_or_refuses_naming_the_programs(db, pair_id):
     async with db.session() as s:
-        assert (await reports.find_program(s, "spring")).name == "Spring cohort"
+        assert (await reports.find_program(s, "spring COHORT")).name == "Spring cohort"
+        with pytest.raises(Refusal):  # a name is matched whole, never guessed from a part
+            await reports.find_program(s, "spring")
         assert (await reports.find_program(s, None)).name == "Spring cohort"  # the open one
         with pytest.raises(Refusal) as refused:
             await reports.find_program(s, "Autumn")
-    assert refused.value.message == text(
-        "reports.unknown_program", name="Autumn", names="Spring cohort"
-    )
+    assert refused.value.key == "programs.unknown"
+    assert "“Autumn”" in refused.value.message and "*Spring cohort*" in refused.value.message
 
 
 async def test_find_program_without_any_program_refuses(db):

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot import ids, vocabulary
+from bot.forms import MAX_PROGRAM_DEPARTMENTS
 from bot.models import Program
 from bot.texts import raw, text
 from bot.views import blocks as b
@@ -89,7 +90,7 @@ def program_modal(
             b.text_input(
                 ids.A_PROGRAM_DEPARTMENTS,
                 initial=", ".join(p.eligible_departments or []) if p else None,
-                max_length=1000,
+                max_length=MAX_PROGRAM_DEPARTMENTS,
             ),
             optional=True,
             hint=text("programs.departments_hint"),

@@ -64,11 +64,14 @@ async def dump_text(db) -> str:
 
 
 async def make_program(
-    bot, hr_channel: str | None = None, start: dt.date = dt.date(2026, 1, 12)
+    bot,
+    hr_channel: str | None = None,
+    start: dt.date = dt.date(2026, 1, 12),
+    name: str = "Reliability cohort",
 ) -> int:
     async with bot.ctx.db.session() as session:
         program = Program(
-            name="Reliability cohort",
+            name=name,
             start_date=start,
             length_weeks=12,
             cadence_weeks=1,

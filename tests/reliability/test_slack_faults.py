@@ -50,9 +50,11 @@ async def test_with_one_call_in_five_failing_checkins_and_kickoffs_land_once(qui
     bot = quick_bot
     pairs = await make_pairs(bot, 24)  # a running program: week 2 check-ins are due
     # A newer program HR is matching now (it starts later: nothing of it is due yet).
-    program_id = await make_program(bot, hr_channel=HR_CHANNEL_ID, start=dt.date(2026, 2, 2))
+    program_id = await make_program(
+        bot, hr_channel=HR_CHANNEL_ID, start=dt.date(2026, 2, 2), name="February cohort"
+    )
     await make_people(bot, 12, program_id, prefixes=("U0KSH", "U0KLN"))
-    proposal = await request_match(bot)
+    proposal = await request_match(bot, "February cohort")
     bot.clock.set(WEEK2_DUE)
     add_fault_mix(bot.fake)
 
