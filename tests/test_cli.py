@@ -228,11 +228,12 @@ async def test_jobs_run_each_job_now(cli_db, tmp_path):
     """Without --at every job runs as of now (nothing due in an empty database)."""
     async with LocalBot(cli_db, clock=FixedClock(START)) as bot:
         env = cli_env(cli_db, bot)
-        for job in ("checkins", "nudges", "kickoffs", "digest"):
+        jobs = ("checkins", "nudges", "kickoffs", "digest", "closing")
+        for job in jobs:
             code, out, err = await mentorbot("jobs", "run", job, env=env, cwd=tmp_path)
             assert (code, out, err) == (0, f"{job}: done; sent 0, skipped 0, failed 0\n", "")
     runs = await _query(cli_db, "SELECT job_name, status FROM job_runs ORDER BY id")
-    assert runs == [(job, "done") for job in ("checkins", "nudges", "kickoffs", "digest")]
+    assert runs == [(job, "done") for job in jobs]
 
 
 async def test_jobs_run_refuses_a_bad_instant_and_a_bad_prompt_file(cli_db, tmp_path):
@@ -266,7 +267,13 @@ async def test_jobs_list_shows_every_job_and_its_next_run(tmp_path):
     code, out, err = await mentorbot("jobs", "list", env=env, cwd=tmp_path)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines] == ["checkins", "kickoffs", "nudges", "digest"]
+    assert [line.split()[0] for line in lines] == [
+        "checkins",
+        "kickoffs",
+        "nudges",
+        "digest",
+        "closing",
+    ]
     assert all(" next: " in line and line.endswith(" UTC") for line in lines)
 
 
@@ -312,7 +319,7 @@ async def test_scheduler_starts_and_stops_on_sigterm(cli_db, tmp_path):
     env = cli_env(cli_db, LOG_LEVEL="INFO")
     proc = await _start("scheduler", env=env, cwd=tmp_path)
     started = await _log_until(proc, "scheduler started")
-    assert started["jobs"] == ["checkins", "digest", "kickoffs", "nudges"]
+    assert started["jobs"] == ["checkins", "closing", "digest", "kickoffs", "nudges"]
     assert await _stop(proc) == 0
 
 
