@@ -34,6 +34,8 @@ MENTORBOT = str(Path(sys.executable).with_name("mentorbot"))
 #: The newest migration, as the repository's scripts say (other branches add theirs).
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
+pytestmark = pytest.mark.slow  # every test starts `mentorbot` as a process
+
 
 def cli_env(database_url: str, bot: LocalBot | None = None, **extra: str) -> dict[str, str]:
     """The environment an operator sets; nothing inherited that could change the outcome."""
@@ -122,7 +124,6 @@ def cli_db(migrated_url: str) -> str:
 # -- db ------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 async def test_db_upgrade_downgrade_and_up_again(empty_db_url, tmp_path):
     env = cli_env(empty_db_url)
     code, out, err = await mentorbot("jobs", "run", "digest", env=env, cwd=tmp_path)
@@ -223,7 +224,6 @@ async def test_jobs_run_digest_posts_the_report_to_hr(cli_db, tmp_path):
         assert "Reliability cohort" in bot.fake.messages(HR_CHANNEL_ID)[0]["text"]
 
 
-@pytest.mark.slow
 async def test_jobs_run_each_job_now(cli_db, tmp_path):
     """Without --at every job runs as of now (nothing due in an empty database)."""
     async with LocalBot(cli_db, clock=FixedClock(START)) as bot:
@@ -314,7 +314,6 @@ async def _stop(proc: asyncio.subprocess.Process) -> int:
     return proc.returncode
 
 
-@pytest.mark.slow
 async def test_scheduler_starts_and_stops_on_sigterm(cli_db, tmp_path):
     env = cli_env(cli_db, LOG_LEVEL="INFO")
     proc = await _start("scheduler", env=env, cwd=tmp_path)
@@ -323,7 +322,6 @@ async def test_scheduler_starts_and_stops_on_sigterm(cli_db, tmp_path):
     assert await _stop(proc) == 0
 
 
-@pytest.mark.slow
 async def test_serve_without_jobs_answers_health_and_slack_then_stops_on_sigterm(cli_db, tmp_path):
     async with LocalBot(cli_db, clock=FixedClock(START)) as bot:
         port = free_port()
@@ -344,7 +342,6 @@ async def test_serve_without_jobs_answers_health_and_slack_then_stops_on_sigterm
         assert code == 0
 
 
-@pytest.mark.slow
 def test_demo_runs_a_small_program_and_writes_its_files(tmp_path):
     """The demo keeps its own throwaway SQLite database whatever DATABASE_URL says (it must
     never add synthetic people to a real one), so it runs once; run_demo on PostgreSQL is in

@@ -14,6 +14,7 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -82,6 +83,7 @@ async def stored(bot: LocalBot) -> dict[str, OrgPerson]:
         return {row.slack_user_id: row for row in rows}
 
 
+@pytest.mark.slow  # runs `mentorbot org import` as a process
 async def test_import_reports_by_line_and_stores_whole_chains(bot: LocalBot, tmp_path) -> None:
     add_users(bot)
     path = tmp_path / "people.csv"
@@ -114,6 +116,7 @@ async def test_import_reports_by_line_and_stores_whole_chains(bot: LocalBot, tmp
     assert len(lookups) == 8  # one per email of the file, unknown ones included
 
 
+@pytest.mark.slow  # runs `mentorbot org import` as a process
 async def test_reimport_updates_in_place_and_marks_the_missing(bot: LocalBot, tmp_path) -> None:
     add_users(bot)
     first = tmp_path / "people.csv"
@@ -155,6 +158,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.slow  # runs `mentorbot org import` as a process
 async def test_bad_files_exit_2_with_one_line_and_change_nothing(bot: LocalBot, tmp_path) -> None:
     add_users(bot)
     good = tmp_path / "people.csv"
