@@ -27,8 +27,8 @@ from bot.scheduler.kickoffs import run_kickoffs
 from bot.services import matching_service, reports
 from bot.services import participants as people
 from bot.services import programs as cohorts
-from bot.services.invitations import next_round_people
-from bot.services.invites import claim_invitations
+from bot.services.next_round import next_round_people
+from bot.services.org_invites import claim_invitations
 from bot.services.programs import save_program
 from bot.services.reports import hr_channel_for
 from bot.texts import raw, text
