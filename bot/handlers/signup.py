@@ -13,10 +13,11 @@ from bot.context import AppContext
 from bot.forms import MAX_DISPLAY_NAME, db_id, parse_join_choices, parse_signup
 from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import Program, ProgramStatus
+from bot.models import Program
 from bot.outbox import ask_confidence, open_modal, publish_home
 from bot.services import participants as people
 from bot.services import programs as cohorts
+from bot.services import signups
 from bot.services.org import org_records
 from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn, mention
@@ -141,6 +142,7 @@ async def submit(
     user_id = body["user"]["id"]
     metadata = parse_json(view.get("private_metadata"))
     name, now = metadata_name(metadata), ctx.clock.now()
+    saved: signups.SignupSaved | None = None
     try:
         async with ctx.db.session() as session:
             catalogue = set(await people.topic_catalogue(session))
@@ -153,40 +155,20 @@ async def submit(
             )
             if not errors:
                 chosen_id, next_round = parse_join_choices(view)
-                current = await people.get_participant(session, user_id)
-                org = (await org_records(session, [user_id])).get(user_id)
-                enrolment = await cohorts.choose_for_signup(
-                    session,
-                    department=org.department if org and org.department else form.department,
-                    chosen_id=chosen_id,
-                    invited_id=db_id(metadata.get("program_id")),
-                    current_id=current.program_id if current else None,
-                )
-                errors = enrolment.errors
-            if not errors:
-                program = enrolment.program
-                participant, created = await people.save_signup(
+                saved, errors = await signups.save_signup(
                     session,
                     user_id=user_id,
-                    display_name=name,
+                    name=name,
                     form=form,
-                    program=program,
-                    now=now,
+                    chosen_id=chosen_id,
+                    invited_id=db_id(metadata.get("program_id")),
                     next_round=next_round,
-                    org=org,
+                    now=now,
                 )
-                paired = await people.active_pair(session, participant)
-                partner = await people.partner_in(session, paired, participant) if paired else None
-                joined = await session.get(Program, participant.program_id or 0)
-                if joined is not None and joined.status == ProgramStatus.CLOSED:
-                    joined = None
-                kept_in = joined.name if joined and program and joined.id != program.id else None
-                program = joined or program
-                learn_topics = list(participant.learn_topics or [])
     except DATABASE_ERRORS:
         await ack(response_action="errors", errors={ids.B_ROLE: text("errors.database_down")})
         return
-    if errors:
+    if errors or saved is None:
         await ack(response_action="errors", errors=errors)
         return
     await ack()
@@ -194,16 +176,16 @@ async def submit(
         ctx,
         user_id,
         name,
-        created=created,
-        partner=partner,
-        program=program,
-        enrolment=enrolment,
-        kept_in=kept_in,
+        created=saved.created,
+        partner=saved.partner,
+        program=saved.program,
+        enrolment=saved.enrolment,
+        kept_in=saved.kept_in,
     )
     await notify.dm(ctx, user_id, message)
-    if program is not None and learn_topics:
-        await ask_confidence(ctx, user_id, program.id, "before")
-    if partner is None:
+    if saved.program is not None and saved.learn_topics:
+        await ask_confidence(ctx, user_id, saved.program.id, "before")
+    if saved.partner is None:
         await proposals.rematch_for(ctx, [user_id], intro_key=proposals.LATE_JOINER)
     await publish_home(ctx, user_id)
 

@@ -1,0 +1,78 @@
+"""Saving a sign-up: the profile, the program it joins (or why it cannot), and the facts the
+confirmation tells the person. One transaction, no Slack: the listener acks and talks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forms import SignupForm
+from bot.models import Participant, Program, ProgramStatus
+from bot.services import participants as people
+from bot.services import programs as cohorts
+from bot.services.org import org_records
+
+
+@dataclass(frozen=True)
+class SignupSaved:
+    created: bool
+    partner: Participant | None
+    program: Program | None  # the program the person is in now (None: none open)
+    enrolment: cohorts.Enrolment
+    kept_in: str | None  # a running pair keeps them in this program, not the one chosen
+    learn_topics: list[str]
+
+
+async def save_signup(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    name: str | None,
+    form: SignupForm,
+    chosen_id: int | None,
+    invited_id: int | None,
+    next_round: bool,
+    now: dt.datetime,
+) -> tuple[SignupSaved | None, dict[str, str]]:
+    """(what was saved, None) or (None, field errors: a program the person cannot join).
+
+    HR's org data, when it lists the person, gives the department eligibility is checked on."""
+    current = await people.get_participant(session, user_id)
+    org = (await org_records(session, [user_id])).get(user_id)
+    enrolment = await cohorts.choose_for_signup(
+        session,
+        department=org.department if org and org.department else form.department,
+        chosen_id=chosen_id,
+        invited_id=invited_id,
+        current_id=current.program_id if current else None,
+    )
+    if enrolment.errors:
+        return None, enrolment.errors
+    program = enrolment.program
+    participant, created = await people.save_signup(
+        session,
+        user_id=user_id,
+        display_name=name,
+        form=form,
+        program=program,
+        now=now,
+        next_round=next_round,
+        org=org,
+    )
+    paired = await people.active_pair(session, participant)
+    partner = await people.partner_in(session, paired, participant) if paired else None
+    joined = await session.get(Program, participant.program_id or 0)
+    if joined is not None and joined.status == ProgramStatus.CLOSED:
+        joined = None
+    kept_in = joined.name if joined and program and joined.id != program.id else None
+    saved = SignupSaved(
+        created=created,
+        partner=partner,
+        program=joined or program,
+        enrolment=enrolment,
+        kept_in=kept_in,
+        learn_topics=list(participant.learn_topics or []),
+    )
+    return saved, {}
