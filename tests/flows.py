@@ -41,6 +41,16 @@ async def join(bot: LocalBot, user_id: str, **answers: Any):
     return await bot.fake.submit_view(user_id, view["id"], values)
 
 
+#: A senior partner from Finance who wants to learn generative AI (rematch, next round).
+LEARNER_ANSWERS = {
+    ids.A_ROLE: "learn",
+    ids.A_EXPERIENCE: "21+",
+    ids.A_DEPARTMENT: "Finance",
+    ids.A_SHARE_TOPICS: ["strategic planning"],
+    ids.A_LEARN_TOPICS: ["generative AI tools"],
+}
+
+
 def add_person(bot: LocalBot, user_id: str, name: str, tz: str = "Europe/London") -> None:
     bot.fake.add_user(user_id, name.lower().replace(" ", "."), real_name=name, tz=tz)
 

@@ -17,6 +17,7 @@ from bot.scheduler.checkins import run_checkins
 from bot.services.outcomes import learning_gains, save_ratings
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import (
+    LEARNER_ANSWERS,
     LEARNERS,
     SHARERS,
     add_person,
@@ -29,14 +30,6 @@ from tests.flows import (
 from tests.test_programs import PROGRAM_VALUES, final_reports, wrapups
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
-
-LEARNER_ANSWERS = {
-    ids.A_ROLE: "learn",
-    ids.A_EXPERIENCE: "21+",
-    ids.A_DEPARTMENT: "Finance",
-    ids.A_SHARE_TOPICS: ["strategic planning"],
-    ids.A_LEARN_TOPICS: ["generative AI tools"],
-}
 
 
 async def pairs_by_program(bot) -> dict[str, set[frozenset[str]]]:

@@ -9,6 +9,7 @@ from bot import ids
 from bot.models import Pair, PairStatus, Participant
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import (
+    LEARNER_ANSWERS,
     LEARNERS,
     ODD_ONE,
     SHARERS,
@@ -24,14 +25,6 @@ from tests.flows import (
 from tests.reliability.helpers import make_people, make_program
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
-
-LEARNER_ANSWERS = {
-    ids.A_ROLE: "learn",
-    ids.A_EXPERIENCE: "21+",
-    ids.A_DEPARTMENT: "Finance",
-    ids.A_SHARE_TOPICS: ["strategic planning"],
-    ids.A_LEARN_TOPICS: ["generative AI tools"],
-}
 
 
 async def partner_of(bot, user: str) -> str | None:

@@ -214,16 +214,24 @@ async def close_message(
     ctx: AppContext, proposal: MatchProposal, note: str, body: dict[str, Any]
 ) -> None:
     """Replace the clicked proposal's buttons with what happened to it."""
+    if not await redraw_without_buttons(ctx, body, note):
+        log.warning("proposal message not updated", extra={"proposal": proposal.id})
+
+
+async def redraw_without_buttons(ctx: AppContext, body: dict[str, Any], note: str) -> bool:
+    """Redraw the clicked HR message (a proposal or an at-risk note) with `note` in place of
+    its buttons; False when Slack refused (the message stays as it was)."""
     channel, ts = clicked_message(body)
     if not (channel and ts):
-        return
+        return True
     original = (body.get("message") or {}).get("blocks") or []
     try:
         await ctx.client.chat_update(
             channel=channel, ts=ts, text=note, blocks=closed_proposal_blocks(original, note)
         )
     except SLACK_ERRORS:
-        log.warning("proposal message not updated", extra={"proposal": proposal.id})
+        return False
+    return True
 
 
 async def add_topics(ctx: AppContext, user_id: str, args: list[str]) -> str:
@@ -502,16 +510,8 @@ async def home_match(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
 
 async def close_note(ctx: AppContext, body: dict[str, Any], note: str) -> None:
     """Redraw the clicked at-risk note without its buttons, saying what was done."""
-    channel, ts = clicked_message(body)
-    if not (channel and ts):
-        return
-    original = (body.get("message") or {}).get("blocks") or []
-    try:
-        await ctx.client.chat_update(
-            channel=channel, ts=ts, text=note, blocks=closed_proposal_blocks(original, note)
-        )
-    except SLACK_ERRORS:
-        log.warning("at-risk note not updated", extra={"channel": channel})
+    if not await redraw_without_buttons(ctx, body, note):
+        log.warning("at-risk note not updated", extra={"channel": clicked_message(body)[0]})
 
 
 async def at_risk_pair(ctx: AppContext, body: dict[str, Any]) -> tuple | None:

@@ -43,6 +43,18 @@ def parse_value(body: dict[str, Any]) -> tuple[int, int] | None:
     return (meeting_id, version_no) if meeting_id and version_no else None
 
 
+async def acked_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> tuple[AppContext, tuple[int, int], str] | None:
+    """Ack a meeting button first, then (context, (meeting id, version), who clicked); None
+    for a value that is not one of ours (a forged or garbled click is dropped quietly)."""
+    await ack()
+    parsed = parse_value(body)
+    if parsed is None:
+        return None
+    return app_context(context), parsed, body["user"]["id"]
+
+
 def people_of(state: service.MeetingState) -> list[tuple[str, str]]:
     return [
         (state.sharer.slack_user_id, state.sharer.timezone),
@@ -146,12 +158,10 @@ def slot_of(
 
 async def confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "Works for us": the first click confirms; a second one (even at the same moment) is told."""
-    await ack()
-    ctx = app_context(context)
-    parsed = parse_value(body)
-    if parsed is None:
+    clicked = await acked_click(ack, body, context)
+    if clicked is None:
         return
-    user_id = body["user"]["id"]
+    ctx, parsed, user_id = clicked
     try:
         async with ctx.db.session() as session:
             state = await service.open_state(session, *parsed, user_id)
@@ -167,12 +177,10 @@ async def confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 
 async def open_pick(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "Suggest another time" / "Change our regular time": three alternatives, then a free pick."""
-    await ack()
-    ctx = app_context(context)
-    parsed = parse_value(body)
-    if parsed is None:
+    clicked = await acked_click(ack, body, context)
+    if clicked is None:
         return
-    user_id = body["user"]["id"]
+    ctx, parsed, user_id = clicked
     now = ctx.clock.now()
     try:
         async with ctx.db.session() as session:
@@ -198,12 +206,10 @@ async def open_pick(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltConte
 
 async def open_move(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "Move this week": another day and time in the same week, the series unchanged."""
-    await ack()
-    ctx = app_context(context)
-    parsed = parse_value(body)
-    if parsed is None:
+    clicked = await acked_click(ack, body, context)
+    if clicked is None:
         return
-    user_id = body["user"]["id"]
+    ctx, parsed, user_id = clicked
     try:
         async with ctx.db.session() as session:
             state = await service.open_state(session, *parsed, user_id)
@@ -223,12 +229,10 @@ async def open_move(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltConte
 
 async def cancel_week(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "We can't meet this week": a cancellation (no check-in that week), not a miss."""
-    await ack()
-    ctx = app_context(context)
-    parsed = parse_value(body)
-    if parsed is None:
+    clicked = await acked_click(ack, body, context)
+    if clicked is None:
         return
-    user_id = body["user"]["id"]
+    ctx, parsed, user_id = clicked
     now = ctx.clock.now()
     try:
         async with ctx.db.session() as session:
