@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -199,6 +201,33 @@ class Participant(Timestamped, Base):
     next_round: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Why they are waiting for a partner, as they were told; their App Home repeats it.
     waiting_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Enrolment(Base):
+    """A person's place in one program, kept after they move on.
+
+    ``participants.program_id`` is the program someone is in *now*; this row says they were in
+    this one, in which role, and, once their time in it is over (the program closed, or they
+    joined another while it ran), what HR counts them as there: ``final_status`` freezes their
+    status of that moment, so a closed program's figures never change afterwards. While it is
+    null the person's status now is the one that counts (`Enrolment.status_in_program`).
+    """
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("program_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    enrolled_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    final_status: Mapped[ParticipantStatus | None] = mapped_column(_enum(ParticipantStatus))
+
+    @classmethod
+    def status_in_program(cls) -> ColumnElement[Any]:
+        """The person's status as their program counts it (a query joining Participant)."""
+        return func.coalesce(cls.final_status, Participant.status)
 
 
 class OrgPerson(Timestamped, Base):

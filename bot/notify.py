@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import texts
 from bot.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,19 @@ async def hr(
     blocks: list[dict[str, Any]] | None = None,
     channel: str | None = None,
 ) -> str | None:
-    """A note for HR in the program's HR channel (or the configured default)."""
+    """A note for HR in the program's HR channel (`channel`, else the configured default).
+
+    Returns its ts, or None if it did not go out; the failure is logged (ids only) and the
+    caller carries on. When the bot is not a member of the channel, only a person can fix it,
+    so each HR admin is told privately how."""
     target = channel or ctx.settings.hr_channel_id
     if not target:
         log.info("no HR channel configured; note not posted")
         return None
-    return await post(ctx, target, text, blocks)
+    try:
+        return await post_to_channel(ctx, target, text, blocks)
+    except NotInChannel:
+        note = texts.text("admin.note_not_in_channel", channel=target)
+        for admin in ctx.settings.hr_admin_ids:
+            await dm(ctx, admin, note)
+        return None

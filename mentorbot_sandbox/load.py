@@ -24,6 +24,7 @@ from bot.db import Database
 from bot.models import (
     Checkin,
     CheckinStatus,
+    Enrolment,
     Goal,
     Outcome,
     Pair,
@@ -217,6 +218,15 @@ async def add_pass_load(ctx: AppContext, fake: FakeSlack, pairs: int) -> None:
                 )
             session.add_all(people)
             await session.flush()
+            session.add_all(
+                Enrolment(
+                    program_id=program.id,
+                    participant_id=p.id,
+                    role=p.role,
+                    enrolled_at=ctx.clock.now(),
+                )
+                for p in people
+            )
             made = []
             for i in range(pairs // 2):
                 sharer, learner = people[2 * i], people[2 * i + 1]

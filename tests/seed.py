@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.models import Checkin, CheckinStatus, Pair, Participant, Program
+from bot.models import Checkin, CheckinStatus, Enrolment, Pair, Participant, Program
 from tests.conftest import START
 
 NOW = START + dt.timedelta(days=9)
@@ -25,6 +26,15 @@ def participant(user_id: str, role: str, program_id: int | None) -> Participant:
     )
 
 
+def enrolments(people: Iterable[Participant]) -> list[Enrolment]:
+    """What joining writes next to each profile with a program: its place there (ids flushed)."""
+    return [
+        Enrolment(program_id=p.program_id, participant_id=p.id, role=p.role, enrolled_at=START)
+        for p in people
+        if p.program_id is not None
+    ]
+
+
 async def seed_pair(db: Database) -> int:
     """One program ('Spring cohort') with one active pair (U0SHARE01, U0LEARN01) kicked off in
     PAIR_CHANNEL, and its posted week-2 check-in; plus U0OTHER01 in the program, not in the pair.
@@ -35,8 +45,10 @@ async def seed_pair(db: Database) -> int:
         await s.flush()
         sharer = participant("U0SHARE01", "share", program.id)
         learner = participant("U0LEARN01", "learn", program.id)
-        s.add_all([sharer, learner, participant("U0OTHER01", "learn", program.id)])
+        people = [sharer, learner, participant("U0OTHER01", "learn", program.id)]
+        s.add_all(people)
         await s.flush()
+        s.add_all(enrolments(people))
         pair = Pair(
             program_id=program.id,
             sharer_id=sharer.id,

@@ -155,3 +155,81 @@ async def test_upgrading_keeps_the_single_program_as_a_named_program(empty_db_ur
         listed = await bot.fake.wait_for(lambda: bot.fake.ephemerals(HR_ADMIN_ID))
         shown = texts_of(listed)
         assert "*Pilot* · enrolling" in shown and "*Pilot (2)* · enrolling" in shown
+
+
+async def _enrolment_rows(url: str) -> list[tuple]:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT programs.name, participants.slack_user_id, enrolments.role,"
+                    " enrolments.final_status, enrolments.ended_at IS NOT NULL FROM enrolments"
+                    " JOIN programs ON programs.id = enrolments.program_id"
+                    " JOIN participants ON participants.id = enrolments.participant_id"
+                    " ORDER BY participants.slack_user_id"
+                )
+            )
+            return [tuple(row) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrading_enrols_everyone_in_their_program_and_freezes_closed_ones(empty_db_url):
+    """0007 adds enrolments: each participant with a program gets one, with their role; in a
+    closed program their status of now is kept, so its figures stay put when they move on."""
+    await asyncio.to_thread(upgrade, empty_db_url, "0006")
+    engine = create_async_engine(async_url(empty_db_url))
+    async with engine.begin() as conn:
+        for name, status in (("Spring", "closed"), ("Summer", "open")):
+            await conn.execute(
+                text(
+                    "INSERT INTO programs (name, start_date, length_weeks, cadence_weeks,"
+                    " checkin_weekday, checkin_time, status, closed_at, eligible_departments,"
+                    " different_departments, created_at, updated_at) VALUES (:name, :start, 12,"
+                    " 1, 'tue', '10:00:00', :status, :closed, '[]', false, :now, :now)"
+                ),
+                {
+                    "name": name,
+                    "start": START.date(),
+                    "status": status,
+                    "closed": START if status == "closed" else None,
+                    "now": START,
+                },
+            )
+        for user, program, role, status in (
+            ("U1", "Spring", "share", "paused"),
+            ("U2", "Spring", "learn", "left"),
+            ("U3", "Summer", "either", "active"),
+            ("U4", None, "learn", "active"),
+        ):
+            await conn.execute(
+                text(
+                    "INSERT INTO participants (slack_user_id, program_id, role, experience_band,"
+                    " timezone, share_topics, learn_topics, available_days, time_of_day,"
+                    " meeting_minutes, status, consent_quote, next_round, created_at, updated_at)"
+                    " VALUES (:user, (SELECT id FROM programs WHERE name = :program), :role,"
+                    " '0-2', 'UTC', '[]', '[]', '[]', 'any', 30, :status, false, false, :now,"
+                    " :now)"
+                ),
+                {"user": user, "program": program, "role": role, "status": status, "now": START},
+            )
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, empty_db_url)
+    expected = [
+        ("Spring", "U1", "share", "paused", True),
+        ("Spring", "U2", "learn", "left", True),
+        ("Summer", "U3", "either", None, False),
+    ]
+    assert await _enrolment_rows(empty_db_url) == expected
+    async with LocalBot(empty_db_url, clock=FixedClock(START)) as bot:
+        await bot.fake.slash_command(HR_ADMIN_ID, text="admin programs")
+        listed = texts_of(await bot.fake.wait_for(lambda: bot.fake.ephemerals(HR_ADMIN_ID)))
+        assert "*Spring* · closed · 1 enrolled" in listed  # U1, paused when it closed
+        assert "*Summer* · running · 1 enrolled" in listed
+
+    await asyncio.to_thread(downgrade, empty_db_url, "0006")
+    _, tables = await asyncio.to_thread(_diff_and_tables, empty_db_url)
+    assert "enrolments" not in tables
+    await asyncio.to_thread(upgrade, empty_db_url)
+    assert await _enrolment_rows(empty_db_url) == expected

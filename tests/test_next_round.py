@@ -27,6 +27,7 @@ from tests.flows import (
     proposals,
     texts_of,
 )
+from tests.seed import enrolments
 from tests.test_programs import PROGRAM_VALUES, final_reports, wrapups
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
@@ -187,11 +188,15 @@ async def test_learning_gain_per_topic_and_side_only_for_groups_large_enough(db)
         people = []
         for i in range(7):
             person = Participant(
-                slack_user_id=f"U{i}", role="learn" if i < 5 else "share", experience_band="21+"
+                slack_user_id=f"U{i}",
+                program_id=program.id,
+                role="learn" if i < 5 else "share",
+                experience_band="21+",
             )
             session.add(person)
             people.append(person)
         await session.flush()
+        session.add_all(enrolments(people))
         for i, person in enumerate(people):
             topics = {"AI": 2} if i < 5 else {"Strategy": 3}
             await save_ratings(session, person, program.id, "before", topics)

@@ -49,6 +49,7 @@ from bot.reports.metrics import (
 )
 from bot.services.summaries import summarize_checkins
 from mentorbot_sandbox.blockkit import block_text_length, check_message_blocks
+from tests.seed import enrolments
 
 START = dt.date(2026, 1, 5)  # a Monday: week N starts START + 7*(N-1)
 NOW = dt.datetime(2026, 2, 4, 12, 0, tzinfo=dt.UTC)  # Wednesday of week 5
@@ -223,6 +224,7 @@ async def program_id(db) -> int:
         ]
         s.add_all([*people.values(), *outsiders])
         await s.flush()
+        s.add_all(enrolments([*people.values(), *outsiders]))
         created = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
         pairs = {
             n: Pair(

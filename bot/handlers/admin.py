@@ -379,7 +379,11 @@ async def submit_program(
                 await ack(response_action="errors", errors=errors)
                 return
             program, created, joined = await save_program(
-                session, form, program_id=existing.id if existing else None, created_by=user_id
+                session,
+                form,
+                program_id=existing.id if existing else None,
+                created_by=user_id,
+                now=ctx.clock.now(),
             )
             summary = program_summary(program, created=created, joined=joined)
             new_program_id = program.id if created else None

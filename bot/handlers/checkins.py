@@ -23,7 +23,7 @@ from bot.outbox import (
 )
 from bot.refusals import Refusal
 from bot.services import checkins as answers
-from bot.services import pairing
+from bot.services import pairing, reports
 from bot.services import participants as people
 from bot.texts import text
 from bot.views.checkin import feedback_modal, fit_question_blocks, repair_modal, survey_modal
@@ -247,8 +247,12 @@ async def submit_repair(
     await notify.dm(ctx, me.slack_user_id, text("fit.repaired"))
     await notify.dm(ctx, partner.slack_user_id, text("fit.partner_told", partner=me.slack_user_id))
     sharer, learner = (me, partner) if pair.sharer_id == me.id else (partner, me)
+    async with ctx.db.session() as session:
+        channel = await reports.hr_channel_of(ctx, session, pair.program_id)
     await notify.hr(
-        ctx, text("fit.hr_note", sharer=sharer.slack_user_id, learner=learner.slack_user_id)
+        ctx,
+        text("fit.hr_note", sharer=sharer.slack_user_id, learner=learner.slack_user_id),
+        channel=channel,
     )
     await proposals.rematch_for(
         ctx, [me.slack_user_id, partner.slack_user_id], intro_key=proposals.STRANDED

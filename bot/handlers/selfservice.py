@@ -14,6 +14,7 @@ from bot.models import ParticipantStatus
 from bot.outbox import cancel_meeting_series, open_modal, publish_home
 from bot.refusals import Refusal
 from bot.services import participants as people
+from bot.services import reports
 from bot.services.dashboard import personal_view
 from bot.texts import text
 from bot.views.selfservice import delete_modal, leave_modal, status_blocks
@@ -156,8 +157,9 @@ async def confirm_leave(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
         ):
             return
         pair = await people.active_pair(session, participant)
+        channel = await reports.hr_channel_of(ctx, session, participant.program_id)
         partner = await people.leave(session, participant, ctx.clock.now())
-    await after_exit(ctx, user_id, partner, text("self_service.left"))
+    await after_exit(ctx, user_id, partner, text("self_service.left"), channel)
     if pair is not None:
         await cancel_meeting_series(ctx, pair.id)
 
@@ -171,22 +173,28 @@ async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
         if participant is None:
             return
         pair = await people.active_pair(session, participant)
+        channel = await reports.hr_channel_of(ctx, session, participant.program_id)
         partner = await people.erase(session, participant, ctx.clock.now())
-    await after_exit(ctx, user_id, partner, text("self_service.deleted"))
+    await after_exit(ctx, user_id, partner, text("self_service.deleted"), channel)
     if pair is not None:
         await cancel_meeting_series(ctx, pair.id)
 
 
-async def after_exit(ctx: AppContext, user_id: str, partner: Any, message: str) -> None:
-    """Tell the person, the partner (kindly) and HR (no reason given), then refresh homes."""
+async def after_exit(
+    ctx: AppContext, user_id: str, partner: Any, message: str, hr_channel: str | None
+) -> None:
+    """Tell the person, the partner (kindly) and HR in the program's channel (no reason
+    given), then refresh homes."""
     await notify.dm(ctx, user_id, message)
     if partner is not None:
         await notify.dm(ctx, partner.slack_user_id, text("self_service.partner_left", user=user_id))
-        await notify.hr(ctx, text("self_service.hr_left", partner=partner.slack_user_id))
+        await notify.hr(
+            ctx, text("self_service.hr_left", partner=partner.slack_user_id), channel=hr_channel
+        )
         await proposals.rematch_for(ctx, [partner.slack_user_id], intro_key=proposals.STRANDED)
         await publish_home(ctx, partner.slack_user_id)
     else:
-        await notify.hr(ctx, text("self_service.hr_left_unpaired"))
+        await notify.hr(ctx, text("self_service.hr_left_unpaired"), channel=hr_channel)
     # Admins' home tabs may show what this person wrote privately (a re-pair reason).
     for home_of in (user_id, *ctx.settings.hr_admin_ids):
         await publish_home(ctx, home_of)

@@ -22,6 +22,7 @@ from bot.reports.metrics import (
     HEALTH_TAIL,
     MET,
     OUTCOMES,
+    as_of,
     check_min_group,
     checkin_facts,
     health,
@@ -59,7 +60,7 @@ async def weekly_csv(
     program = await session.get(Program, program_id)
     if program is None:
         raise LookupError(f"no program {program_id}")
-    now = now or dt.datetime.now(dt.UTC)
+    now = as_of(program, now or dt.datetime.now(dt.UTC))
     facts = checkin_facts(program_id, now).subquery("facts")
     rows = await session.execute(
         select(
@@ -85,7 +86,7 @@ async def weekly_csv(
         tail = tails.setdefault(pair_id, deque(maxlen=HEALTH_TAIL))
         if not is_open:
             tail.append(outcome)
-        as_of = min(week_start(program, week + 1), now.date())
+        week_end = min(week_start(program, week + 1), now.date())
         writer.writerow(
             [
                 pair_id,
@@ -95,7 +96,7 @@ async def weekly_csv(
                 PENDING if is_open else OUTCOMES[outcome],
                 "true" if outcome == MET else "false",
                 f"{answers} of 2",
-                health(list(tail), weeks_elapsed(program, created, as_of)),
+                health(list(tail), weeks_elapsed(program, created, week_end)),
                 status,  # today's: active or ended
             ]
         )

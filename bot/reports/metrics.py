@@ -42,6 +42,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,7 @@ from sqlalchemy.orm import aliased
 from bot.models import (
     COMPLETED,
     Checkin,
+    Enrolment,
     Goal,
     GoalStatus,
     OrgPerson,
@@ -59,6 +61,7 @@ from bot.models import (
     Participant,
     ParticipantStatus,
     Program,
+    ProgramStatus,
     Response,
     SurveyResponse,
 )
@@ -237,6 +240,8 @@ class Report:
     worst_prompts: tuple[PromptScore, ...]
     quotes: tuple[Quote, ...]
     departments: tuple[DepartmentStats, ...]
+    # When the program closed: its pairs ran until then, and the figures are as of then.
+    closed_on: dt.date | None = None
 
     @property
     def health_counts(self) -> dict[str, int]:
@@ -261,8 +266,8 @@ class _PairCounts:
 @dataclass(frozen=True)
 class _Member:
     id: int
-    program_id: int | None
-    status: ParticipantStatus
+    enrolled: bool  # counted among this program's people (see `_departments`)
+    status: ParticipantStatus  # as this program counts it (`Enrolment.status_in_program`)
     name: str | None
     department: str | None
 
@@ -280,6 +285,15 @@ class _PairRow:
 def check_min_group(min_group: int) -> None:
     if min_group < MIN_GROUP_FLOOR:
         raise ValueError(f"min_group must be at least {MIN_GROUP_FLOOR}")
+
+
+def as_of(program: Program, now: dt.datetime) -> dt.datetime:
+    """The moment a report describes: now, or for a closed program its close, so that what
+    depends on the date (meetings in the last weeks, pair health, open check-ins) reads the
+    same whenever HR asks."""
+    if program.status == ProgramStatus.CLOSED and program.closed_at is not None:
+        return min(now, program.closed_at)
+    return now
 
 
 def week_start(program: Program, week: int) -> dt.date:
@@ -379,6 +393,7 @@ async def program_report(
     program = await session.get(Program, program_id)
     if program is None:
         raise LookupError(f"no program {program_id}")
+    generated_at, now = now, as_of(program, now)
 
     by_week_and_prompt = await _by_week_and_prompt(session, program_id)
     weekly, overall = _weekly(by_week_and_prompt, program, min_group, weeks)
@@ -397,7 +412,7 @@ async def program_report(
     return Report(
         program_id=program.id,
         program_name=program.name,
-        generated_at=now,
+        generated_at=generated_at,
         current_week=days // 7 + 1 if days >= 0 else None,
         length_weeks=program.length_weeks,
         min_group=min_group,
@@ -419,6 +434,7 @@ async def program_report(
         worst_prompts=worst,
         quotes=await _quotes(session, program_id),
         departments=await _departments(session, program_id, pair_rows, min_group),
+        closed_on=now.date() if program.status == ProgramStatus.CLOSED else None,
     )
 
 
@@ -443,7 +459,7 @@ async def _headcount(session: AsyncSession, program_id: int) -> Headcount:
     def count(condition: Any) -> Any:
         return func.count(case((condition, 1)))
 
-    status = Participant.status
+    status = Enrolment.status_in_program()
     row = (
         await session.execute(
             select(
@@ -454,7 +470,10 @@ async def _headcount(session: AsyncSession, program_id: int) -> Headcount:
                 count(status == ParticipantStatus.DELETED),
                 count(matched),
                 count(and_(status == ParticipantStatus.ACTIVE, ~matched)),
-            ).where(Participant.program_id == program_id)
+            )
+            .select_from(Enrolment)
+            .join(Participant, Participant.id == Enrolment.participant_id)
+            .where(Enrolment.program_id == program_id)
         )
     ).one()
     return Headcount(*row)
@@ -582,28 +601,34 @@ async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -
     }
     sharer, learner = aliased(Participant), aliased(Participant)
     sharer_org, learner_org = aliased(OrgPerson), aliased(OrgPerson)
+    sharer_in, learner_in = aliased(Enrolment), aliased(Enrolment)
 
-    def member(person: Any, org: Any) -> tuple[Any, ...]:
+    def member(person: Any, org: Any, place: Any) -> tuple[Any, ...]:
         return (
             person.id,
-            person.program_id,
-            person.status,
+            place.id.is_not(None),
+            func.coalesce(place.final_status, person.status),
             person.display_name,
             department(person, org),
         )
+
+    def place_of(place: Any, person: Any) -> Any:
+        return and_(place.program_id == Pair.program_id, place.participant_id == person.id)
 
     members = await session.execute(
         select(
             Pair.id,
             _reported_status(),
             Pair.created_at,
-            *member(sharer, sharer_org),
-            *member(learner, learner_org),
+            *member(sharer, sharer_org, sharer_in),
+            *member(learner, learner_org, learner_in),
         )
         .join(sharer, sharer.id == Pair.sharer_id)
         .join(learner, learner.id == Pair.learner_id)
         .outerjoin(sharer_org, sharer_org.slack_user_id == sharer.slack_user_id)
         .outerjoin(learner_org, learner_org.slack_user_id == learner.slack_user_id)
+        .outerjoin(sharer_in, place_of(sharer_in, sharer))
+        .outerjoin(learner_in, place_of(learner_in, learner))
         .where(Pair.program_id == program_id)
         .order_by(Pair.id)
     )
@@ -724,7 +749,9 @@ def _suggestion(row: _PairRow) -> tuple[str, int]:
 
 async def _goals(session: AsyncSession, program_id: int, min_group: int) -> tuple[GoalStats, ...]:
     """Goals per category, counted only where at least min_group people set one (a category
-    from fewer people is shown as hidden). Erased people's goals are closed and blank: left out."""
+    from fewer people is shown as hidden). Erased people's goals are closed and blank: left out.
+    Goals carry over between programs: a program counts those its people had set by the time
+    their place in it ended (it closed, or they moved on)."""
     rows = await session.execute(
         select(
             Goal.category,
@@ -734,9 +761,11 @@ async def _goals(session: AsyncSession, program_id: int, min_group: int) -> tupl
             func.count(case((Goal.status == GoalStatus.ACHIEVED, 1))),
         )
         .join(Participant, Participant.id == Goal.participant_id)
+        .join(Enrolment, Enrolment.participant_id == Participant.id)
         .where(
-            Participant.program_id == program_id,
+            Enrolment.program_id == program_id,
             Participant.status != ParticipantStatus.DELETED,
+            or_(Enrolment.ended_at.is_(None), Goal.created_at <= Enrolment.ended_at),
         )
         .group_by(Goal.category)
         .order_by(Goal.category)
@@ -757,9 +786,9 @@ async def _topics(
     shared: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
     rows = await session.execute(
-        select(Participant.share_topics, Participant.learn_topics).where(
-            Participant.program_id == program_id, Participant.status != ParticipantStatus.DELETED
-        )
+        select(Participant.share_topics, Participant.learn_topics)
+        .join(Enrolment, Enrolment.participant_id == Participant.id)
+        .where(Enrolment.program_id == program_id, Participant.status != ParticipantStatus.DELETED)
     )
     for share, learn in rows:
         shared.update(set(share or ()))
@@ -910,22 +939,23 @@ async def _departments(
     """
     checkins: defaultdict[str | None, int] = defaultdict(int)
     met: defaultdict[str | None, int] = defaultdict(int)
-    answered: dict[int, str | None] = {}  # people still in this program who gave feedback
+    answered: dict[int, str | None] = {}  # people of this program who gave feedback
     for row in pair_rows:
         for person, gave_feedback in zip(
             (row.sharer, row.learner), row.counts.answered, strict=True
         ):
             checkins[person.department] += row.counts.checkins
             met[person.department] += row.counts.meetings
-            if gave_feedback and person.program_id == program_id:
+            if gave_feedback and person.enrolled:
                 answered[person.id] = person.department
     answered_by = Counter(answered.values())
     dept = department(Participant, OrgPerson)
     rows = await session.execute(
         select(dept, func.count())
-        .select_from(Participant)
+        .select_from(Enrolment)
+        .join(Participant, Participant.id == Enrolment.participant_id)
         .outerjoin(OrgPerson, OrgPerson.slack_user_id == Participant.slack_user_id)
-        .where(Participant.program_id == program_id)
+        .where(Enrolment.program_id == program_id)
         .group_by(dept)
     )
     return suppress_small_groups(

@@ -89,7 +89,14 @@ def _title(report: Report) -> str:
     return text("title", program=report.program_name)
 
 
+def _words(report: Report, key: str) -> str:
+    """The key of a closed program's wording where it differs: its pairs ran until the close."""
+    return f"closed.{key}" if report.closed_on else key
+
+
 def _subtitle(report: Report) -> str:
+    if report.closed_on:
+        return text("closed.subtitle", date=day(report.closed_on), min_group=report.min_group)
     values = {"date": day(report.generated_at.date()), "min_group": report.min_group}
     if report.current_week is None:
         return text("subtitle_before_start", **values)
@@ -101,15 +108,19 @@ def _headline(report: Report) -> list[tuple[str, str]]:
     people, overall = report.people, report.overall
     return [
         (text("headline.people"), text("headline.people_value", **vars(people))),
-        (text("headline.matched"), text("headline.matched_value", **vars(people))),
+        (text("headline.matched"), text(_words(report, "headline.matched_value"), **vars(people))),
         (
             text("headline.pairs"),
-            text("headline.pairs_value", active=report.pairs_active, ended=report.pairs_ended),
+            text(
+                _words(report, "headline.pairs_value"),
+                active=report.pairs_active,
+                ended=report.pairs_ended,
+            ),
         ),
         (
-            text("headline.met", weeks=RECENT_WEEKS),
+            text(_words(report, "headline.met"), weeks=RECENT_WEEKS),
             text(
-                "headline.met_value",
+                _words(report, "headline.met_value"),
                 rate=pct(report.met_recently),
                 per_pair=num(report.meetings_per_pair),
             ),
@@ -150,7 +161,7 @@ def _sections(report: Report) -> list[tuple[str, list[str]]]:
         )
     sections += [
         (text("trend.heading"), _trend(report)),
-        (text("health.heading", pairs=len(report.pairs)), _health(report)),
+        (text(_words(report, "health.heading"), pairs=len(report.pairs)), _health(report)),
         (text("at_risk.heading"), _at_risk(report)),
         (text("goals.heading"), _goals(report)),
         (text("topics.shared"), _topics(report.top_shared)),

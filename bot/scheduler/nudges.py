@@ -29,6 +29,7 @@ from bot.models import (
 )
 from bot.prompts import choose_prompt
 from bot.scheduler.kickoffs import PassCounts
+from bot.services import reports
 from bot.texts import text
 from bot.views.admin import at_risk_note_blocks, at_risk_note_text
 
@@ -151,11 +152,12 @@ async def flag_pairs_at_risk(ctx: AppContext, counts: PassCounts) -> None:
         async with ctx.db.session() as session:
             sharer = await session.get(Participant, pair.sharer_id)
             learner = await session.get(Participant, pair.learner_id)
+            channel = await reports.hr_channel_of(ctx, session, pair.program_id)
         assert sharer and learner
         blocks = at_risk_note_blocks(pair.id, sharer.slack_user_id, learner.slack_user_id, action)
-        await notify.hr(
-            ctx, at_risk_note_text(sharer.slack_user_id, learner.slack_user_id, action), blocks
-        )
+        note_for_hr = at_risk_note_text(sharer.slack_user_id, learner.slack_user_id, action)
+        if await notify.hr(ctx, note_for_hr, blocks, channel=channel) is None:
+            log.warning("at-risk note for HR not delivered", extra={"pair": pair.id})
 
 
 def episode_key(outcomes: list[tuple[str, str]], streak: int) -> str:

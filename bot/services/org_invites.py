@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Invitation, OrgPerson, Participant, ParticipantStatus, Program
+from bot.models import Enrolment, Invitation, OrgPerson, Participant, ParticipantStatus, Program
 from bot.vocabulary import ExperienceBand
 
 
@@ -17,7 +17,7 @@ class InviteCounts:
     invited_now: list[str]  # Slack ids to DM
     invited_before: int  # in the segment, invited earlier: not asked again
     invited_total: int
-    joined: int  # invited people who are now in the program
+    joined: int  # invited people who joined the program (and stay counted if they move on)
 
 
 async def claim_invitations(
@@ -37,8 +37,10 @@ async def claim_invitations(
         segment = segment.where(func.lower(OrgPerson.department) == department.lower())
     if band is not None:
         segment = segment.where(OrgPerson.experience_band == band)
-    joined = select(Participant.slack_user_id).where(
-        Participant.program_id == program.id, Participant.status != ParticipantStatus.DELETED
+    joined = (
+        select(Participant.slack_user_id)
+        .join(Enrolment, Enrolment.participant_id == Participant.id)
+        .where(Enrolment.program_id == program.id, Participant.status != ParticipantStatus.DELETED)
     )
     invited = select(Invitation.slack_user_id).where(Invitation.program_id == program.id)
     eligible = set(
@@ -64,6 +66,11 @@ async def invitation_counts(session: AsyncSession, program: Program) -> tuple[in
         select(func.count())
         .select_from(Invitation)
         .join(Participant, Participant.slack_user_id == Invitation.slack_user_id)
-        .where(Invitation.program_id == program.id, Participant.program_id == program.id)
+        .join(
+            Enrolment,
+            (Enrolment.participant_id == Participant.id)
+            & (Enrolment.program_id == Invitation.program_id),
+        )
+        .where(Invitation.program_id == program.id)
     )
     return int(total or 0), int(came or 0)

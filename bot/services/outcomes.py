@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.models import ConfidenceRating, Participant
+from bot.models import ConfidenceRating, Enrolment, Participant
 from bot.vocabulary import Role
 
 BEFORE, AFTER = "before", "after"
@@ -89,13 +89,12 @@ class LearningGains:
 
 async def learning_gains(session: AsyncSession, program_id: int, min_group: int) -> LearningGains:
     """Average confidence before and after, per topic and per side, over people who rated a
-    topic both times; groups under `min_group` people are suppressed."""
+    topic both times; groups under `min_group` people are suppressed. The side is the role a
+    person had in this program, which a later program does not change."""
     before, after = aliased(ConfidenceRating), aliased(ConfidenceRating)
     rows = (
         await session.execute(
-            select(
-                before.participant_id, Participant.role, before.topic, before.rating, after.rating
-            )
+            select(before.participant_id, Enrolment.role, before.topic, before.rating, after.rating)
             .join(
                 after,
                 (after.program_id == before.program_id)
@@ -103,7 +102,11 @@ async def learning_gains(session: AsyncSession, program_id: int, min_group: int)
                 & (after.topic == before.topic)
                 & (after.phase == AFTER),
             )
-            .join(Participant, Participant.id == before.participant_id)
+            .join(
+                Enrolment,
+                (Enrolment.program_id == before.program_id)
+                & (Enrolment.participant_id == before.participant_id),
+            )
             .where(before.program_id == program_id, before.phase == BEFORE)
         )
     ).all()

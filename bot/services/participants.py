@@ -31,7 +31,7 @@ from bot.models import (
     SurveyResponse,
     Topic,
 )
-from bot.services import meetings
+from bot.services import enrolments, meetings
 from bot.texts import raw
 
 ERASED_PREFIX = "erased:"
@@ -97,13 +97,11 @@ async def save_signup(
     await session.flush()
     # Profile and goals carry over between programs; a person is in one running pair at a
     # time, so someone still paired stays in their program until that pair ends.
-    if (
-        program is not None
-        and participant.program_id != program.id
-        and (participant.program_id is None or await active_pair(session, participant) is None)
+    if program is not None and (
+        participant.program_id in (None, program.id)
+        or await active_pair(session, participant) is None
     ):
-        participant.program_id = program.id
-        participant.waiting_reason = None
+        await enrolments.enrol(session, participant, program, now)
     if form.first_goal is not None and not await open_goals(session, participant):
         await save_goals(session, participant, [form.first_goal], now)
     return participant, created

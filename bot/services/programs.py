@@ -21,12 +21,12 @@ from bot.models import (
     Pair,
     PairStatus,
     Participant,
-    ParticipantStatus,
     Program,
     ProgramStatus,
 )
 from bot.refusals import Refusal
 from bot.scheduling import ProgramCalendar
+from bot.services import enrolments
 from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn, escape
 
@@ -141,15 +141,7 @@ class ProgramLine:
 async def overview(session: AsyncSession, today: dt.date) -> list[ProgramLine]:
     """Every program with its status, how many people are in it and how many pairs it made."""
     programs = await all_programs(session)
-    enrolled = dict(
-        (
-            await session.execute(
-                select(Participant.program_id, func.count())
-                .where(Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)))
-                .group_by(Participant.program_id)
-            )
-        ).all()
-    )
+    enrolled = await enrolments.still_in(session)
     pairs = dict(
         (
             await session.execute(select(Pair.program_id, func.count()).group_by(Pair.program_id))
@@ -162,7 +154,12 @@ async def overview(session: AsyncSession, today: dt.date) -> list[ProgramLine]:
 
 
 async def save_program(
-    session: AsyncSession, form: ProgramForm, *, program_id: int | None, created_by: str
+    session: AsyncSession,
+    form: ProgramForm,
+    *,
+    program_id: int | None,
+    created_by: str,
+    now: dt.datetime,
 ) -> tuple[Program, bool, int]:
     """Create or edit a program; a Refusal for a name another program has, or a closed
     program. People who signed up while no program was open join it. Returns (program,
@@ -187,11 +184,12 @@ async def save_program(
     program.eligible_departments = list(form.eligible_departments)
     program.different_departments = form.different_departments
     await session.flush()
-    joined = await changed_rows(
-        session,
-        update(Participant).where(Participant.program_id.is_(None)).values(program_id=program.id),
-    )
-    return program, created, joined
+    waiting = (
+        await session.scalars(select(Participant).where(Participant.program_id.is_(None)))
+    ).all()
+    for person in waiting:
+        await enrolments.enrol(session, person, program, now)
+    return program, created, len(waiting)
 
 
 def eligible(program: Program, department: str | None) -> bool:
@@ -226,6 +224,7 @@ async def close(session: AsyncSession, program: Program, now: dt.datetime) -> No
     )
     if closed != 1:
         raise Refusal("programs.already_closed", name=escape(program.name))
+    await enrolments.freeze(session, program, now)
     await session.execute(
         update(Pair)
         .where(Pair.program_id == program.id, Pair.status == PairStatus.ACTIVE)

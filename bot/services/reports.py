@@ -41,6 +41,14 @@ def hr_channel_for(ctx: AppContext, program: Program | None) -> str | None:
     return (program.hr_channel_id if program else None) or ctx.settings.hr_channel_id
 
 
+async def hr_channel_of(
+    ctx: AppContext, session: AsyncSession, program_id: int | None
+) -> str | None:
+    """Where HR hears about this program's pairs: its own HR channel, or the default."""
+    program = await session.get(Program, program_id) if program_id is not None else None
+    return hr_channel_for(ctx, program)
+
+
 def check_report_channel(ctx: AppContext, program: Program, channel: str | None) -> str:
     """`channel` if a report on `program` may be posted there; else a Refusal naming where."""
     allowed = {c for c in (program.hr_channel_id, ctx.settings.hr_channel_id) if c}

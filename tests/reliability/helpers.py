@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from bot.models import Base, Pair, Participant, Program
 from mentorbot_sandbox import FaultRule
+from tests.seed import enrolments
 
 WEEK2_DUE = dt.datetime(2026, 1, 20, 10, 0, tzinfo=dt.UTC)  # Tue of week 2, 10:00 London
 #: Roughly one Web API call in five fails, one way or another (1 - 0.964**6 ≈ 0.20).
@@ -103,14 +104,17 @@ async def make_people(
     bot, n: int, program_id: int, prefixes: tuple[str, str] = ("U0SHR", "U0LRN")
 ) -> list[str]:
     """`n` sharers and `n` learners who signed up (rows inserted) and can be matched."""
-    users = []
+    users, people = [], []
     async with bot.ctx.db.session() as session:
         for i in range(n):
             for role, prefix in zip(("share", "learn"), prefixes, strict=True):
                 user = f"{prefix}{i:04d}"
                 bot.fake.add_user(user, f"{role}.{i}", real_name=f"{role} {i}", tz="Europe/London")
-                session.add(_person(user, program_id, role))
+                people.append(_person(user, program_id, role))
                 users.append(user)
+        session.add_all(people)
+        await session.flush()
+        session.add_all(enrolments(people))
     return users
 
 
@@ -133,6 +137,7 @@ async def make_pairs(bot, n: int, *, kicked_off: bool = True) -> list[tuple[int,
             people = [_person(sharer, program_id, "share"), _person(learner, program_id, "learn")]
             session.add_all(people)
             await session.flush()
+            session.add_all(enrolments(people))
             pair = Pair(
                 program_id=program_id,
                 sharer_id=people[0].id,
