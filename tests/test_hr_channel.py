@@ -5,14 +5,20 @@ Slack refuses a post from a bot that is not a member: `not_in_channel` in a publ
 although nothing was posted.
 """
 
+import datetime as dt
+import logging
+
 from sqlalchemy import select, update
 
 from bot import ids
 from bot.models import Program
+from bot.scheduler.checkins import run_checkins
 from bot.scheduler.digest import run_digest
+from bot.scheduler.nudges import run_nudges
+from mentorbot_sandbox import FaultRule
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
-from tests.flows import open_program, texts_of
-from tests.reliability.helpers import make_people
+from tests.flows import open_modal, open_program, texts_of
+from tests.reliability.helpers import WEEK2_DUE, make_pairs, make_people
 
 INVITE = "Type `/invite @Mentorbot` in <#{channel}>"
 
@@ -105,3 +111,47 @@ async def test_a_digest_for_a_private_channel_the_bot_cannot_see_goes_to_admins_
         "there (`/mentoring report` in that channel posts one now)."
     ) in dms
     assert bot.fake.messages("CHRPRIV01") == []
+
+
+COHORT_CHANNEL = "C0COHORT1"
+
+
+async def test_notes_about_a_pair_go_to_its_programs_own_hr_channel(bot, caplog):
+    """A program with its own HR channel hears there about its pairs (at risk, a leaver), not
+    in the default one. A note Slack refuses is logged and the pass goes on; when the bot is not
+    in the channel, the admins are told privately how to fix it."""
+    bot.fake.add_channel(COHORT_CHANNEL, "cohort-hr", [HR_ADMIN_ID])
+    (_, first, _, _), (_, second, partner, _) = await make_pairs(bot, 2, hr_channel=COHORT_CHANNEL)
+    bot.fake.faults.add(
+        FaultRule(
+            method="chat.postMessage",
+            kind="internal_error",
+            when=lambda args: (
+                args.get("channel") == COHORT_CHANNEL and f"<@{first}>" in str(args.get("text"))
+            ),
+        )
+    )
+    for week in (0, 1):  # weeks 2 and 3 posted, nobody answers: both pairs are at risk
+        bot.clock.set(WEEK2_DUE + dt.timedelta(weeks=week))
+        await run_checkins(bot.ctx)
+    bot.clock.set(WEEK2_DUE + dt.timedelta(days=13, hours=1))
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler.nudges"):
+        await run_nudges(bot.ctx)
+    assert "at-risk note for HR not delivered" in caplog.messages
+    assert first not in " ".join(caplog.messages)
+    notes = texts_of(bot.fake.messages(COHORT_CHANNEL))
+    assert f"<@{second}> (reverse mentor)" in notes and "flagged at risk" in notes
+    assert f"<@{first}>" not in notes
+
+    bot.fake.channels[COHORT_CHANNEL]["members"].remove(bot.fake.bot_user_id)
+    view = await open_modal(bot, second, "leave")
+    await bot.fake.submit_view(second, view["id"], {})
+    told = await bot.fake.wait_for(
+        lambda: [m for m in bot.fake.dm_messages(HR_ADMIN_ID) if "a note for HR" in m["text"]]
+    )
+    assert texts_of(told) == (
+        "I couldn't post a note for HR: I'm not a member of <#C0COHORT1>. "
+        "Type `/invite @Mentorbot` in <#C0COHORT1> so that the next ones arrive."
+    )
+    assert "stepped out of the program" in texts_of(bot.fake.dm_messages(partner))
+    assert bot.fake.messages(HR_CHANNEL_ID) == []  # the default channel heard nothing of it

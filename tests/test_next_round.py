@@ -28,7 +28,8 @@ from tests.flows import (
     texts_of,
 )
 from tests.seed import enrolments
-from tests.test_programs import PROGRAM_VALUES, final_reports, wrapups
+from tests.test_programs import PROGRAM_VALUES, ephemeral_after, final_reports, wrapups
+from tests.test_report_flow import shared_files
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
@@ -49,12 +50,45 @@ async def pairs_by_program(bot) -> dict[str, set[frozenset[str]]]:
         return found
 
 
+def spring_reports(bot) -> list:
+    return [
+        m
+        for m in bot.fake.messages(HR_CHANNEL_ID)
+        if "Mentoring report: Spring cohort" in texts_of([m]) and "Final report" not in m["text"]
+    ]
+
+
+async def closed_program_figures(bot) -> tuple[str, str, str]:
+    """What HR sees of the closed Spring cohort: its `admin programs` line, report and CSV."""
+    listed = await ephemeral_after(bot, HR_ADMIN_ID, "admin programs")
+    line = next(line for line in listed.splitlines() if "*Spring cohort*" in line)
+    reports = len(spring_reports(bot))
+    await bot.fake.slash_command(HR_ADMIN_ID, text="report Spring cohort", channel_id=HR_CHANNEL_ID)
+    report = await bot.fake.wait_for(
+        lambda: len(spring_reports(bot)) > reports and spring_reports(bot)[-1]
+    )
+    files = len(shared_files(bot, ".csv"))
+    await bot.fake.slash_command(
+        HR_ADMIN_ID, text="report csv Spring cohort", channel_id=HR_CHANNEL_ID
+    )
+    csv = await bot.fake.wait_for(
+        lambda: len(shared_files(bot, ".csv")) > files and shared_files(bot, ".csv")[-1]
+    )
+    return line, texts_of([report]), csv["content"].decode()
+
+
 async def test_second_round_invites_people_who_opted_in_and_never_repeats_a_pair(bot):
+    """...and the closed program's figures stay as they were when its people move on."""
     await paired_program(bot)
     everyone = [*SHARERS, *LEARNERS]
     view = await open_modal(bot, HR_ADMIN_ID, "admin close Spring cohort")
     await bot.fake.submit_view(HR_ADMIN_ID, view["id"])
     await bot.fake.wait_for(lambda: final_reports(bot))
+    closed = await closed_program_figures(bot)
+    line, report, _ = closed
+    assert "*Spring cohort* · closed · 4 enrolled · 2 pairs" in line
+    assert "4 enrolled" in report and "2 ran until the close · 0 ended early" in report
+    assert "active pairs" not in report
     # Each person asks, from their pair's wrap-up, to be invited to the next round.
     for user in everyone[:3]:
         channel = next(ch for ch, _ in bot.fake.group_dms_of(user))
@@ -111,6 +145,11 @@ async def test_second_round_invites_people_who_opted_in_and_never_repeats_a_pair
     made = await pairs_by_program(bot)
     assert len(made["Summer cohort"]) == 2
     assert not made["Summer cohort"] & made["Spring cohort"]
+
+    # Spring's people are Summer's now: Summer counts them, Spring reads as it did at its close.
+    assert await closed_program_figures(bot) == closed
+    listed = await ephemeral_after(bot, HR_ADMIN_ID, "admin programs")
+    assert "*Summer cohort* · enrolling · 4 enrolled · 2 pairs" in listed
     assert bot.fake.validation_errors == []
 
 

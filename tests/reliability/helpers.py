@@ -118,13 +118,15 @@ async def make_people(
     return users
 
 
-async def make_pairs(bot, n: int, *, kicked_off: bool = True) -> list[tuple[int, str, str, str]]:
+async def make_pairs(
+    bot, n: int, *, kicked_off: bool = True, hr_channel: str | None = None
+) -> list[tuple[int, str, str, str]]:
     """An open program with `n` active pairs, each with its group DM in the fake.
 
     Returns (pair id, sharer, learner, group DM channel) per pair. The group DMs are opened through
     the bot's own Web API client, as the kickoff job would.
     """
-    program_id = await make_program(bot)
+    program_id = await make_program(bot, hr_channel)
     made = []
     for i in range(n):
         sharer, learner = f"U0SHR{i:04d}", f"U0LRN{i:04d}"
