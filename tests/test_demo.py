@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.models import Checkin, Pair, Participant, Program
+from bot.models import Checkin, Enrolment, Pair, Participant, Program
 from mentorbot_sandbox.demo import FIRST_PROGRAM, run_demo
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
@@ -44,7 +44,7 @@ async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url
         people = await session.scalar(select(func.count()).select_from(Participant))
         first = await session.scalar(select(Program).where(Program.name == FIRST_PROGRAM))
         in_first = await session.scalar(
-            select(func.count()).where(Participant.program_id == first.id)
+            select(func.count()).where(Enrolment.program_id == first.id)
         )
         pairs = await session.scalar(select(func.count()).select_from(Pair))
         checkins = await session.scalar(
