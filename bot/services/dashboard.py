@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.models import (
+    Enrolment,
     Goal,
     MeetingStatus,
     Pair,
@@ -121,9 +122,17 @@ def meeting_summary(state: meetings.MeetingState, now: dt.datetime) -> MeetingSu
 async def program_numbers(session: AsyncSession) -> ProgramNumbers:
     """Headline counts for HR's App Home section (one grouped query, no rows loaded)."""
     program = await open_program(session)
-    query = select(Participant.status, func.count()).group_by(Participant.status)
-    if program is not None:
-        query = query.where(Participant.program_id == program.id)
+    if program is None:
+        query = select(Participant.status, func.count()).group_by(Participant.status)
+    else:  # the program's own people, as its report counts them
+        counted = Enrolment.status_in_program()
+        query = (
+            select(counted, func.count())
+            .select_from(Enrolment)
+            .join(Participant, Participant.id == Enrolment.participant_id)
+            .where(Enrolment.program_id == program.id)
+            .group_by(counted)
+        )
     counts = {status: n for status, n in (await session.execute(query)).all()}
     pairs = 0
     if program is not None:
