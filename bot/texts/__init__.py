@@ -47,6 +47,12 @@ def text(key: str, **values: Any) -> Mrkdwn:
     return Mrkdwn(template.format(**{name: safe(value) for name, value in values.items()}))
 
 
+def counted(count: int, noun: str) -> Mrkdwn:
+    """`count` and the noun (`nouns.yaml`) in its singular or plural: "1 pair", "0 pairs"."""
+    singular, plural = raw(f"nouns.{noun}")
+    return Mrkdwn(f"{count} {singular if count == 1 else plural}")
+
+
 @cache
 def codes(key: str) -> tuple[Any, ...]:
     """The codes a form accepts from a catalogue list of `[code, label, ...]` (or bare codes).

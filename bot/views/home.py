@@ -13,6 +13,7 @@ from bot.views import blocks as b
 from bot.views.dates import local_time
 from bot.views.goals import achieved_line, goal_line
 from bot.views.meeting import cadence, city, own_times
+from bot.views.org import last_import_text
 from bot.vocabulary import ExperienceBand, label
 
 
@@ -169,11 +170,13 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
             )
         if numbers.repair_requests:
             blocks.append(b.section(_repair_text(numbers.repair_requests)))
+        blocks.append(b.section(last_import_text(numbers.last_import)))
         blocks.append(
             b.actions(
                 b.button(text("home.admin_program"), ids.HOME_ADMIN_PROGRAM),
                 b.button(text("home.admin_match"), ids.HOME_ADMIN_MATCH),
                 b.button(text("home.admin_report"), ids.HOME_ADMIN_REPORT),
+                b.button(text("org.home_button"), ids.HOME_ADMIN_ORG_IMPORT),
             )
         )
     return {"type": "home", "blocks": blocks}
