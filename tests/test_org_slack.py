@@ -61,7 +61,11 @@ async def test_hr_imports_the_people_file_from_the_home_tab_and_the_dm(bot: Loca
     await fake.click(HR_ADMIN_ID, ids.HOME_ADMIN_ORG_IMPORT, view_id=home["id"])
     modal = (await fake.wait_for(lambda: fake.open_views(HR_ADMIN_ID)))[-1]
     [element] = [b["element"] for b in modal["blocks"] if b["type"] == "input"]
-    assert (element["type"], element["filetypes"], element["max_files"]) == ("file_input", ["csv"], 1)
+    assert (element["type"], element["filetypes"], element["max_files"]) == (
+        "file_input",
+        ["csv"],
+        1,
+    )
 
     people = fake.add_file(HR_ADMIN_ID, "people.csv", ("\ufeff" + HEADER + PEOPLE).encode())
 
@@ -78,7 +82,10 @@ async def test_hr_imports_the_people_file_from_the_home_tab_and_the_dm(bot: Loca
     done = await fake.submit_view(HR_ADMIN_ID, modal["id"], {ids.A_ORG_FILE: people})
     assert done.errors is None and "Importing people.csv" in texts_of([done.view])
     summary = await dm_reply(bot, HR_ADMIN_ID, 1)
-    assert summary.splitlines() == [":white_check_mark: *Org data imported from people.csv*", *REPORT]
+    assert summary.splitlines() == [
+        ":white_check_mark: *Org data imported from people.csv*",
+        *REPORT,
+    ]
     assert "@" not in summary.replace(f"<@{HR_ADMIN_ID}>", "")
     await fake.wait_for(lambda: "Matched 7" in texts_of([fake.view(modal["id"])]))
     await fake.wait_for(lambda: "8 rows read" in texts_of([fake.home(HR_ADMIN_ID)]))
