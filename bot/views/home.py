@@ -8,7 +8,7 @@ from bot import ids
 from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
 from bot.services.participants import ERASED_PREFIX
-from bot.texts import text
+from bot.texts import counted, text
 from bot.views import blocks as b
 from bot.views.dates import local_time
 from bot.views.goals import achieved_line, goal_line
@@ -163,7 +163,7 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
                         active=numbers.active,
                         paused=numbers.paused,
                         left=numbers.left,
-                        pairs=numbers.pairs,
+                        pairs=counted(numbers.pairs, "pair"),
                         unmatched=numbers.unmatched,
                     )
                 )
