@@ -135,7 +135,7 @@ async def on_dm_message(event: dict[str, Any], context: AsyncBoltContext) -> Non
     files = event.get("files")
     if (
         event.get("channel_type") != "im"
-        or event.get("subtype") != "file_share"
+        or event.get("subtype") not in (None, "file_share")  # not edits, joins, bot posts
         or not isinstance(user_id, str)
         or not isinstance(files, list)
         or not files
