@@ -13,6 +13,7 @@ from bot.models import (
     Enrolment,
     Goal,
     MeetingStatus,
+    OrgImport,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -22,6 +23,7 @@ from bot.models import (
 )
 from bot.services import meetings
 from bot.services import participants as people
+from bot.services.org import last_import
 from bot.services.programs import calendar, open_program
 
 
@@ -73,6 +75,7 @@ class ProgramNumbers:
     pairs: int
     unmatched: int
     repair_requests: list[RepairRequest] = field(default_factory=list)
+    last_import: OrgImport | None = None  # HR's people file, latest import
 
 
 MAX_REPAIR_REQUESTS = 5
@@ -156,6 +159,7 @@ async def program_numbers(session: AsyncSession) -> ProgramNumbers:
         pairs=pairs,
         unmatched=max(0, active + paused - 2 * pairs),
         repair_requests=requests,
+        last_import=await last_import(session),
     )
 
 
