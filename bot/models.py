@@ -115,7 +115,8 @@ COMPLETED = "completed"  # end reason of a pair that ran until its program close
 class CheckinStatus(enum.StrEnum):
     CLAIMED = "claimed"  # row exists, Slack post not yet confirmed
     POSTED = "posted"
-    FAILED = "failed"
+    FAILED = "failed"  # Slack refused the post: nothing was posted
+    UNSURE = "unsure"  # the post's answer was lost: it may have landed (look before posting)
 
 
 class Attendance(enum.StrEnum):
