@@ -116,6 +116,10 @@ class CheckinStatus(enum.StrEnum):
     CLAIMED = "claimed"  # row exists, Slack post not yet confirmed
     POSTED = "posted"
     FAILED = "failed"
+    # The pair said "We can't meet this week": the week's check-in is never posted (a claim on
+    # it finds this row and stops), or, if it was posted already, it is redrawn as cancelled and
+    # its message ts cleared, so that reports, reminders and at-risk flags leave it out.
+    CANCELLED = "cancelled"
 
 
 class Attendance(enum.StrEnum):
