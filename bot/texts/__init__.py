@@ -47,6 +47,21 @@ def text(key: str, **values: Any) -> Mrkdwn:
     return Mrkdwn(template.format(**{name: safe(value) for name, value in values.items()}))
 
 
+def words(key: str, **values: Any) -> str:
+    """The sentence for `key` with values filled in as they are, for plain text that is escaped
+    where it is shown (matching's reasons, stored with a proposal and shown by several views)."""
+    template = raw(key)
+    if not isinstance(template, str):
+        raise TypeError(f"text key {key!r} is not a string")
+    return template.format(**values) if values else template
+
+
+def counted(count: int, noun: str) -> Mrkdwn:
+    """`count` and the noun (`nouns.yaml`) in its singular or plural: "1 pair", "0 pairs"."""
+    singular, plural = raw(f"nouns.{noun}")
+    return Mrkdwn(f"{count} {singular if count == 1 else plural}")
+
+
 @cache
 def codes(key: str) -> tuple[Any, ...]:
     """The codes a form accepts from a catalogue list of `[code, label, ...]` (or bare codes).
