@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import outbox
 from bot.context import AppContext
 from bot.db import changed_rows
 from bot.models import Checkin, CheckinStatus, Pair
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
 METADATA_EVENT = "mentorbot_post"
+# Rows no claim may take: posted, or a check-in of a week the pair cancelled.
+FINAL = (CheckinStatus.POSTED, CheckinStatus.CANCELLED)
 
 
 @dataclass
@@ -65,7 +68,7 @@ async def claim(
         existing = await session.scalar(
             select(Checkin).where(Checkin.pair_id == pair_id, Checkin.period_key == period_key)
         )
-        if existing is None or existing.status == CheckinStatus.POSTED:
+        if existing is None or existing.status in FINAL:
             return None
         leased = existing.claimed_at is not None and now - existing.claimed_at < LEASE
         if existing.status == CheckinStatus.CLAIMED and leased:
@@ -75,7 +78,7 @@ async def claim(
             update(Checkin)
             .where(
                 Checkin.id == existing.id,
-                Checkin.status != CheckinStatus.POSTED,
+                Checkin.status.not_in(FINAL),
                 Checkin.attempts == existing.attempts,
             )
             .values(claimed_at=now, attempts=existing.attempts + 1, status=CheckinStatus.CLAIMED),
@@ -163,17 +166,27 @@ async def deliver(
     if ts is None:
         return None
     async with ctx.db.session() as session:
-        await session.execute(
+        recorded = await changed_rows(
+            session,
             update(Checkin)
-            .where(Checkin.id == claimed.checkin_id)
+            .where(Checkin.id == claimed.checkin_id, Checkin.status != CheckinStatus.CANCELLED)
             .values(
                 status=CheckinStatus.POSTED,
                 message_ts=ts,
                 channel_id=channel,
                 sent_at=ctx.clock.now(),
                 **(extra or {}),
-            )
+            ),
         )
+        week = (
+            None
+            if recorded
+            else await session.scalar(select(Checkin.week).where(Checkin.id == claimed.checkin_id))
+        )
+    if week is not None:
+        # The pair cancelled the week while this post was on its way: it stays cancelled (no
+        # ts recorded, so nothing counts it) and the message that did land says so.
+        await outbox.show_cancelled_checkin(ctx, channel, ts, week)
     return ts
 
 
@@ -185,6 +198,6 @@ async def release(ctx: AppContext, checkin_id: int, *, landed_unknown: bool = Fa
     async with ctx.db.session() as session:
         await session.execute(
             update(Checkin)
-            .where(Checkin.id == checkin_id, Checkin.status != CheckinStatus.POSTED)
+            .where(Checkin.id == checkin_id, Checkin.status.not_in(FINAL))
             .values(status=status)
         )
