@@ -25,7 +25,7 @@ from bot.forms import MeetingPick, db_id, parse_meeting_pick, parse_offered
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MeetingStatus
-from bot.outbox import open_on_click, tell
+from bot.outbox import open_on_click, show_cancelled_checkin, tell
 from bot.refusals import Refusal
 from bot.services import meetings as service
 from bot.texts import text
@@ -238,13 +238,15 @@ async def cancel_week(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
         async with ctx.db.session() as session:
             state = await service.open_state(session, *parsed, user_id)
             occurrence = service.this_week_or_refuse(state, now)
-            await service.change_week(session, state, occurrence, user_id, now, None)
+            posted = await service.change_week(session, state, occurrence, user_id, now, None)
     except Refusal as refusal:
         await tell(ctx, body, refusal.message)
         return
     except IntegrityError:
         await tell(ctx, body, text("meeting.refused.taken"))
         return
+    if posted is not None:  # the week's check-in went out before its meeting: it says so now
+        await show_cancelled_checkin(ctx, posted.channel, posted.ts, posted.week)
     when = views.slack_date(occurrence.start)
     await announce(ctx, state, kind="cancelled", user_id=user_id, extra={"when": when})
 
