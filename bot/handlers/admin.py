@@ -19,7 +19,7 @@ from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_program, split_topics
 from bot.listeners import app_context, command_args, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import COMPLETED, MatchProposal, Pair, Program, ProgramStatus
+from bot.models import COMPLETED, MatchProposal, Pair, Participant, Program, ProgramStatus
 from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
 from bot.refusals import Refusal
 from bot.scheduler.closing import deliver_closing
@@ -514,7 +514,9 @@ async def close_note(ctx: AppContext, body: dict[str, Any], note: str) -> None:
         log.warning("at-risk note not updated", extra={"channel": clicked_message(body)[0]})
 
 
-async def at_risk_pair(ctx: AppContext, body: dict[str, Any]) -> tuple | None:
+async def at_risk_pair(
+    ctx: AppContext, body: dict[str, Any]
+) -> tuple[Pair, Participant, Participant] | None:
     """The still-active pair an at-risk note is about, for an HR admin; None otherwise."""
     if not await admin_or_refuse(ctx, body):
         return None

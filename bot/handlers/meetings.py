@@ -70,7 +70,7 @@ def regular_line(state: service.MeetingState) -> str:
 
 
 async def announce(
-    ctx: AppContext, state: service.MeetingState, *, kind: str, user_id: str, extra: dict
+    ctx: AppContext, state: service.MeetingState, *, kind: str, user_id: str, extra: dict[str, str]
 ) -> None:
     """Tell the pair what changed (naming the other person), with links and the updated .ics."""
     now = ctx.clock.now()

@@ -227,7 +227,7 @@ def proposal_file(program_name: str, data: dict[str, Any]) -> str:
 
 def proposal_message(
     program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
-) -> tuple[list[dict], bool]:
+) -> tuple[list[b.Block], bool]:
     """The proposal HR reviews, and whether a file with every reason must go with it: every
     pair (with its reasons, or one line each), the unmatched, that nobody is paired again, and
     the actions."""
@@ -302,7 +302,7 @@ def proposal_message(
 
 def proposal_blocks(
     program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
-) -> list[dict]:
+) -> list[b.Block]:
     return proposal_message(program_name, proposal_id, data, intro=intro)[0]
 
 
@@ -310,7 +310,7 @@ def at_risk_note_text(sharer: str, learner: str, action: str) -> b.Mrkdwn:
     return text("nudges.hr_at_risk", sharer=sharer, learner=learner, action=action)
 
 
-def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[dict]:
+def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[b.Block]:
     """HR's note names both people (HR cannot open the pair's group DM) and offers actions."""
     value = str(pair_id)
     return [
@@ -324,7 +324,7 @@ def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) ->
     ]
 
 
-def closed_proposal_blocks(original: list[dict], note: str) -> list[dict]:
+def closed_proposal_blocks(original: list[b.Block], note: str) -> list[b.Block]:
     """The proposal as it was, minus its buttons, with what happened to it."""
     kept = [blk for blk in original if blk.get("type") != "actions"]
     return [*kept, b.context(note)]

@@ -30,7 +30,7 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, limit=150)}
 
 
-def section(text: str, *, block_id: str | None = None, accessory: dict | None = None) -> Block:
+def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text)}
     if block_id:
         block["block_id"] = block_id
@@ -71,7 +71,7 @@ def button(
     value: str | None = None,
     *,
     style: str | None = None,
-    confirm: dict | None = None,
+    confirm: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import ids
@@ -70,7 +71,7 @@ def long_answer(
     )
 
 
-def quote_choice(block_id: str, action_id: str, option_key: str, checked: bool) -> dict:
+def quote_choice(block_id: str, action_id: str, option_key: str, checked: bool) -> b.Block:
     """The opt-in that lets HR quote an answer word for word (off unless the author ticks it)."""
     return b.input_block(
         block_id,
@@ -85,7 +86,7 @@ def quote_choice(block_id: str, action_id: str, option_key: str, checked: bool) 
     )
 
 
-def _radio(action_id: str, choices: list, initial: str | None) -> dict[str, Any]:
+def _radio(action_id: str, choices: Sequence[Sequence[str]], initial: str | None) -> dict[str, Any]:
     options = b.options(choices)
     element: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": options}
     chosen = [o for o in options if o["value"] == initial]

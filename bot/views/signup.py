@@ -24,7 +24,9 @@ def _timezone_options(current: str) -> list[dict[str, Any]]:
     return [b.option(z, z.replace("_", " ")) for z in zones[:100]]
 
 
-def goal_fields(slot: int, goal: Any | None = None, *, with_progress: bool = False) -> list[dict]:
+def goal_fields(
+    slot: int, goal: Any | None = None, *, with_progress: bool = False
+) -> list[b.Block]:
     """The input blocks of one goal slot (shared by the sign-up and the goals modals)."""
     categories = b.options(raw("catalogue.goal_categories"))
     fields = [
