@@ -95,37 +95,26 @@ def program_modal(
             optional=True,
             hint=text("programs.departments_hint"),
         ),
-        b.input_block(
+        b.tick_box(
             ids.B_PROGRAM_RULES,
             text("admin.rules_label"),
-            b.multi(
-                ids.A_PROGRAM_RULES,
-                [
-                    b.option(
-                        ids.RULE_DIFFERENT_DEPARTMENTS,
-                        text("admin.rule_different_departments"),
-                        text("admin.rule_different_departments_hint"),
-                    )
-                ],
-                initial=[ids.RULE_DIFFERENT_DEPARTMENTS] if p and p.different_departments else (),
-                kind="checkboxes",
+            ids.A_PROGRAM_RULES,
+            b.option(
+                ids.RULE_DIFFERENT_DEPARTMENTS,
+                text("admin.rule_different_departments"),
+                text("admin.rule_different_departments_hint"),
             ),
-            optional=True,
+            ticked=bool(p and p.different_departments),
         ),
     ]
     if p is None and can_invite:
-        invite = b.option("yes", text("programs.invite_option"))
         blocks.append(
-            b.input_block(
+            b.tick_box(
                 ids.B_PROGRAM_INVITE,
                 text("programs.invite_label"),
-                {
-                    "type": "checkboxes",
-                    "action_id": ids.A_PROGRAM_INVITE,
-                    "options": [invite],
-                    "initial_options": [invite],
-                },
-                optional=True,
+                ids.A_PROGRAM_INVITE,
+                b.option("yes", text("programs.invite_option")),
+                ticked=True,
                 hint=text("programs.invite_hint"),
             )
         )

@@ -164,6 +164,23 @@ def multi(
     return element
 
 
+def tick_box(
+    block_id: str,
+    label: str,
+    action_id: str,
+    choice: dict[str, Any],
+    *,
+    ticked: bool,
+    hint: str | None = None,
+) -> Block:
+    """An optional input of one checkbox (an opt-in such as consent to be quoted): the one
+    shape every yes/no question of a form takes, so they all read and parse alike."""
+    element = multi(
+        action_id, [choice], initial=[choice["value"]] if ticked else [], kind="checkboxes"
+    )
+    return input_block(block_id, label, element, optional=True, hint=hint)
+
+
 def modal(
     callback_id: str,
     title: str,

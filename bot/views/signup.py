@@ -156,16 +156,12 @@ def _program_field(p: Participant | None, choices: list[tuple[int, str]]) -> dic
 
 def _next_round_field(p: Participant | None) -> dict[str, Any]:
     """ "Invite me to the next round": a new program DMs them a Join button."""
-    return b.input_block(
+    return b.tick_box(
         ids.B_NEXT_ROUND,
         text("programs.next_round_label"),
-        b.multi(
-            ids.A_NEXT_ROUND,
-            [b.option(ids.NEXT_ROUND_YES, text("programs.next_round_option"))],
-            initial=[ids.NEXT_ROUND_YES] if p and p.next_round else [],
-            kind="checkboxes",
-        ),
-        optional=True,
+        ids.A_NEXT_ROUND,
+        b.option(ids.NEXT_ROUND_YES, text("programs.next_round_option")),
+        ticked=bool(p and p.next_round),
     )
 
 
@@ -301,15 +297,11 @@ def _availability_fields(p: Participant | None, timezone: str) -> list[dict[str,
 
 
 def _consent_field(p: Participant | None) -> dict[str, Any]:
-    return b.input_block(
+    return b.tick_box(
         ids.B_CONSENT,
         text("signup.consent_label"),
-        b.multi(
-            ids.A_CONSENT,
-            [b.option(ids.CONSENT_QUOTE, text("signup.consent_option"))],
-            initial=[ids.CONSENT_QUOTE] if p and p.consent_quote else [],
-            kind="checkboxes",
-        ),
-        optional=True,
+        ids.A_CONSENT,
+        b.option(ids.CONSENT_QUOTE, text("signup.consent_option")),
+        ticked=bool(p and p.consent_quote),
         hint=text("signup.consent_hint"),
     )
