@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -300,7 +300,8 @@ async def apply(
         async with ctx.db.session() as session:
             state = await service.open_state(session, meeting_id, version, user_id)
             change = change_series if mode == "series" else move_week
-            outcome = await change(session, state, view, metadata, user_id, now, anyway)
+            form = Submitted(state, view, metadata, user_id, now, anyway)
+            outcome = await change(session, form)
             if "response_action" in outcome:  # field errors, or "propose it anyway?"
                 await ack(**outcome)
                 return
@@ -323,6 +324,17 @@ async def apply(
 ANYWAY = "anyway"  # the "propose it anyway?" modal: it has no field to hang an error on
 
 
+class Submitted(NamedTuple):
+    """A submitted pick or move modal (or its "anyway?" follow-up) and the meeting it changes."""
+
+    state: service.MeetingState
+    view: dict[str, Any]
+    metadata: dict[str, Any]
+    user_id: str
+    now: dt.datetime
+    anyway: bool
+
+
 def _errors(block: str, message: str) -> dict[str, Any]:
     """A field error, or on the "anyway?" modal the message in its place."""
     if block == ANYWAY:
@@ -339,16 +351,9 @@ def _weekend_error(
     return None
 
 
-async def change_series(
-    session: AsyncSession,
-    state: service.MeetingState,
-    view: dict[str, Any],
-    metadata: dict[str, Any],
-    user_id: str,
-    now: dt.datetime,
-    anyway: bool,
-) -> dict[str, Any]:
+async def change_series(session: AsyncSession, form: Submitted) -> dict[str, Any]:
     """A new regular time: proposed before confirmation, the series changed after it."""
+    state, view, metadata, user_id, now, anyway = form
     block = ANYWAY if anyway else ids.B_MEETING_DAY
     me = service.member_or_refuse(state, user_id)
     if anyway:
@@ -386,16 +391,9 @@ async def change_series(
     return {"kind": "changed" if confirmed else "proposal", "extra": {}}
 
 
-async def move_week(
-    session: AsyncSession,
-    state: service.MeetingState,
-    view: dict[str, Any],
-    metadata: dict[str, Any],
-    user_id: str,
-    now: dt.datetime,
-    anyway: bool,
-) -> dict[str, Any]:
+async def move_week(session: AsyncSession, form: Submitted) -> dict[str, Any]:
     """This week's meeting at another day and time of the same week; the series stays."""
+    state, view, metadata, user_id, now, anyway = form
     occurrence = service.this_week_or_refuse(state, now)
     me = service.member_or_refuse(state, user_id)
     if anyway:
