@@ -68,6 +68,11 @@ MIN_SLOT_OVERLAP_MINUTES = 60
 SCORE_UNITS = 10_000  # scores are quantised to 1e-4
 _BLOCK_ENTRIES = 1 << 20  # pair entries per vectorised scoring block (bounds temporary memory)
 _ROLES = tuple(Role)
+# Per-value lookups for building a pool: tens of thousands of enum constructions otherwise.
+_ROLE_INDEX = {r.value: k for k, r in enumerate(_ROLES)}
+_DAY_BIT = {d.value: 1 << k for k, d in enumerate(WORKDAYS)}
+_YEARS = {b.value: b.typical_years for b in ExperienceBand}
+_WINDOW = {t.value: t.window for t in TimeOfDay}
 
 
 @dataclass(frozen=True)
@@ -128,12 +133,12 @@ def check(c: Candidate) -> None:
 
 
 def slot_utc(c: Candidate) -> tuple[int, int]:
-    start, end = TimeOfDay(c.time_of_day).window
+    start, end = _WINDOW[c.time_of_day]
     return start - c.utc_offset_minutes, end - c.utc_offset_minutes
 
 
 def years(c: Candidate) -> int:
-    return ExperienceBand(c.experience).typical_years
+    return _YEARS[c.experience]
 
 
 # One function per score term, shared by score_pair and the vectorised lookup tables, so that
@@ -246,10 +251,9 @@ class Pool:
             ):
                 for t in chosen:
                     bits[k, topic_bit[t] // 64] |= np.uint64(1 << (topic_bit[t] % 64))
-        roles = [Role(c.role) for c in people]
-        self.role = np.array([_ROLES.index(r) for r in roles], np.int8).reshape(n)
-        self.can_share = np.array([r.can_share for r in roles], bool).reshape(n)
-        self.can_learn = np.array([r.can_learn for r in roles], bool).reshape(n)
+        self.role = np.array([_ROLE_INDEX[c.role] for c in people], np.int8).reshape(n)
+        self.can_share = np.array([r.can_share for r in _ROLES], bool)[self.role]
+        self.can_learn = np.array([r.can_learn for r in _ROLES], bool)[self.role]
         self.years = np.array([years(c) for c in people], np.int64).reshape(n)
         departments = {d: k for k, d in enumerate(sorted({c.department for c in people}))}
         self.dept = np.array([departments[c.department] for c in people], np.int32).reshape(n)
@@ -260,9 +264,13 @@ class Pool:
         self.above = np.full((n, depth), -1, np.int64)
         for k, line in enumerate(lines):
             self.above[k, : len(line)] = line
+        # The same relation as pair codes (lower index * n + higher), sorted: finding the few
+        # line pairs among millions of candidate pairs is then one binary search each.
+        codes = [min(k, m) * n + max(k, m) for k, line in enumerate(lines) for m in line]
+        self.line_codes = np.unique(np.array(codes, np.int64))
         self.offset = np.array([c.utc_offset_minutes for c in people], np.int32).reshape(n)
         self.days = np.array(
-            [sum(1 << WORKDAYS.index(Weekday(d)) for d in c.available_days) for c in people],
+            [sum(_DAY_BIT[d] for d in c.available_days) for c in people],
             np.uint8,
         ).reshape(n)
         slots = np.array([slot_utc(c) for c in people], np.int32).reshape(n, 2)
@@ -362,11 +370,15 @@ def allowed_edges(p: Pool, w: Weights, blocked: np.ndarray) -> Edges:
     Pairs are found in vectorised blocks of sharer rows against all learners. Two "either"
     people may pair both ways round: the block of the lower index emits such a pair with the
     better score, the other block skips it. ``blocked`` holds ``a * n + b`` codes to leave out;
-    pairs scoring below zero are left out too (they would only lower the total).
+    pairs scoring below zero are left out too (they would only lower the total). The reporting
+    line and the blocked pairs are symmetric, so both are looked up once per pair, by its code,
+    in one sorted array (a few hundred thousand codes at most, against millions of pairs).
     """
     n = len(p.people)
     rows = np.flatnonzero(p.can_share)
     cols = np.flatnonzero(p.can_learn)
+    forbidden = np.union1d(p.line_codes, blocked)
+    is_line = np.isin(forbidden, p.line_codes)
     found = [(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))]
     line_ruled_out = np.zeros(n, bool)
     step = max(1, _BLOCK_ENTRIES // max(1, len(cols)))
@@ -375,22 +387,23 @@ def allowed_edges(p: Pool, w: Weights, blocked: np.ndarray) -> Edges:
         rules = constraints(p, r[:, None], cols[None, :], reporting=False)
         bi, bj = np.nonzero(np.logical_and.reduce([mask for _, mask in rules]))
         i, j = r[bi], cols[bj]
-        if p.above.shape[1]:
-            line_ok = _line_ok(p, i, j)
-            line_ruled_out[i[~line_ok]] = True
-            line_ruled_out[j[~line_ok]] = True
-            i, j = i[line_ok], j[line_ok]
+        a, b = np.minimum(i, j), np.maximum(i, j)
+        if len(forbidden):
+            at = np.minimum(np.searchsorted(forbidden, a * n + b), len(forbidden) - 1)
+            hit = forbidden[at] == a * n + b
+            line_hit = hit & is_line[at]
+            line_ruled_out[i[line_hit]] = True
+            line_ruled_out[j[line_hit]] = True
+            i, j, a, b = i[~hit], j[~hit], a[~hit], b[~hit]
         units = score_units(p, i, j, w)
         two_way = np.flatnonzero(p.can_learn[i] & p.can_share[j])
         ti, tj = i[two_way], j[two_way]
-        back_ok = allowed_mask(p, tj, ti)
+        back_ok = np.logical_and.reduce([m for _, m in constraints(p, tj, ti, reporting=False)])
         units[two_way] = np.maximum(
             units[two_way], np.where(back_ok, score_units(p, tj, ti, w), -1)
         )
         keep = units >= 0
         keep[two_way[back_ok & (ti > tj)]] = False
-        a, b = np.minimum(i, j), np.maximum(i, j)
-        keep &= ~np.isin(a * n + b, blocked)
         found.append((a[keep].astype(np.int32), b[keep].astype(np.int32), units[keep]))
     a, b, units = (np.concatenate(parts) for parts in zip(*found, strict=True))
     return Edges(a, b, units, line_ruled_out)
