@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncAck
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,6 +68,18 @@ async def open_modal(
         )
         return text("errors.slack_down", command=command)
     return None
+
+
+async def reply(respond: AsyncRespond, message: str | None) -> None:
+    """Answer a slash command privately (ephemeral), when there is something to say."""
+    if message:
+        await respond(text=message, response_type="ephemeral")
+
+
+async def dm_reply(ctx: AppContext, user_id: str, message: str | None) -> None:
+    """Answer a click in the App Home or a DM by DM, when there is something to say."""
+    if message:
+        await notify.dm(ctx, user_id, message)
 
 
 def clicked_channel(body: dict[str, Any]) -> str | None:

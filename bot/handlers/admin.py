@@ -20,7 +20,15 @@ from bot.forms import StateReader, db_id, parse_program, split_topics
 from bot.listeners import app_context, command_args, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import COMPLETED, MatchProposal, Pair, Participant, Program, ProgramStatus
-from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
+from bot.outbox import (
+    SLACK_ERRORS,
+    dm_reply,
+    open_modal,
+    post_report,
+    publish_home,
+    reply,
+    tell,
+)
 from bot.refusals import Refusal
 from bot.scheduler.closing import deliver_closing
 from bot.scheduler.kickoffs import run_kickoffs
@@ -341,8 +349,7 @@ async def admin_command(
         message = await invite(ctx, user_id, args[1:])
     else:
         message = text("admin.unknown")
-    if message:
-        await respond(text=message, response_type="ephemeral")
+    await reply(respond, message)
 
 
 def program_summary(program: Program, *, created: bool, joined: int) -> str:
@@ -471,8 +478,7 @@ async def home_program(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     if ctx is None:
         return
     problem = await open_program_modal(ctx, body["trigger_id"], [])
-    if problem:
-        await notify.dm(ctx, body["user"]["id"], problem)
+    await dm_reply(ctx, body["user"]["id"], problem)
 
 
 async def home_report(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

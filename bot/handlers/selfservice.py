@@ -11,7 +11,7 @@ from bot.context import AppContext
 from bot.forms import small_int
 from bot.listeners import app_context, command_args, subcommand
 from bot.models import Participant, ParticipantStatus
-from bot.outbox import cancel_meeting_series, open_modal, publish_home
+from bot.outbox import cancel_meeting_series, open_modal, publish_home, reply
 from bot.refusals import Refusal
 from bot.services import participants as people
 from bot.services.dashboard import personal_view
@@ -76,18 +76,16 @@ async def pause(
     try:
         weeks = parse_weeks(command_args(command))
     except Refusal as refusal:
-        await respond(text=refusal.message, response_type="ephemeral")
+        await reply(respond, refusal.message)
         return
-    message = await pause_person(app_context(context), command["user_id"], weeks)
-    await respond(text=message, response_type="ephemeral")
+    await reply(respond, await pause_person(app_context(context), command["user_id"], weeks))
 
 
 async def resume(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
     await ack()
-    message = await resume_person(app_context(context), command["user_id"])
-    await respond(text=message, response_type="ephemeral")
+    await reply(respond, await resume_person(app_context(context), command["user_id"]))
 
 
 async def open_confirmation(
@@ -97,12 +95,10 @@ async def open_confirmation(
     async with ctx.db.session() as session:
         participant = await people.get_participant(session, command["user_id"])
     if participant is None or participant.status == ParticipantStatus.DELETED:
-        await respond(text=text("self_service.not_in_program"), response_type="ephemeral")
+        await reply(respond, text("self_service.not_in_program"))
         return
     name = "leave" if view["callback_id"] == ids.LEAVE_CALLBACK else "delete-my-data"
-    problem = await open_modal(ctx, command["trigger_id"], view, command=name)
-    if problem:
-        await respond(text=problem, response_type="ephemeral")
+    await reply(respond, await open_modal(ctx, command["trigger_id"], view, command=name))
 
 
 async def leave(
