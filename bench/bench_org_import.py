@@ -1,6 +1,6 @@
 """Benchmark of `mentorbot org import` on a 50,000-person export (not a test).
 
-    python bench/bench_org_import.py [--rows 50000] [--scale 1.0] [--database sqlite|postgresql]
+    python bench/bench_org_import.py [--rows 50000] [--scale 1.0] [--db sqlite|postgresql]
 
 Starts the local Slack fake with Slack's rate limits (``--scale 10`` runs them ten times faster,
 to keep a run short) and a workspace of ``rows`` members with work emails, writes a people CSV
@@ -9,6 +9,9 @@ a manager cycle), and imports it twice (the second run updates in place). Prints
 Slack calls and 429s, the lower bound Slack's limits allow for those calls, peak resident memory
 and the report's figures. Then times the reporting-line check inside matching for 10,000 people:
 the same matching with and without their imported chains.
+
+PostgreSQL: a database of its own on the server of ``TEST_DATABASE_URL`` (default the local
+one), created for the run and dropped after it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import os
 import random
 import resource
 import sys
@@ -27,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db import Database, async_url
@@ -37,7 +42,8 @@ from bot.slack_client import build_client
 from mentorbot_sandbox.fake import FakeSlack
 from mentorbot_sandbox.ratelimit import METHOD_TIERS, TIER_LIMITS
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_BENCH_DB = f"mentorbot_bench_org_{os.getpid()}"
 
 
 def people_csv(rows: int, seed: int) -> bytes:
@@ -62,9 +68,19 @@ def people_csv(rows: int, seed: int) -> bytes:
 async def create_schema(url: str) -> None:
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
         await conn.run_sync(Base.metadata.create_all)
     await engine.dispose()
+
+
+async def pg_database(create: bool) -> str:
+    """Create (or drop) the run's own PostgreSQL database; returns its URL."""
+    engine = create_async_engine(async_url(PG_URL), isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)'))
+        if create:
+            await conn.execute(text(f'CREATE DATABASE "{PG_BENCH_DB}"'))
+    await engine.dispose()
+    return f"{PG_URL.rpartition('/')[0]}/{PG_BENCH_DB}"
 
 
 async def run(rows: int, scale: float, database: str) -> None:
@@ -76,7 +92,10 @@ async def run(rows: int, scale: float, database: str) -> None:
     for k in range(rows):
         if rng.random() < 0.99:  # 1% of the file are people who left Slack already
             fake.add_user(f"U{k:07d}", f"person{k}", email=f"person{k}@example.com")
-    url = f"sqlite:///{tempfile.mkdtemp()}/org.sqlite3" if database == "sqlite" else PG_URL
+    if database == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp()}/org.sqlite3"
+    else:
+        url = await pg_database(create=True)
     await create_schema(url)
     db = Database(url)
     client = build_client("xoxb-bench", base_url)
@@ -87,7 +106,12 @@ async def run(rows: int, scale: float, database: str) -> None:
             fake.calls.clear()
             started = time.perf_counter()
             report = await import_org(
-                db, client, data, file="people.csv", today=dt.date(2026, 6, 1), concurrency=8
+                db,
+                client,
+                data,
+                file="people.csv",
+                now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+                concurrency=8,
             )
             wall = time.perf_counter() - started
             calls = Counter(c["method"] for c in fake.calls if c["status"] != 429)
@@ -104,6 +128,8 @@ async def run(rows: int, scale: float, database: str) -> None:
         await client.aclose()  # type: ignore[attr-defined]
         await db.dispose()
         await fake.stop()
+        if database == "postgresql":
+            await pg_database(create=False)
 
 
 def _lower_bound(calls: Counter, scale: float) -> float:
@@ -137,7 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--db", "--database", dest="database", choices=["sqlite", "postgresql"], default="sqlite"
+    )
     parser.add_argument("--match-size", type=int, default=10_000)
     args = parser.parse_args()
     print(f"users.list pages of {DIRECTORY_PAGE}")

@@ -27,6 +27,7 @@ from bot.handlers import (  # one module per flow
     goals,
     home,
     meetings,
+    org,
     reports,
     selfservice,
     signup,
@@ -73,7 +74,8 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
     )
     provide_app_context(app, ctx)  # first: every later middleware and listener reads it
     middleware.register(app, ctx)
-    for flow in (home, checkins, meetings, signup, goals, selfservice, admin, reports, confidence):
+    flows = (home, checkins, meetings, signup, goals, selfservice, admin, org, reports, confidence)
+    for flow in flows:
         flow.register(app)
     commands.register(app)  # last: `/mentoring` help answers what no flow claimed
     return app

@@ -116,6 +116,13 @@ class StateReader:
         value = self.element(block_id, action_id).get("selected_user")
         return _clean(value) if isinstance(value, str) and value else None
 
+    def files(self, block_id: str, action_id: str) -> list[dict[str, Any]]:
+        """A file_input's files (Slack's file objects), those with an id only."""
+        files = self.element(block_id, action_id).get("files")
+        if not isinstance(files, list):
+            return []
+        return [f for f in files if isinstance(f, dict) and isinstance(f.get("id"), str)]
+
     def date(self, block_id: str, action_id: str) -> dt.date | None:
         """A date, or None when empty; a Refusal for a malformed one (a tampered payload)."""
         value = self.element(block_id, action_id).get("selected_date")

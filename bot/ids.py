@@ -50,6 +50,7 @@ HOME_RESUME = "home_resume"
 HOME_ADMIN_PROGRAM = "home_admin_program"
 HOME_ADMIN_MATCH = "home_admin_match"
 HOME_ADMIN_REPORT = "home_admin_report"
+HOME_ADMIN_ORG_IMPORT = "home_admin_org_import"
 
 # Admin: program modal
 PROGRAM_CALLBACK = "admin_program"
@@ -62,6 +63,11 @@ B_PROGRAM_TIME, A_PROGRAM_TIME = "program_time", "time"
 B_PROGRAM_CHANNEL, A_PROGRAM_CHANNEL = "program_channel", "channel"
 B_PROGRAM_DEPARTMENTS, A_PROGRAM_DEPARTMENTS = "program_departments", "departments"
 B_PROGRAM_INVITE, A_PROGRAM_INVITE = "program_invite", "invite"
+
+# Admin: importing HR's people file from Slack (a file_input, one CSV)
+ORG_IMPORT_CALLBACK = "admin_org_import"
+ORG_IMPORT_DONE_CALLBACK = "admin_org_import_done"
+B_ORG_FILE, A_ORG_FILE = "org_file", "file"
 
 # Admin: closing a program early (private_metadata: the program id)
 CLOSE_CALLBACK = "admin_close_program"

@@ -224,6 +224,24 @@ class OrgPerson(Timestamped, Base):
     in_org_data: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class OrgImport(Base):
+    """One import of HR's people file, with what its report said: HR admins' App Home shows the
+    latest (when, by whom, the counts), whichever process or command made it."""
+
+    __tablename__ = "org_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[dt.datetime]
+    imported_by: Mapped[str | None] = mapped_column(String(32))  # None: `mentorbot org import`
+    file_name: Mapped[str] = mapped_column(String(120))
+    rows: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[int] = mapped_column(Integer)
+    unmatched: Mapped[int] = mapped_column(Integer)
+    cycles: Mapped[int] = mapped_column(Integer)
+    managers_missing: Mapped[int] = mapped_column(Integer)
+    no_longer: Mapped[int] = mapped_column(Integer)
+
+
 class Invitation(Base):
     """HR invited this person to this program (`/mentoring admin invite`): at most once each."""
 

@@ -1,6 +1,8 @@
 """Import HR's people CSV: read it, find each person in Slack, store it whole, report by line.
 
-Used by ``mentorbot org import FILE.csv``. People are found by the file's Slack id or, by email:
+One pipeline for ``mentorbot org import FILE.csv`` and for the same file given in Slack (the App
+Home's import modal, or shared in the bot's DM: ``bot.handlers.org``, which downloads it with
+:func:`download_org_file`). People are found by the file's Slack id or, by email:
 one ``users.lookupByEmail`` per email for a small file, or one pass over ``users.list`` (a
 thousand people per call) for a large one, which takes minutes instead of hours under Slack's
 rate limits. Both need the ``users:read.email`` scope. Nothing personal is logged: counts only.
@@ -15,17 +17,19 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_context
 from bot.config import Settings
 from bot.db import Database
-from bot.orgdata import MAX_FILE_BYTES, OrgFile, OrgFileError, org_chart, read_org_csv
-from bot.services.org import ImportedPerson, replace_org_data
+from bot.orgdata import MAX_FILE_BYTES, OrgFile, OrgFileError, org_chart, read_org_csv, too_large
+from bot.services.org import ImportedPerson, record_import, replace_org_data
 from bot.slack_client import SlackUnreachable
-from bot.texts import text
+from bot.texts import counted, text
 from bot.texts.mrkdwn import unescape
 
 log = logging.getLogger(__name__)
@@ -49,7 +53,7 @@ class ImportReport:
     def lines(self, file: str) -> list[str]:
         """The report in plain words, one fact per line."""
         out: list[str] = [
-            text("org.read", rows=self.rows, file=file),
+            text("org.read", rows=counted(self.rows, "row"), file=file),
             text("org.matched", matched=self.matched),
         ]
         if self.unmatched_lines:
@@ -77,7 +81,7 @@ class ImportReport:
             values = [f"line {line} {column}" for line, column in self.bad_values]
             out.append(text("org.bad_values", count=len(values), values=_few(values)))
         if self.no_longer:
-            out.append(text("org.no_longer", count=self.no_longer))
+            out.append(text("org.no_longer", people=counted(self.no_longer, "person")))
         return out
 
 
@@ -134,11 +138,14 @@ async def import_org(
     data: bytes,
     *,
     file: str,
-    today: dt.date,
+    now: dt.datetime,
+    imported_by: str | None = None,
     concurrency: int = 8,
 ) -> ImportReport:
-    """Read, resolve and store one file; raises OrgFileError before anything is stored."""
-    parsed: OrgFile = read_org_csv(data, today=today, name=file)
+    """Read, resolve and store one file, with a record of the import (``imported_by``: the
+    HR admin in Slack, None for the command line); raises OrgFileError before anything is
+    stored."""
+    parsed: OrgFile = read_org_csv(data, today=now.date(), name=file)
     rows = parsed.rows
     emails = sorted({r.email for r in rows if r.slack_id is None and r.email})
     by_email = await find_by_email(client, emails, concurrency=concurrency)
@@ -163,12 +170,25 @@ async def import_org(
                 experience_band=row.band,
             )
         )
+    unmatched = [row.line for k, row in enumerate(rows) if slack_of[k] is None]
     async with db.session() as session:
         no_longer = await replace_org_data(session, people)
+        await record_import(
+            session,
+            at=now,
+            by=imported_by,
+            file=file,
+            rows=len(rows),
+            matched=len(people),
+            unmatched=len(unmatched),
+            cycles=len(chart.cycles),
+            managers_missing=len(chart.manager_not_in_file),
+            no_longer=no_longer,
+        )
     report = ImportReport(
         rows=len(rows),
         matched=len(people),
-        unmatched_lines=[row.line for k, row in enumerate(rows) if slack_of[k] is None],
+        unmatched_lines=unmatched,
         cycles=chart.cycles,
         managers_missing_lines=chart.manager_not_in_file,
         ignored_columns=parsed.ignored_columns,
@@ -195,9 +215,70 @@ def read_limited(path: str, limit: int) -> bytes:
         return handle.read(limit + 1)
 
 
+CSV_FILETYPES = frozenset({"csv"})
+DOWNLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0)
+
+
+@dataclass(frozen=True)
+class SlackFile:
+    """A file someone gave the bot in Slack, as files.info describes it."""
+
+    id: str
+    name: str
+    filetype: str
+    size: int
+    url: str  # url_private_download: Slack serves it only with the bot token
+
+
+async def file_info(client: AsyncWebClient, file_id: str) -> SlackFile:
+    """files.info, the authoritative description (event and view payloads may carry a partial
+    file object, ``file_access: check_file_info``)."""
+    found: dict[str, Any] = (await client.files_info(file=file_id))["file"]
+    return SlackFile(
+        id=file_id,
+        name=str(found.get("name") or found.get("title") or file_id),
+        filetype=str(found.get("filetype") or ""),
+        size=int(found.get("size") or 0),
+        url=str(found.get("url_private_download") or found.get("url_private") or ""),
+    )
+
+
+def check_org_file(file: SlackFile) -> None:
+    """Refuse, before downloading it, a file that is not a CSV or is too large to import."""
+    if file.filetype not in CSV_FILETYPES and not file.name.lower().endswith(".csv"):
+        raise OrgFileError(text("org.not_csv", file=file.name))
+    if file.size > MAX_FILE_BYTES:
+        raise OrgFileError(too_large(file.name))
+
+
+async def download_org_file(client: AsyncWebClient, file: SlackFile) -> bytes:
+    """The file's bytes, fetched with the bot token (Slack's `files:read`), at most one byte
+    past the import's limit. The token is sent only to Slack's own hosts (those of the Web API
+    URL the bot is configured with, e.g. files.slack.com for slack.com)."""
+    api_host = urlsplit(client.base_url).hostname or ""
+    host = urlsplit(file.url).hostname or ""
+    if not file.url or not (host == api_host or host.endswith("." + api_host)):
+        raise OrgFileError(text("org.not_downloadable", file=file.name))
+    data = bytearray()
+    headers = {"Authorization": f"Bearer {client.token}"}
+    async with (
+        httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as http,
+        http.stream("GET", file.url, headers=headers) as response,
+    ):
+        if response.status_code != 200:
+            raise OrgFileError(text("org.not_downloadable", file=file.name))
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) > MAX_FILE_BYTES:
+                break
+    return bytes(data)
+
+
 async def run_org_import(settings: Settings, path: str) -> int:
     """`mentorbot org import FILE`: the report on stdout and exit 0 once the file was read;
     one line on stderr and exit 2 when the file cannot be imported (nothing is stored)."""
+    from bot.app import build_context  # the app registers the listeners that use this module
+
     name = Path(path).name
     try:
         data = read_limited(path, MAX_FILE_BYTES)
@@ -211,11 +292,11 @@ async def run_org_import(settings: Settings, path: str) -> int:
             ctx.client,
             data,
             file=name,
-            today=ctx.clock.now().date(),
+            now=ctx.clock.now(),
             concurrency=settings.slack_max_concurrency,
         )
     except OrgFileError as exc:
-        print(str(exc), file=sys.stderr)
+        print(unescape(str(exc)), file=sys.stderr)  # a terminal, not Slack
         return 2
     except (SlackApiError, SlackUnreachable):
         print(text("org.slack_down"), file=sys.stderr)

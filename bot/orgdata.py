@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from zoneinfo import available_timezones
 
+from bot.texts import text
+from bot.texts.mrkdwn import Mrkdwn
 from bot.vocabulary import ExperienceBand
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 50,000-person export is about 8 MB
@@ -69,37 +71,32 @@ class OrgFile:
     bad_values: list[tuple[int, str]] = field(default_factory=list)
 
 
+def too_large(name: str) -> Mrkdwn:
+    return text("org.too_large", file=name, limit=MAX_FILE_BYTES // 1024 // 1024)
+
+
 def read_org_csv(data: bytes, *, today: dt.date, name: str = "the file") -> OrgFile:
     """Parse the whole file or raise :class:`OrgFileError`; see the module docstring."""
     if len(data) > MAX_FILE_BYTES:
-        raise OrgFileError(
-            f"{name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB, the largest file I "
-            "import: export only the columns listed in the README."
-        )
+        raise OrgFileError(too_large(name))
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise OrgFileError(
-            f"{name} is not UTF-8 (first unreadable character on line {line}). "
-            'Export it again as "CSV UTF-8" and import that file.'
-        ) from None
+        raise OrgFileError(text("org.not_utf8", file=name, line=line)) from None
     if not content.strip():
-        raise OrgFileError(f"{name} is empty: export the people list with a header row.")
+        raise OrgFileError(text("org.empty", file=name))
     reader = csv.reader(io.StringIO(content, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
         records = [(reader.line_num, record) for record in reader]
     except csv.Error as exc:
         raise OrgFileError(
-            f"{name} is not a readable CSV file (line {reader.line_num}): {exc}."
+            text("org.unreadable", file=name, line=reader.line_num, problem=str(exc))
         ) from None
     if not any(c in header for c in ID_COLUMNS):
-        found = ", ".join(h for h in header if h) or "none"
-        raise OrgFileError(
-            f"{name} needs an `email` or `slack_id` column to know who each row is "
-            f"(columns found: {found})."
-        )
+        found = ", ".join(h for h in header if h) or text("org.no_columns")
+        raise OrgFileError(text("org.no_id_column", file=name, found=found))
     seen_columns: dict[str, int] = {}
     for position, column in enumerate(header):
         if column in COLUMNS and column not in seen_columns:
@@ -115,7 +112,7 @@ def read_org_csv(data: bytes, *, today: dt.date, name: str = "the file") -> OrgF
         }
         result.rows.append(_row(line, values, today, result.bad_values))
     if not result.rows:
-        raise OrgFileError(f"{name} has a header but no people.")
+        raise OrgFileError(text("org.no_people", file=name))
     _check_duplicates(result.rows, name)
     return result
 
@@ -189,16 +186,14 @@ def _check_duplicates(rows: Iterable[OrgRow], name: str) -> None:
                 continue
             key = (kind, value)
             if key in first:
-                raise OrgFileError(
-                    f"{name} lists the same person twice (lines {first[key]} and {row.line}): "
-                    "keep one row per person."
-                )
+                raise OrgFileError(text("org.twice", file=name, first=first[key], second=row.line))
             first[key] = row.line
     missing = [row.line for row in rows if row.slack_id is None and row.email is None]
+    if len(missing) == 1:
+        raise OrgFileError(text("org.nobody", file=name, line=missing[0]))
     if missing:
         raise OrgFileError(
-            f"{name} has rows with neither an email nor a Slack id (line {missing[0]}"
-            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''})."
+            text("org.nobody_more", file=name, line=missing[0], more=len(missing) - 1)
         )
 
 

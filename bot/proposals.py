@@ -13,7 +13,7 @@ from bot.models import MatchProposal, Participant, ParticipantStatus, Program
 from bot.outbox import upload
 from bot.services.rematch import rematch, waiting_in
 from bot.services.reports import hr_channel_for
-from bot.texts import text
+from bot.texts import counted, text
 from bot.texts.mrkdwn import escape
 from bot.views.admin import proposal_file, proposal_message
 
@@ -43,7 +43,9 @@ async def publish_proposal(
             content=proposal_file(program_name, data),
             filename=f"matching-proposal-{proposal_id}.txt",
             title=text("matching.header", program=program_name),
-            comment=text("programs.proposal_file_comment", pairs=len(data.get("pairs", []))),
+            comment=text(
+                "programs.proposal_file_comment", pairs=counted(len(data.get("pairs", [])), "pair")
+            ),
         )
     return ts
 

@@ -170,6 +170,8 @@ class _Checker:
                 self.fail("initial_time must be HH:mm", f"{ptr}/initial_time")
         elif kind == "image":
             self.image(el, ptr)
+        elif kind == "file_input":
+            self.file_input(el, ptr)
         if kind in OPTION_ELEMENTS:
             self.initial_options(el, ptr)
 
@@ -181,6 +183,17 @@ class _Checker:
         for opt in chosen:
             if not isinstance(opt, dict) or opt.get("value") not in values:
                 self.fail("initial option must match one of the options", f"{ptr}/initial_option")
+
+    def file_input(self, el: dict, ptr: str) -> None:
+        """max_files 1..10 (default 10); filetypes a list of extensions."""
+        count = el.get("max_files")
+        if count is not None and (not isinstance(count, int) or not 1 <= count <= 10):
+            self.fail("max_files must be between 1 and 10", f"{ptr}/max_files")
+        kinds = el.get("filetypes")
+        if kinds is not None and (
+            not isinstance(kinds, list) or not all(isinstance(k, str) and k for k in kinds)
+        ):
+            self.fail("filetypes must be a list of file extensions", f"{ptr}/filetypes")
 
     def text_input_range(self, el: dict, ptr: str) -> None:
         lo, hi = el.get("min_length"), el.get("max_length")

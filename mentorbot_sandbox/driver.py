@@ -483,10 +483,21 @@ class AppDriver(HttpServer):
                 }
             state["rich_text_value"] = chosen
         elif kind == "file_input":
-            state["files"] = _as_list(value)
+            state["files"] = [self._submitted_file(f, where) for f in _as_list(value)]
+            limit = element.get("max_files", 10)
+            assert len(state["files"]) <= limit, f"{where}: at most {limit} files can be picked"
         else:
             raise AssertionError(f"{where}: the sandbox cannot fill a {kind!r} element")
         return state
+
+    def _submitted_file(self, file: Any, where: str) -> dict:
+        """A file given to a file_input (its id or the Record from add_file): Slack uploads it
+        for the app, which can then read it, and the state carries the whole file object."""
+        file_id = file["id"] if isinstance(file, dict) else file
+        stored = self.files.get(file_id)
+        assert stored is not None, f"{where}: {file_id!r} is not a file: add_file() it first"
+        stored["app_can_read"] = True
+        return self._public_file(stored)
 
     @staticmethod
     def _option(element: dict, value: Any, where: str) -> dict:
@@ -664,15 +675,7 @@ class AppDriver(HttpServer):
         assert conv is not None, f"unknown channel {channel!r}"
         assert user_id in conv["members"], f"{user_id} is not a member of {conv['id']}"
         msg = self._store_message(conv["id"], user=user_id, text=text, thread_ts=thread_ts)
-        channel_type = (
-            "im"
-            if conv["is_im"]
-            else "mpim"
-            if conv["is_mpim"]
-            else "group"
-            if conv["is_private"]
-            else "channel"
-        )
+        channel_type = self._channel_type(conv)
         event = {
             "type": "message",
             "channel": conv["id"],
@@ -685,6 +688,53 @@ class AppDriver(HttpServer):
         if thread_ts:
             event["thread_ts"] = thread_ts
         return await self.send_event(event)
+
+    async def share_file(
+        self, user_id: str, file: Any, text: str = "", channel: str | None = None
+    ) -> AppResponse:
+        """The user shares a file they uploaded (add_file) in a conversation, by default their
+        DM with the bot: stored as a ``file_share`` message, then sent as its message event."""
+        stored = self.files[file["id"] if isinstance(file, dict) else file]
+        assert stored["user"] == user_id, f"{stored['id']} was uploaded by {stored['user']}"
+        self._require_user(user_id)
+        conv = self._open_dm(user_id) if channel is None else self.channels.get(channel)
+        assert conv is not None, f"unknown channel {channel!r}"
+        assert user_id in conv["members"], f"{user_id} is not a member of {conv['id']}"
+        stored["channels"].append(conv["id"])
+        if self.bot_user_id in conv["members"]:
+            stored["app_can_read"] = True
+        shared = self._public_file(stored)
+        msg = self._store_message(
+            conv["id"],
+            user=user_id,
+            text=text,
+            subtype="file_share",
+            files=[shared],
+            upload=True,
+            display_as_bot=False,
+        )
+        event = {
+            "type": "message",
+            "subtype": "file_share",
+            "text": text,
+            "files": [shared],
+            "upload": True,
+            "user": user_id,
+            "display_as_bot": False,
+            "ts": msg["ts"],
+            "channel": conv["id"],
+            "event_ts": msg["ts"],
+            "channel_type": self._channel_type(conv),
+        }
+        return await self.send_event(event)
+
+    @staticmethod
+    def _channel_type(conv: Record) -> str:
+        if conv["is_im"]:
+            return "im"
+        if conv["is_mpim"]:
+            return "mpim"
+        return "group" if conv["is_private"] else "channel"
 
     async def url_verification(self, challenge: str) -> AppResponse:
         """Slack's Request URL check; the app must echo the challenge."""

@@ -42,6 +42,7 @@ METHOD_TIERS: dict[str, str] = {
     "views.publish": "t4",
     "files.getUploadURLExternal": "t4",
     "files.completeUploadExternal": "t4",
+    "files.info": "t4",
     "reactions.add": "t3",
     "apps.connections.open": "t3",
 }

@@ -57,6 +57,7 @@ class HttpServer(WebApi):
         app.router.add_post("/_upload/{file_id}", self._handle_upload)
         app.router.add_post("/_response/{url_id}", self._handle_response_url)
         app.router.add_get("/_files/{file_id}/{name}", self._handle_file_download)
+        app.router.add_get("/_files/{file_id}/download/{name}", self._handle_file_download)
 
     async def stop(self) -> None:
         """Stop listening; requests held by a ``timeout`` fault are released first."""
@@ -213,7 +214,7 @@ class HttpServer(WebApi):
         file = self.files.get(request.match_info["file_id"])
         if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
             return web.Response(status=403, text="forbidden")
-        if file is None or file["content"] is None:
+        if file is None or file["content"] is None or not file.get("app_can_read", True):
             return web.Response(status=404, text="file_not_found")
         return web.Response(body=file["content"], content_type="application/octet-stream")
 

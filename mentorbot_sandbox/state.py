@@ -192,6 +192,27 @@ class Workspace:
         self.users[user_id] = user
         return user
 
+    def add_file(self, user_id: str, name: str, content: bytes) -> Record:
+        """A file ``user_id`` uploaded from their computer (to a file_input or to share in a
+        conversation). The app can read it only once it is shared where the bot is, or submitted
+        in the app's own modal, as in Slack."""
+        assert user_id in self.users, f"unknown user {user_id!r}: add_user() it first"
+        file_id = self._next_id("F")
+        self.files[file_id] = Record(
+            id=file_id,
+            name=name,
+            title=name,
+            length=len(content),
+            alt_txt=None,
+            content=bytes(content),
+            completed=True,
+            channels=[],
+            user=user_id,
+            created=int(time.time()),
+            app_can_read=False,
+        )
+        return self.files[file_id]
+
     def add_channel(
         self,
         channel_id: str,

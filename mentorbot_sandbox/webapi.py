@@ -18,6 +18,19 @@ from .blockkit import BlockKitError, check_message_blocks, check_view
 from .state import ApiError, Record, Workspace, slack_message
 
 MAX_MESSAGE_TEXT = 40_000
+#: extension -> (filetype, mimetype, pretty_type), as Slack reports a few common files.
+_FILE_KINDS = {
+    "csv": ("csv", "text/csv", "CSV"),
+    "txt": ("text", "text/plain", "Plain Text"),
+    "png": ("png", "image/png", "PNG"),
+    "pdf": ("pdf", "application/pdf", "PDF"),
+    "ics": ("calendar", "text/calendar", "iCalendar"),
+    "xlsx": (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Excel Spreadsheet",
+    ),
+}
 _EMOJI_NAME = re.compile(r"^[a-z0-9_+'\-]+$")
 
 
@@ -417,19 +430,58 @@ class WebApi(Workspace):
             channels=[],
             user=self.bot_user_id,
             created=int(time.time()),
+            app_can_read=True,
         )
         return {"upload_url": f"{self.root_url}/_upload/{file_id}", "file_id": file_id}
 
     def _public_file(self, file: Record) -> dict:
+        """A file object as Slack's events, view states and files.info carry it."""
+        name = file["name"]
+        kind = _FILE_KINDS.get(name.rpartition(".")[2].lower() if "." in name else "")
+        filetype, mimetype, pretty = kind or ("binary", "application/octet-stream", "Binary")
+        url = f"{self.root_url}/_files/{file['id']}/{name}"
+        ims = [c for c in file["channels"] if self.channels.get(c, {}).get("is_im")]
         return {
             "id": file["id"],
-            "name": file["name"],
-            "title": file["title"],
-            "size": len(file["content"] or b""),
-            "user": file["user"],
             "created": file["created"],
-            "channels": list(file["channels"]),
-            "url_private": f"{self.root_url}/_files/{file['id']}/{file['name']}",
+            "timestamp": file["created"],
+            "name": name,
+            "title": file["title"],
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": pretty,
+            "user": file["user"],
+            "user_team": self.team_id,
+            "editable": False,
+            "size": len(file["content"] or b""),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": url,
+            "url_private_download": f"{self.root_url}/_files/{file['id']}/download/{name}",
+            "permalink": f"https://{self.team_domain}.slack.com/files/{file['user']}/{file['id']}",
+            "channels": [c for c in file["channels"] if c not in ims],
+            "groups": [],
+            "ims": ims,
+            "comments_count": 0,
+        }
+
+    def _api_files_info(self, args: dict) -> dict:
+        """Only files the app can see: its own, those shared where the bot is, and those
+        submitted in its modals (``file_not_found`` otherwise, as for an unknown id)."""
+        if not args.get("file"):
+            raise _missing("file")
+        file = self.files.get(args["file"])
+        if file is None or not file["completed"] or not file.get("app_can_read", True):
+            raise ApiError("file_not_found")
+        return {
+            "file": self._public_file(file),
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
         }
 
     def _api_files_completeUploadExternal(self, args: dict) -> dict:

@@ -70,10 +70,34 @@ def test_the_code_calls_the_methods_this_test_knows_of():
     assert {"chat.postMessage", "conversations.open", "views.open"} <= web_api_methods_called()
 
 
+def events_listened_to() -> set[str]:
+    """Every event type the bot's listeners register (`app.event("message")`)."""
+    found = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        found.update(re.findall(r"app\.event\(\"([a-z_.]+)\"", path.read_text()))
+    return found
+
+
+def event_scopes(event: str) -> list[str]:
+    """The scopes Slack requires to receive `event`, from its event reference."""
+    events = json.loads((METHOD_DOCS.parent / "events/events.json").read_text())
+    (found,) = [e for e in events if e["name"] == event]
+    return found.get("scopes", [])
+
+
+def test_every_subscribed_event_has_a_listener_and_back():
+    subscribed = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {e.split(".")[0] for e in subscribed} == events_listened_to()
+    assert "message.im" in subscribed  # HR admins share the people file in the bot's DM
+    assert MANIFEST["features"]["app_home"]["messages_tab_read_only_enabled"] is False
+
+
 @pytest.mark.skipif(not METHOD_DOCS.is_dir(), reason="Slack's method reference is not here")
 def test_manifest_scopes_are_exactly_what_the_code_calls():
     needed = {scope_needed(method) for method in web_api_methods_called()} - {None}
     needed.add("commands")  # the /mentoring slash command
+    for event in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
+        needed.update(event_scopes(event))  # message.im: im:history
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
     assert len(MANIFEST["display_information"]["long_description"]) >= 174
 

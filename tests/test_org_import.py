@@ -239,3 +239,61 @@ def test_hire_dates_become_bands() -> None:
     data = b"slack_id,hire_date,years_experience\nU001,2026-01-01,\nU002,2014-01-01,\nU003,,22\n"
     rows = read_org_csv(data, today=today).rows
     assert [r.band for r in rows] == ["0-2", "11-20", "21+"]
+
+
+async def test_a_large_file_reads_the_directory_with_users_list(db) -> None:
+    """Over 200 emails the import pages through users.list (1,000 members a call) instead of one
+    users.lookupByEmail each; deactivated members and bots are not matched, unknown emails are
+    reported by line, and the import is kept for HR admins' App Home."""
+    from collections import Counter
+
+    from bot.org_import import import_org
+    from bot.services.org import last_import
+    from bot.slack_client import build_client
+    from bot.views.org import last_import_text
+    from mentorbot_sandbox import FakeSlack
+
+    async with FakeSlack(bot_token="xoxb-org") as fake:
+        for k in range(1200):  # 1,083 members: two pages of the directory
+            if k % 10 != 3:
+                fake.add_user(f"U{k:05d}", f"p{k}", email=f"P{k}@example.com")
+        fake.add_user("UGONE", "gone", email="p3@example.com", deleted=True)
+        fake.add_user("UABOT", "abot", email="p13@example.com", is_bot=True)
+        lines = ["email,manager_email"]
+        lines += [f"p{k}@example.com,{f'p{k - 1}@example.com' if k else ''}" for k in range(250)]
+        client = build_client("xoxb-org", fake.base_url)
+        try:
+            report = await import_org(
+                db,
+                client,
+                ("\n".join(lines) + "\n").encode(),
+                file="everyone.csv",
+                now=dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC),
+            )
+        finally:
+            await client.aclose()  # type: ignore[attr-defined]
+        assert Counter(c["method"] for c in fake.calls) == {"users.list": 2}
+    unmatched = [k + 2 for k in range(250) if k % 10 == 3]  # p3 and p13 among them
+    assert report.matched == 225 and report.unmatched_lines == unmatched
+    assert report.lines("everyone.csv")[2] == (
+        "Not matched to a Slack user (25), by line: "
+        + ", ".join(map(str, unmatched[:20]))
+        + ", and 5 more."
+    )
+    async with db.session() as session:
+        chain = await session.scalars(select(OrgPerson).where(OrgPerson.slack_user_id == "U00005"))
+        # p3 is not in Slack: left out of the chain, which still goes on above them
+        assert chain.one().reporting_line == ["U00004", "U00002", "U00001", "U00000"]
+        last = await last_import(session)
+    assert last is not None and (last.rows, last.matched, last.unmatched, last.imported_by) == (
+        250,
+        225,
+        25,
+        None,
+    )
+    assert last_import_text(last) == (
+        "*Org data*: imported 1 Jun 2026 09:30 UTC by `mentorbot org import` from everyone.csv: "
+        "250 rows read, 225 people matched to Slack users, 25 rows not matched, "
+        "0 manager cycles, 0 people with a manager not in the file, "
+        "0 people no longer in the file."
+    )

@@ -47,7 +47,8 @@ async def join_known(bot: LocalBot, user_id: str, **answers: object) -> None:
 
 
 async def run_import(bot: LocalBot, data: bytes) -> None:
-    await import_org(bot.ctx.db, bot.ctx.client, data, file="people.csv", today=dt.date(2026, 1, 5))
+    now = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    await import_org(bot.ctx.db, bot.ctx.client, data, file="people.csv", now=now)
 
 
 async def test_skip_level_pair_is_never_proposed_until_a_reimport_moves_one(bot: LocalBot) -> None:

@@ -158,3 +158,52 @@ def test_goal_line_shows_progress_and_date():
     line = goal_line(goal(1, 1))
     assert "50%" in line and "1 Jun 2026" in line
     assert progress_bar(0) == "▱" * 10 and progress_bar(100) == "▰" * 10
+
+
+def test_counts_read_as_words_one_pair_and_two_people():
+    """No "1 pairs": counts are filled in with the noun's singular or plural."""
+    from bot.texts import counted
+    from mentorbot_sandbox.render import render_blocks
+
+    assert (counted(1, "pair"), counted(0, "pair"), counted(1, "person")) == (
+        "1 pair",
+        "0 pairs",
+        "1 person",
+    )
+    pair = {
+        "sharer": "US1",
+        "learner": "UL1",
+        "sharer_name": "Ana",
+        "learner_name": "Raj",
+        "score": 0.5,
+        "reasons": ["fits"],
+    }
+    shown = render_blocks(
+        proposal_blocks("Spring", 1, {"pool": 3, "pairs": [pair], "unmatched": []})
+    )
+    assert "1 pair from 3 people waiting for a partner" in shown
+    home = home_view(
+        PersonalView(None, None, None, None), ProgramNumbers(PROGRAM, 2, 2, 0, 0, 1, 0)
+    )
+    assert "· 1 pair ·" in render_blocks(home["blocks"])
+
+
+def test_import_modal_and_home_line_within_slack_limits():
+    from bot.views.org import import_modal, importing_modal, result_modal, result_text
+
+    check_view(import_modal())
+    check_view(importing_modal("people & co.csv"))
+    summary = result_text(
+        "a.csv", None, "a.csv is empty: export the people list with a header row."
+    )
+    check_view(result_modal(summary))
+    assert summary.startswith(":warning: *Nothing was imported from a.csv*\n")
+    admin = home_view(PersonalView(None, None, None, None), ProgramNumbers(None, 0, 0, 0, 0, 0, 0))
+    check_view(admin)
+    assert "nothing imported yet" in render_home(admin)
+
+
+def render_home(view: dict) -> str:
+    from mentorbot_sandbox.render import render_blocks
+
+    return render_blocks(view["blocks"])

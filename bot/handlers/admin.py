@@ -39,7 +39,7 @@ from bot.services.next_round import next_round_people
 from bot.services.org_invites import claim_invitations
 from bot.services.programs import save_program
 from bot.services.reports import hr_channel_for
-from bot.texts import raw, text
+from bot.texts import counted, raw, text
 from bot.texts.mrkdwn import escape
 from bot.views.admin import closed_proposal_blocks, org_invite_blocks, program_modal
 from bot.views.checkin import repair_offer_blocks
@@ -223,7 +223,7 @@ async def post_proposal(
     return text(
         "admin.match_posted",
         channel=channel,
-        pairs=len(data["pairs"]),
+        pairs=counted(len(data["pairs"]), "pair"),
         unmatched=len(data["unmatched"]),
     )
 
@@ -428,13 +428,15 @@ async def approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     if proposal is None or pairs is None:
         await notify.dm(ctx, user_id, text("matching.stale"))
         return
-    note = text("matching.approved", user=user_id, pairs=len(pairs))
+    note = text("matching.approved", user=user_id, pairs=counted(len(pairs), "pair"))
     await close_message(ctx, body, note)
     counts = await run_kickoffs(ctx, program_id)
     await proposals.tell_unmatched(ctx, unmatched)
     channel, _ = clicked_message(body)
     if channel:
-        done = text("matching.kickoff_done", sent=counts.sent, failed=counts.failed)
+        done = text(
+            "matching.kickoff_done", sent=counted(counts.sent, "pair"), failed=counts.failed
+        )
         await notify.post(ctx, channel, done)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from bot.matching.scoring import WORKDAY_MINUTES, Candidate, Pool, constraints, years
+from bot.texts import counted, words
 from bot.vocabulary import WORKDAYS, ExperienceBand, Role, label
 
 _ROLES = tuple(Role)
@@ -21,9 +22,14 @@ def _clip(text: str) -> str:
 def list_topics(topics: Iterable[str], limit: int = 3) -> str:
     names = sorted(topics)
     if len(names) > limit:
-        names = [*names[:limit], f"{len(names) - limit} more"]
+        names = [*names[:limit], words("reasons.topics_more", count=len(names) - limit)]
     # "hiring and interviewing, and budgeting": a comma keeps topics with "and" apart.
-    last = ", and " if any(" and " in name for name in names) else " and "
+    conjunction = words("reasons.topics_and")
+    last = (
+        f", {conjunction} "
+        if any(f" {conjunction} " in name for name in names)
+        else f" {conjunction} "
+    )
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
 
 
@@ -39,45 +45,48 @@ def pair_reasons(s: Candidate, ln: Candidate) -> tuple[str, ...]:
     forward = s.share_topics & ln.learn_topics
     back = ln.share_topics & s.learn_topics
     days = s.available_days & ln.available_days
-    reasons = [f"{s.name} can share {list_topics(forward)}, which {ln.name} wants to learn"]
+    names = {"sharer": s.name, "learner": ln.name}
+    reasons = [words("reasons.pair.forward", topics=list_topics(forward), **names)]
     senior = years(ln) > years(s)
     experience = label(ExperienceBand(ln.experience))
     if back and senior:
         reasons.append(
-            f"{ln.name} brings {experience} of experience and can share "
-            f"{list_topics(back)}, which {s.name} asked about"
+            words(
+                "reasons.pair.back_senior", experience=experience, topics=list_topics(back), **names
+            )
         )
     elif back:
-        reasons.append(f"{ln.name} can share {list_topics(back)}, which {s.name} asked about")
+        reasons.append(words("reasons.pair.back", topics=list_topics(back), **names))
     elif senior:
-        reasons.append(
-            f"{ln.name} brings {experience} of experience to share strategic "
-            f"perspective with {s.name}"
-        )
+        reasons.append(words("reasons.pair.senior", experience=experience, **names))
     if s.department != ln.department:
         reasons.append(
-            f"Different departments ({s.department} and {ln.department}) widen both views"
+            words(
+                "reasons.pair.departments",
+                sharer_department=s.department,
+                learner_department=ln.department,
+            )
         )
     day_list = ", ".join(d.value.capitalize() for d in WORKDAYS if d in days)
     gap = abs(s.utc_offset_minutes - ln.utc_offset_minutes)
     if gap:
-        hours = f"{(WORKDAY_MINUTES - gap) / 60:g}"
         reasons.append(
-            f"{hours} shared working hours across time zones ({_utc_label(s.utc_offset_minutes)} "
-            f"and {_utc_label(ln.utc_offset_minutes)}); both free on {day_list}"
+            words(
+                "reasons.pair.time_zones",
+                hours=f"{(WORKDAY_MINUTES - gap) / 60:g}",
+                sharer_zone=_utc_label(s.utc_offset_minutes),
+                learner_zone=_utc_label(ln.utc_offset_minutes),
+                days=day_list,
+            )
         )
     else:
-        reasons.append(f"Same time zone; both free on {day_list}")
+        reasons.append(words("reasons.pair.same_zone", days=day_list))
     return tuple(_clip(r) for r in reasons)
 
 
 # --------------------------------------------------------------------------------------------
 # Why someone was left out.
 # --------------------------------------------------------------------------------------------
-
-
-def _people(count: int) -> str:
-    return f"{count} {'person' if count == 1 else 'people'}"
 
 
 class Explainer:
@@ -105,31 +114,28 @@ class Explainer:
         role = _ROLES[self.pool.role[k]]
         share, learn, either = self.only_share, self.only_learn, self.either
         if role == "share" and share > learn + either:
-            return (
-                f"there are {_people(share)} who can share and only {learn + either} who want to "
-                "learn, so not everyone can be paired"
+            return words(
+                "reasons.lost_out.few_learners",
+                sharers=counted(share, "person"),
+                learners=learn + either,
             )
         if role == "learn" and learn > share + either:
-            return (
-                f"there are {_people(learn)} who want to learn and only {share + either} who can "
-                "share, so not everyone can be paired"
+            return words(
+                "reasons.lost_out.few_sharers",
+                learners=counted(learn, "person"),
+                sharers=share + either,
             )
         if role == "share" and share > learn:
-            return (
-                f"more people signed up to share ({share}) than to learn ({learn}, plus {either} "
-                "who chose either), so some sharers could not be paired this round"
+            return words(
+                "reasons.lost_out.more_sharers", sharers=share, learners=learn, either=either
             )
         if role == "learn" and learn > share:
-            return (
-                f"more people signed up to learn ({learn}) than to share ({share}, plus {either} "
-                "who chose either), so some learners could not be paired this round"
+            return words(
+                "reasons.lost_out.more_learners", sharers=share, learners=learn, either=either
             )
         if unmatched_count == 1 and len(self.pool.people) % 2:
-            return "odd number of people: everyone else could be paired, so one person sits out"
-        return (
-            "everyone who could pair with you was paired with someone else, which gave the best "
-            "set of pairs overall"
-        )
+            return words("reasons.lost_out.odd")
+        return words("reasons.lost_out.taken")
 
     def _no_partner(self, k: int) -> str:
         p, n = self.pool, len(self.pool.people)
@@ -151,35 +157,21 @@ class Explainer:
             alive_any[self.blocked[name].get(k, [])] = False
             if not alive_any.any():
                 return self._constraint_reason(k, name)
-        return "every possible partner scores below zero with the current matching weights"
+        return words("reasons.no_partner.below_zero")
 
     def _constraint_reason(self, k: int, name: str) -> str:
         c = self.pool.people[k]
         if name == "role":
             if c.role == "share":
-                return "nobody in this round wants to learn, so there is no one to pair you with"
+                return words("reasons.no_partner.nobody_learns")
             if c.role == "learn":
-                return "nobody in this round can share, so there is no one to pair you with"
-            return "you are the only person in this round"
+                return words("reasons.no_partner.nobody_shares")
+            return words("reasons.no_partner.alone")
         if name == "topics":
-            wants = {
-                "learn": ("can teach what you want to learn", c.learn_topics),
-                "share": ("wants to learn what you can share", c.share_topics),
-            }
-            if c.role in wants:
-                phrase, topics = wants[c.role]
-                if not topics:
-                    return f"you did not pick any topics to {c.role}"
-                return f"no one in this round {phrase} ({list_topics(topics)})"
-            return "no one in this round can teach what you want to learn or learn what you share"
-        return {
-            "timezone": "everyone whose topics fit yours works more than 6 hours away from your "
-            "time zone, leaving less than 2 shared working hours",
-            "days": "no one whose topics and working hours fit yours is free on the same days "
-            "as you",
-            "reporting": "no compatible partner outside your reporting line",
-            "department": "this program pairs people from different departments, and no "
-            "compatible partner works in another department",
-            "past": "everyone compatible was already paired with you in an earlier program",
-            "excluded": "HR excluded your remaining compatible partners from this proposal",
-        }[name]
+            topics = {"learn": c.learn_topics, "share": c.share_topics}
+            if c.role not in topics:
+                return words("reasons.no_partner.topics_either")
+            if not topics[c.role]:
+                return words(f"reasons.no_partner.no_topics_{c.role}")
+            return words(f"reasons.no_partner.topics_{c.role}", topics=list_topics(topics[c.role]))
+        return words(f"reasons.no_partner.{name}")

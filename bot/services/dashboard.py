@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from bot.models import (
     Goal,
     MeetingStatus,
+    OrgImport,
     Pair,
     PairingFeedback,
     PairStatus,
@@ -21,6 +22,7 @@ from bot.models import (
 )
 from bot.services import meetings
 from bot.services import participants as people
+from bot.services.org import last_import
 from bot.services.programs import calendar, open_program
 
 
@@ -72,6 +74,7 @@ class ProgramNumbers:
     pairs: int
     unmatched: int
     repair_requests: list[RepairRequest] = field(default_factory=list)
+    last_import: OrgImport | None = None  # HR's people file, latest import
 
 
 MAX_REPAIR_REQUESTS = 5
@@ -147,6 +150,7 @@ async def program_numbers(session: AsyncSession) -> ProgramNumbers:
         pairs=pairs,
         unmatched=max(0, active + paused - 2 * pairs),
         repair_requests=requests,
+        last_import=await last_import(session),
     )
 
 

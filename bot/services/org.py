@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import OrgPerson
+from bot.models import OrgImport, OrgPerson
 from bot.vocabulary import ExperienceBand
 
 
@@ -70,3 +71,39 @@ async def org_records(session: AsyncSession, slack_ids: Iterable[str]) -> dict[s
         )
         found.update((row.slack_user_id, row) for row in rows.all())
     return found
+
+
+async def record_import(
+    session: AsyncSession,
+    *,
+    at: dt.datetime,
+    by: str | None,
+    file: str,
+    rows: int,
+    matched: int,
+    unmatched: int,
+    cycles: int,
+    managers_missing: int,
+    no_longer: int,
+) -> None:
+    """Keep what an import's report said (counts only), in the import's own transaction."""
+    session.add(
+        OrgImport(
+            imported_at=at,
+            imported_by=by,
+            file_name=file[:120],
+            rows=rows,
+            matched=matched,
+            unmatched=unmatched,
+            cycles=cycles,
+            managers_missing=managers_missing,
+            no_longer=no_longer,
+        )
+    )
+
+
+async def last_import(session: AsyncSession) -> OrgImport | None:
+    """The latest import, for HR admins' App Home."""
+    return await session.scalar(
+        select(OrgImport).order_by(OrgImport.imported_at.desc(), OrgImport.id.desc()).limit(1)
+    )

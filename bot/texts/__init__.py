@@ -54,6 +54,21 @@ def until(day: dt.date | None) -> Mrkdwn:
     return text("self_service.until", day=f"{day:%-d %b}") if day else Mrkdwn("")
 
 
+def words(key: str, **values: Any) -> str:
+    """The sentence for `key` with values filled in as they are, for plain text that is escaped
+    where it is shown (matching's reasons, stored with a proposal and shown by several views)."""
+    template = raw(key)
+    if not isinstance(template, str):
+        raise TypeError(f"text key {key!r} is not a string")
+    return template.format(**values) if values else template
+
+
+def counted(count: int, noun: str) -> Mrkdwn:
+    """`count` and the noun (`nouns.yaml`) in its singular or plural: "1 pair", "0 pairs"."""
+    singular, plural = raw(f"nouns.{noun}")
+    return Mrkdwn(f"{count} {singular if count == 1 else plural}")
+
+
 @cache
 def codes(key: str) -> tuple[Any, ...]:
     """The codes a form accepts from a catalogue list of `[code, label, ...]` (or bare codes).

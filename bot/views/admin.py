@@ -8,7 +8,7 @@ from typing import Any
 from bot import ids, vocabulary
 from bot.forms import MAX_PROGRAM_DEPARTMENTS
 from bot.models import Program
-from bot.texts import raw, text
+from bot.texts import counted, raw, text
 from bot.views import blocks as b
 from bot.vocabulary import WORKDAYS
 
@@ -229,8 +229,8 @@ def proposal_message(
         b.section(
             text(
                 "matching.summary",
-                pairs=len(pairs),
-                pool=data.get("pool", 0),
+                pairs=counted(len(pairs), "pair"),
+                pool=counted(data.get("pool", 0), "person"),
                 unmatched=len(unmatched),
             )
         ),

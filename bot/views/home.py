@@ -8,11 +8,12 @@ from bot import ids
 from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
 from bot.services.participants import ERASED_PREFIX
-from bot.texts import text, until
+from bot.texts import counted, text, until
 from bot.views import blocks as b
 from bot.views.dates import local_time
 from bot.views.goals import achieved_line, goal_line
 from bot.views.meeting import cadence, city, own_times
+from bot.views.org import last_import_text
 from bot.vocabulary import ExperienceBand, label
 
 
@@ -159,18 +160,20 @@ def home_view(view: PersonalView, numbers: ProgramNumbers | None) -> dict[str, A
                         active=numbers.active,
                         paused=numbers.paused,
                         left=numbers.left,
-                        pairs=numbers.pairs,
+                        pairs=counted(numbers.pairs, "pair"),
                         unmatched=numbers.unmatched,
                     )
                 )
             )
         if numbers.repair_requests:
             blocks.append(b.section(_repair_text(numbers.repair_requests)))
+        blocks.append(b.section(last_import_text(numbers.last_import)))
         blocks.append(
             b.actions(
                 b.button(text("home.admin_program"), ids.HOME_ADMIN_PROGRAM),
                 b.button(text("home.admin_match"), ids.HOME_ADMIN_MATCH),
                 b.button(text("home.admin_report"), ids.HOME_ADMIN_REPORT),
+                b.button(text("org.home_button"), ids.HOME_ADMIN_ORG_IMPORT),
             )
         )
     return {"type": "home", "blocks": blocks}

@@ -152,6 +152,13 @@ def test_view_rules() -> None:
     assert view_error(big).code == "view_too_large"
     check_view({"type": "home", "blocks": [text_input()]})  # home tabs need no submit
     check_view(modal([section("a")] * 100))
+    files = {"type": "file_input", "action_id": "f", "filetypes": ["csv"], "max_files": 1}
+    label = {"type": "plain_text", "text": "File"}
+    file_input = {"type": "input", "block_id": "f", "label": label, "element": files}
+    check_view(modal([file_input], submit={"type": "plain_text", "text": "Send"}))
+    too_many = {**file_input, "element": {**files, "max_files": 11}}
+    submit = {"type": "plain_text", "text": "Send"}
+    assert any("max_files" in m for m in view_error(modal([too_many], submit=submit)).messages)
 
 
 async def test_blocks_without_text_only_warn(fake: FakeSlack, client: AsyncWebClient) -> None:

@@ -12,7 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mentorbot_sandbox import FakeSlack, sign_request
 
-from .conftest import Receiver
+from .conftest import TOKEN, Receiver
+from .test_webapi import api_error
 
 DOC_BODY = (
     b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow"
@@ -444,3 +445,64 @@ async def test_wait_for(fake: FakeSlack, client: AsyncWebClient) -> None:
         await fake.wait_for(never, timeout=0.05)
     assert "chat.postMessage -> ok" in str(info.value)
     assert json.dumps(fake.stats)  # stats are plain JSON-able data
+
+
+FILE_FORM = {
+    "type": "modal",
+    "callback_id": "upload",
+    "title": pt("Upload"),
+    "submit": pt("Send"),
+    "blocks": [
+        inp("file", {"type": "file_input", "action_id": "f", "filetypes": ["csv"], "max_files": 1})
+    ],
+}
+
+
+async def test_files_users_give_the_app_file_input_and_dm_share(
+    fake: FakeSlack, client: AsyncWebClient, receiver: Receiver
+) -> None:
+    """A user's file is the app's to read only once given to it: submitted in its modal (the
+    state carries Slack's file object) or shared where the bot is (a file_share message event);
+    the download needs the bot token."""
+    mine = fake.add_file("U1", "people.csv", b"email\na@example.com\n")
+    other = fake.add_file("U2", "notes.txt", b"private")
+    assert (await api_error(client.files_info(file=mine["id"]))).response["error"] == (
+        "file_not_found"
+    )
+    view = await open_modal(fake, client, receiver, FILE_FORM)
+    with pytest.raises(AssertionError, match="at most 1 files"):
+        await fake.submit_view("U1", view["id"], {"f": [mine, other]})
+    await fake.submit_view("U1", view["id"], {"f": mine})
+    state = receiver.requests[-1]["body"]["view"]["state"]["values"]["file"]["f"]
+    [sent] = state["files"]
+    assert state["type"] == "file_input"
+    assert (sent["id"], sent["name"], sent["filetype"], sent["mimetype"], sent["size"]) == (
+        mine["id"],
+        "people.csv",
+        "csv",
+        "text/csv",
+        20,
+    )
+    info = (await client.files_info(file=mine["id"]))["file"]
+    assert info["url_private_download"] == sent["url_private_download"]
+    async with httpx.AsyncClient() as http:
+        url = info["url_private_download"]
+        assert (await http.get(url)).status_code == 403
+        assert (
+            await http.get(url, headers={"Authorization": "Bearer xoxb-wrong"})
+        ).status_code == 403
+        got = await http.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert got.content == b"email\na@example.com\n"
+
+    await fake.share_file("U2", other, text="for you")
+    event = receiver.requests[-1]["body"]["event"]
+    assert (event["type"], event["subtype"], event["channel_type"], event["user"]) == (
+        "message",
+        "file_share",
+        "im",
+        "U2",
+    )
+    assert event["files"][0]["id"] == other["id"] and event["text"] == "for you"
+    assert event["files"][0]["ims"] == [fake.dm_channel("U2")]
+    assert fake.dm_messages("U2")[-1].files[0]["name"] == "notes.txt"
+    assert (await client.files_info(file=other["id"]))["file"]["filetype"] == "text"
