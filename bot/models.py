@@ -115,7 +115,12 @@ COMPLETED = "completed"  # end reason of a pair that ran until its program close
 class CheckinStatus(enum.StrEnum):
     CLAIMED = "claimed"  # row exists, Slack post not yet confirmed
     POSTED = "posted"
-    FAILED = "failed"
+    FAILED = "failed"  # Slack refused the post: nothing was posted
+    UNSURE = "unsure"  # the post's answer was lost: it may have landed (look before posting)
+    # The pair said "We can't meet this week": the week's check-in is never posted (a claim on
+    # it finds this row and stops), or, if it was posted already, it is redrawn as cancelled and
+    # its message ts cleared, so that reports, reminders and at-risk flags leave it out.
+    CANCELLED = "cancelled"
 
 
 class Attendance(enum.StrEnum):

@@ -32,7 +32,7 @@ from bot.services.dashboard import personal_view, program_numbers
 from bot.services.outcomes import LearningGains
 from bot.texts import text
 from bot.views import blocks as b
-from bot.views.checkin import checkin_blocks
+from bot.views.checkin import cancelled_checkin_blocks, checkin_blocks
 from bot.views.home import home_view
 from bot.views.programs import confidence_modal, confidence_prompt_blocks, gains_lines
 
@@ -182,6 +182,19 @@ async def redraw_checkin(ctx: AppContext, checkin: Checkin, status: list[tuple[s
         log.warning(
             "check-in not redrawn", extra={"checkin": checkin.id, "error_type": type(exc).__name__}
         )
+
+
+async def show_cancelled_checkin(ctx: AppContext, channel: str, ts: str, week: int) -> None:
+    """Redraw a posted check-in of a week the pair cancelled: nothing to answer, not a miss."""
+    try:
+        await ctx.client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=text("checkin.cancelled", week=week),
+            blocks=cancelled_checkin_blocks(week),
+        )
+    except SLACK_ERRORS as exc:
+        log.warning("cancelled check-in not redrawn", extra={"error_type": type(exc).__name__})
 
 
 async def upload(

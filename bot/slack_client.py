@@ -2,7 +2,10 @@
 
 slack_sdk retries only dropped connections by default. We add: 429s honouring `Retry-After`,
 5xx and Slack's own `internal_error`/`fatal_error` answers, and timeouts, with exponential backoff
-and jitter. Posting is made safe to retry by the jobs (they claim a row before posting).
+and jitter. A call that creates something each time it arrives (a message, a file share) is not
+retried after a timeout or a dropped connection: its answer was lost, not necessarily the call,
+and a retry would post it twice. Only a failure to connect at all is retried for those; the jobs
+look in the channel's history before posting again (bot/scheduler/delivery.py).
 
 When every retry is spent, a transport failure surfaces as `SlackUnreachable`, whatever aiohttp
 raised, so callers need only catch `(SlackApiError, OSError, TimeoutError)`.
@@ -14,6 +17,7 @@ import asyncio
 from typing import Any
 
 from aiohttp import (
+    ClientConnectorError,
     ClientError,
     ClientOSError,
     ClientSession,
@@ -65,7 +69,7 @@ RATE_LIMIT_RETRIES = 12  # waiting out Retry-After is always safe; a busy pass n
 def retry_handlers(max_retries: int = 4) -> list[AsyncRetryHandler]:
     """Faults get `max_retries` retries with backoff; 429s more, each after its Retry-After."""
     return [
-        AsyncConnectionErrorRetryHandler(
+        AsyncTransportRetryHandler(
             max_retry_count=max_retries,
             interval_calculator=BACKOFF,
             error_types=[
@@ -78,6 +82,30 @@ def retry_handlers(max_retries: int = 4) -> list[AsyncRetryHandler]:
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         AsyncServerFaultRetryHandler(max_retry_count=max_retries, interval_calculator=BACKOFF),
     ]
+
+
+# Methods whose every arrival creates something people see: a second arrival is a duplicate.
+NOT_IDEMPOTENT = frozenset({"chat.postMessage", "files.completeUploadExternal"})
+
+
+class AsyncTransportRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries transport failures, except ambiguous ones (the call may have arrived) for the
+    methods in NOT_IDEMPOTENT: for them only a connection that was never made is retried."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        if method in NOT_IDEMPOTENT and not isinstance(error, ClientConnectorError):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 class SlackUnreachable(ConnectionError):

@@ -745,7 +745,7 @@ class AppDriver(HttpServer):
     async def wait_for(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - public API mirrors asyncio.wait_for(timeout=)
+        timeout: float = 30.0,  # noqa: ASYNC109 - public API mirrors asyncio.wait_for(timeout=)
         interval: float = 0.02,
     ) -> Any:
         """Poll ``predicate`` (sync or async) until truthy and return its value.

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("ratelimited", "http_500", "http_503", "internal_error", "timeout", "disconnect")
+FAULT_KINDS = (
+    "ratelimited",
+    "http_500",
+    "http_503",
+    "internal_error",
+    "timeout",
+    "disconnect",
+    "answer_lost",
+)
 
 
 @dataclass
@@ -22,7 +30,10 @@ class FaultRule:
     ``method`` is a Web API method name or ``"*"``. With ``count`` set the rule fails exactly the
     next ``count`` matching calls; otherwise each matching call fails with probability ``rate``.
     ``retry_after`` is the Retry-After header of ``ratelimited``; ``delay`` is how long a
-    ``timeout`` holds the response (make it longer than the client's timeout). ``when``, if set,
+    ``timeout`` holds the response (make it longer than the client's timeout). ``timeout`` and
+    ``disconnect`` fail before the call is carried out; ``answer_lost`` carries it out (the
+    message is posted) and then holds the answer for ``delay``, as when Slack did the work but
+    the answer never reached the client. ``when``, if set,
     limits the rule to calls whose arguments it accepts (e.g. one channel), so a test can fail one
     conversation's calls while others go through.
     """

@@ -122,8 +122,20 @@ class HttpServer(WebApi):
             self._record_call(method, {}, 200, "invalid_json")
             return _api_response({"ok": False, "error": "invalid_json"})
         rule = self.faults.pick(method, args)
-        if rule is not None:
+        if rule is not None and rule.kind != "answer_lost":
             return await self._apply_fault(rule, method, args, request)
+        response = self._carry_out(method, args, token)
+        if rule is not None:  # answer_lost: done, but the answer comes too late for the client
+            self.calls[-1].fault = rule.kind
+            await self._hold(rule.delay)
+        return response
+
+    async def _hold(self, seconds: float) -> None:
+        """Wait, as a slow answer does; the server's stop ends the wait."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    def _carry_out(self, method: str, args: dict, token: str | None) -> web.Response:
         error = None
         if method not in METHOD_TIERS:
             error = "unknown_method"
@@ -186,8 +198,7 @@ class HttpServer(WebApi):
             raise asyncio.CancelledError
         if kind == "timeout":
             self._record_call(method, args, 503, "timeout", kind)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=rule.delay)
+            await self._hold(rule.delay)
             status = 503
         else:
             status = 500 if kind == "http_500" else 503

@@ -141,6 +141,18 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path, unique_name):
 START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday
 
 
+# How long the fake waits for an ack and keeps a trigger id alive in tests (Slack: 3 s). Bolt
+# itself answers 404 when a listener has not acked within its 3 s, so a 200 still proves the
+# deadline; the fake's own clock would also count a busy CI machine's load, which made tests flaky.
+# Tests of expiry set their own (`bot.fake.trigger_ttl = 0.0`).
+PATIENCE = 30.0
+
+
+def patient(local):
+    local.fake.ack_timeout = local.fake.trigger_ttl = PATIENCE
+    return local
+
+
 @pytest.fixture
 async def bot(db_url: str):
     """The real bot on loopback, talking to the local Slack fake; the clock is the test's."""
@@ -148,4 +160,4 @@ async def bot(db_url: str):
     from mentorbot_sandbox.local import LocalBot
 
     async with LocalBot(db_url, clock=FixedClock(START)) as local:
-        yield local
+        yield patient(local)

@@ -4,20 +4,30 @@ it, the calendar file, moving a week, changing the series, and check-ins followi
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import re
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from dateutil.rrule import rrulestr
-from sqlalchemy import select
+import recurring_ical_events
+from sqlalchemy import func, select
 
 from bot import ids
-from bot.models import Checkin, Pair, PairStatus
+from bot.models import Checkin, CheckinStatus, Meeting, Pair, PairStatus
+from bot.scheduler import delivery
 from bot.scheduler.checkins import run_checkins
+from bot.scheduler.delivery import post_metadata
+from bot.scheduler.kickoffs import run_kickoffs
+from bot.scheduler.nudges import run_nudges
+from bot.services.kickoffs import MEETING_PERIOD
+from bot.texts.mrkdwn import unescape
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import add_person, approve_latest, join, open_modal, request_match, texts_of
+from tests.reliability.helpers import make_pairs
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
@@ -118,19 +128,36 @@ def uploads(bot, channel: str) -> list[icalendar.Calendar]:
 
 
 def expand(calendar: icalendar.Calendar) -> tuple[icalendar.Event, list[dt.datetime]]:
-    """The series' master event and every occurrence its RRULE gives (EXDATEs removed)."""
+    """The series' master event and the start of every meeting a calendar application shows
+    for it (RRULE, EXDATE and RECURRENCE-ID overrides applied by recurring-ical-events)."""
     master = next(e for e in calendar.walk("VEVENT") if "RRULE" in e)
-    start = master["DTSTART"].dt
-    rule = rrulestr(master["RRULE"].to_ical().decode(), dtstart=start)
-    excluded = set()
-    for exdate in (
-        master.get("EXDATE", [])
-        if isinstance(master.get("EXDATE"), list)
-        else [master.get("EXDATE")]
-    ):
-        if exdate is not None:
-            excluded |= {d.dt for d in exdate.dts}
-    return master, [d for d in rule if d not in excluded]
+    shown = recurring_ical_events.of(calendar).between(
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.datetime(2028, 1, 1, tzinfo=dt.UTC)
+    )
+    return master, sorted(e["DTSTART"].dt for e in shown)
+
+
+def calendar_links(bot, channel: str) -> dict[str, str]:
+    """Link text -> URL of the latest "Add to ..." links, read from the posted mrkdwn as Slack
+    reads it: `<url|text>` with `&`, `<` and `>` written as entities inside the URL."""
+    message = next(
+        m for m in reversed(bot.fake.messages(channel)) if "Add to Google" in texts_of([m])
+    )
+    mrkdwn = next(
+        e["text"]
+        for block in message["blocks"]
+        if block["type"] == "context"
+        for e in block["elements"]
+        if "Add to Google" in e["text"]
+    )
+    found = dict(
+        (label, unescape(url)) for url, label in re.findall(r"<(https://[^|>]+)\|([^>]+)>", mrkdwn)
+    )
+    for url in re.findall(r"<(https://[^|>]+)\|", mrkdwn):
+        assert re.fullmatch(r"([^&<>]|&amp;|&lt;|&gt;)*", url), url  # no bare "&" in mrkdwn
+        assert "&amp;" in url
+    assert set(found) == {"Add to Google Calendar", "Add to Outlook"}
+    return found
 
 
 def inside(moment: dt.datetime, minutes: int, tz: str, window=(9, 17)) -> bool:
@@ -175,6 +202,16 @@ async def test_confirming_uploads_one_ics_for_the_weeks_left_inside_both_working
     assert f"<@{RAJ}> confirmed" in told and f"<@{ANA}>" in told  # the other is told
     assert "Add to Google Calendar" in told and "Add to Outlook" in told
     master, starts = expand(calendar)
+    links = calendar_links(bot, channel)
+    google = parse_qs(urlsplit(links["Add to Google Calendar"]).query)
+    first_local = starts[0].astimezone(ZoneInfo(google["ctz"][0]))
+    assert google["action"] == ["TEMPLATE"] and google["text"] == [str(master["SUMMARY"])]
+    assert google["dates"][0].startswith(f"{first_local:%Y%m%dT%H%M%S}/")
+    assert google["recur"] == ["RRULE:FREQ=WEEKLY;COUNT=12;INTERVAL=1"]
+    assert google["details"] == [str(master["DESCRIPTION"])]
+    outlook = parse_qs(urlsplit(links["Add to Outlook"]).query)
+    assert outlook["startdt"] == [f"{starts[0].astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}"]
+    assert "open the .ics file for the series" in told  # Outlook's link is one meeting
     assert len(calendar.walk("VEVENT")) == 1
     assert len(starts) == 12  # the program's twelve weeks are all ahead
     minutes = int((master["DTEND"].dt - master["DTSTART"].dt).total_seconds() // 60)
@@ -326,6 +363,9 @@ async def test_move_one_week_then_change_the_series_same_uid_higher_sequence(bot
     assert override["RECURRENCE-ID"].dt == starts[0]  # this week's meeting, and only it
     assert override["DTSTART"].dt.astimezone(ZoneInfo("Asia/Kolkata")).time() == dt.time(15)
     assert all(e["SEQUENCE"] == 1 for e in events)
+    _, shown = expand(moved)  # what a calendar shows: the moved meeting instead of the first
+    assert len(shown) == 12 and starts[0] not in shown
+    assert override["DTSTART"].dt in shown and set(starts[1:]) <= set(shown)
     assert f"<@{RAJ}> moved this week's meeting" in texts_of(bot.fake.messages(channel)[-2:])
 
     await bot.fake.click(ANA, ids.MEETING_CHANGE, channel=channel)
@@ -417,6 +457,40 @@ async def test_we_cant_meet_this_week_cancels_it_without_a_checkin(bot):
     for day in range(7):  # the whole of week 2 passes without a check-in
         bot.clock.set(dt.datetime(2026, 1, 19, 12, tzinfo=dt.UTC) + dt.timedelta(days=day))
         assert (await run_checkins(bot.ctx)).sent == 0
+    # Its stored row is never taken, even by a claim that skips the plan, lease over or not.
+    async with bot.ctx.db.session() as session:
+        pair_id = await session.scalar(select(Pair.id))
+    for _ in range(2):
+        bot.clock.set(bot.clock.now() + delivery.LEASE * 2)
+        assert not await delivery.claim(
+            bot.ctx, pair_id=pair_id, period_key="w02", week=2, kind="checkin", due_at=starts[1]
+        )
+
+
+async def test_a_week_cancelled_while_its_checkin_is_being_posted_stays_cancelled(bot):
+    channel = await pair_of(bot, sharer_days=("thu",), learner_days=("thu",))
+    bot.clock.set(dt.datetime(2026, 1, 20, 10, 5, tzinfo=dt.UTC))  # week 2's program time
+    async with bot.ctx.db.session() as session:
+        pair_id = await session.scalar(select(Pair.id))
+    # A pass has claimed week 2's check-in and is about to post it ...
+    claimed = await delivery.claim(
+        bot.ctx, pair_id=pair_id, period_key="w02", week=2, kind="checkin", due_at=bot.clock.now()
+    )
+    assert claimed is not None
+    # ... when the pair confirms Thursdays and cancels this week's meeting.
+    await confirm(bot, channel)
+    await bot.fake.click(ANA, ids.MEETING_CANCEL_WEEK, channel=channel)
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
+    ts = await delivery.deliver(
+        bot.ctx, claimed, channel=channel, text="Week 2 check-in", blocks=[]
+    )
+    message = next(m for m in bot.fake.messages(channel) if m["ts"] == ts)
+    assert "You cancelled week 2's meeting" in texts_of([message])  # redrawn once it landed
+    async with bot.ctx.db.session() as session:
+        row = await session.get(Checkin, claimed.checkin_id)
+    assert (row.status, row.message_ts) == (CheckinStatus.CANCELLED, None)
+    bot.clock.set(dt.datetime(2026, 1, 22, 16, tzinfo=dt.UTC))  # after Thursday's slot
+    assert (await run_checkins(bot.ctx)).sent == 0
 
 
 async def test_confirming_mid_program_invites_to_the_weeks_left_only(bot):
@@ -466,3 +540,99 @@ async def test_when_a_confirmed_pair_ends_the_series_is_cancelled_in_calendars(b
     await bot.fake.wait_for(
         lambda: any("pair has ended" in e["text"] for e in bot.fake.ephemerals(ANA))
     )
+
+
+async def test_a_checkin_posted_before_a_cancelled_meeting_is_resolved_and_counted_apart(bot):
+    channel = await pair_of(bot, sharer_days=("thu",), learner_days=("thu",))
+    # Week 2's check-in goes out at the program's time (Tuesday) while no time is confirmed.
+    bot.clock.set(dt.datetime(2026, 1, 20, 10, 5, tzinfo=dt.UTC))
+    assert (await run_checkins(bot.ctx)).sent == 1
+    posted = bot.fake.messages(channel)[-1]
+    assert "Week 2 check-in" in texts_of([posted])
+    bot.clock.set(dt.datetime(2026, 1, 21, 9, tzinfo=dt.UTC))  # Wednesday: Thursday is ahead
+    await confirm(bot, channel)
+    await bot.fake.click(RAJ, ids.MEETING_CANCEL_WEEK, channel=channel)
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
+    redrawn = await bot.fake.wait_for(
+        lambda: next(
+            (
+                m
+                for m in bot.fake.messages(channel)
+                if m["ts"] == posted["ts"] and "cancelled week 2" in texts_of([m])
+            ),
+            None,
+        )
+    )
+    assert "doesn't count as a missed week" in texts_of([redrawn])
+    assert not [b for b in redrawn["blocks"] if b["type"] == "actions"]  # nothing to answer
+    async with bot.ctx.db.session() as session:
+        [row] = (await session.scalars(select(Checkin).where(Checkin.kind == "checkin"))).all()
+    assert (row.status, row.message_ts, row.outcome) == (CheckinStatus.CANCELLED, None, 0)
+    # After Thursday's (cancelled) meeting: no new check-in, and no reminder for week 2.
+    bot.clock.set(dt.datetime(2026, 1, 23, 10, tzinfo=dt.UTC))
+    assert (await run_checkins(bot.ctx)).sent == 0
+    assert (await run_nudges(bot.ctx)).sent == 0
+    # HR: a week cancelled ahead, never a missed check-in (one pair is too few to show it).
+    await bot.fake.slash_command(HR_ADMIN_ID, text="report", channel_id=HR_CHANNEL_ID)
+    report = await bot.fake.wait_for(
+        lambda: next(
+            (m for m in bot.fake.messages(HR_CHANNEL_ID) if "Mentoring report" in texts_of([m])),
+            None,
+        )
+    )
+    shown = texts_of([report])
+    assert "Weeks cancelled ahead" in shown and "hidden (" in shown
+    assert "never as missed" in shown  # what the meeting rate counts
+    await bot.fake.slash_command(HR_ADMIN_ID, text="report csv", channel_id=HR_CHANNEL_ID)
+    files = await bot.fake.wait_for(
+        lambda: [
+            bot.fake.files[f["id"]]
+            for m in bot.fake.messages(HR_CHANNEL_ID)
+            for f in m.get("files") or []
+            if f["name"].endswith(".csv")
+        ]
+    )
+    rows = list(csv.DictReader(io.StringIO(files[0]["content"].decode())))
+    assert [(r["week"], r["outcome"], r["met"]) for r in rows] == [
+        ("2", "cancelled_ahead", "false")
+    ]
+    assert bot.fake.validation_errors == []
+
+
+async def test_pairs_kicked_off_before_meeting_times_get_one_proposal(bot):
+    pairs = await make_pairs(bot, 2)  # running pairs whose kickoff had no meeting time
+    (first_pair, *_, first_channel), (_, *_, second_channel) = pairs
+    # A pass claimed the first pair's proposal, posted it, and died before recording it.
+    async with bot.ctx.db.session() as session:
+        row = Checkin(
+            pair_id=first_pair,
+            program_id=(await session.get(Pair, first_pair)).program_id,
+            period_key=MEETING_PERIOD,
+            week=1,
+            kind="meeting",
+            due_at=bot.clock.now(),
+            claimed_at=bot.clock.now(),
+            attempts=1,
+            status=CheckinStatus.CLAIMED,
+        )
+        session.add(row)
+        await session.flush()
+        row_id = row.id
+    await bot.ctx.client.chat_postMessage(
+        channel=first_channel, text="Works for us", metadata=post_metadata(row_id)
+    )
+    counts = await run_kickoffs(bot.ctx)
+    assert (counts.sent, counts.skipped) == (1, 1)  # the first pair's claim is still leased
+    proposed = texts_of(bot.fake.messages(second_channel))
+    assert "regular meeting time" in proposed and "Works for us" in proposed
+    assert "Suggest another time" in proposed
+    bot.clock.set(bot.clock.now() + dt.timedelta(minutes=5))  # the dead pass's lease is over
+    counts = await run_kickoffs(bot.ctx)
+    assert (counts.sent, counts.failed) == (1, 0)  # found in the channel: recorded, not resent
+    for _ in range(2):  # reruns post nothing
+        assert (await run_kickoffs(bot.ctx)).sent == 0
+    assert len(bot.fake.messages(first_channel)) == 1
+    assert len(bot.fake.messages(second_channel)) == 1
+    async with bot.ctx.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Meeting)) == 2
+    assert bot.fake.validation_errors == []

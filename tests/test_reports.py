@@ -14,12 +14,16 @@ import io
 import json
 
 import pytest
+from sqlalchemy import select
 
 from bot.models import (
     Checkin,
     CheckinStatus,
     Goal,
     GoalStatus,
+    Meeting,
+    MeetingChange,
+    MeetingStatus,
     OrgPerson,
     Pair,
     PairStatus,
@@ -656,3 +660,56 @@ async def test_weekly_csv(db, program_id):
     assert (by_key[2, 5]["outcome"], by_key[2, 5]["met"]) == ("pending", "false")
     assert by_key[2, 4]["outcome"] == "cancelled"
     assert by_key[5, 3]["outcome"] == "no_answer"
+
+
+async def test_weeks_cancelled_ahead_are_their_own_figure_never_a_miss(db, program_id):
+    """Pairs 1-4 cancel week 6 and pair 5 (since ended) week 7 ("We can't meet this week"):
+    no check-in, so the meeting rate and every miss stay as they were."""
+    before = await report_for(db, program_id)
+    async with db.session() as s:
+        pair_ids = sorted((await s.scalars(select(Pair.id).order_by(Pair.id))).all())
+        number = dict(enumerate(pair_ids[:5], start=1))
+        for n, week in ((1, 6), (2, 6), (3, 6), (4, 6), (5, 7)):
+            meeting = Meeting(
+                pair_id=number[n],
+                status=MeetingStatus.CONFIRMED,
+                weekday="thu",
+                start_time=dt.time(10),
+                minutes=30,
+                tz="Europe/London",
+                fit="preferred",
+                version=3,
+                sequence=1,
+            )
+            s.add(meeting)
+            await s.flush()
+            s.add(MeetingChange(meeting_id=meeting.id, version=1, kind="confirm"))
+            s.add(MeetingChange(meeting_id=meeting.id, version=2, kind="cancel", week=week))
+    r = await report_for(db, program_id)
+    assert (r.overall.checkins, r.overall.met, r.overall.cancelled) == (18, 7, 5)
+    assert r.overall.meeting_rate == before.overall.meeting_rate
+    assert r.latest == before.latest  # the latest week with a check-in
+    assert r.pairs == before.pairs and r.at_risk == before.at_risk  # not misses
+    # People due to meet per week: 10, 10, 8, 8, 8 (week 6), 2 (week 7). Week 7 is too few, and
+    # the smallest shown week (4) is hidden with it, so that no difference gives week 7 away.
+    assert {w.week: w.cancelled for w in r.trend} == {2: 0, 3: 0, 4: None, 5: 0, 6: 4, 7: None}
+    assert {w.week: w.checkins for w in r.trend if w.week > 5} == {6: 0, 7: 0}
+    text = report_text(r)
+    assert "Weeks cancelled ahead: 5" in text
+    assert "4 cancelled" in text and "hidden cancelled" in text
+    async with db.session() as s:
+        exported = await weekly_csv(s, program_id, now=NOW)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    cancelled = [
+        (int(row["pair_id"]), row["week"], row["period"], row["met"], row["sent_on"])
+        for row in rows
+        if row["outcome"] == "cancelled_ahead"
+    ]
+    assert cancelled == [
+        *((number[n], "6", "w06", "false", "") for n in (1, 2, 3, 4)),
+        (number[5], "7", "w07", "false", ""),
+    ]
+    assert len(rows) == 18 + 5
+    by_key = {(int(row["pair_id"]), int(row["week"])): row for row in rows}
+    assert by_key[number[4], 6]["health_so_far"] == "at_risk"  # as after week 5: not a miss
+    assert by_key[number[5], 7]["pair_status"] == "ended"

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.scheduler.checkins import survey_for_week
 from bot.scheduling import (
     ProgramCalendar,
     checkin_date,
@@ -433,3 +434,15 @@ def test_due_agrees_with_send_times(scenario, minutes):
     for w in due:
         assert timedelta(0) <= now - times[w] <= timedelta(days=6)
         assert all(t > now for t in times.values() if t > times[w])
+
+
+def test_a_cancelled_mid_survey_week_moves_the_survey_to_the_pairs_next_checkin():
+    c = ProgramCalendar(date(2026, 1, 5), 12, 1, "tue", time(10))
+    weeks = list(range(2, 13))
+    assert [w for w in weeks if survey_for_week(c, w)] == [6, 12]
+    without_six = [w for w in weeks if w != 6]  # the pair cancelled week 6
+    assert {w: survey_for_week(c, w, without_six) for w in (5, 7, 12)} == {
+        5: None,
+        7: "mid",
+        12: "end",
+    }

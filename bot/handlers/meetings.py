@@ -27,7 +27,7 @@ from bot.forms import MeetingPick, db_id, parse_meeting_pick, parse_offered
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MeetingStatus
-from bot.outbox import open_on_click, transact_or_tell
+from bot.outbox import open_on_click, show_cancelled_checkin, transact_or_tell
 from bot.refusals import Refusal
 from bot.services import meetings as service
 from bot.texts import text
@@ -204,10 +204,11 @@ async def confirmed(session: AsyncSession, click: Click) -> service.MeetingState
 
 async def cancelled(
     session: AsyncSession, click: Click
-) -> tuple[service.MeetingState, slots.Occurrence]:
+) -> tuple[service.MeetingState, slots.Occurrence, service.PostedCheckin | None]:
+    """Cancel this week; the week's check-in too, returned when it had been posted."""
     state, occurrence = await this_week(session, click)
-    await service.change_week(session, state, occurrence, click.user_id, click.now, None)
-    return state, occurrence
+    posted = await service.change_week(session, state, occurrence, click.user_id, click.now, None)
+    return state, occurrence, posted
 
 
 async def confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -262,7 +263,9 @@ async def cancel_week(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     done = await on_click(ack, body, context, cancelled, taken="meeting.refused.taken")
     if done is None:
         return
-    click, (state, occurrence) = done
+    click, (state, occurrence, posted) = done
+    if posted is not None:  # the week's check-in went out before its meeting: it says so now
+        await show_cancelled_checkin(click.ctx, posted.channel, posted.ts, posted.week)
     when = views.slack_date(occurrence.start)
     await announce(click.ctx, state, kind="cancelled", user_id=click.user_id, extra={"when": when})
 

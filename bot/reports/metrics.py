@@ -23,7 +23,11 @@ Privacy is enforced in this layer, so no renderer or caller can leak by mistake:
   the trend's window) and together hold fewer than ``min_group`` ratings, the smallest shown
   weeks are hidden too, so the overall average minus the shown weeks cannot give them away;
 * goal categories need ``min_group`` people with goals in them, topics ``min_group`` people,
-  and a prompt's thumbs ``min_group`` ratings.
+  and a prompt's thumbs ``min_group`` ratings;
+* weeks cancelled ahead ("We can't meet this week", read from the meetings' changes: such a
+  week has no check-in) are counted per week only where the pairs due to meet that week (their
+  check-ins and cancellations) were at least ``min_group`` people, with the same complement rule
+  as the weekly ratings, and over the program only when some week's were.
 
 At-risk pairs carry the two display names (and nothing they wrote), so that HR can act on them.
 """
@@ -52,6 +56,8 @@ from bot.models import (
     Checkin,
     Goal,
     GoalStatus,
+    Meeting,
+    MeetingChange,
     OrgPerson,
     Outcome,
     Pair,
@@ -100,7 +106,8 @@ class Headcount:
 
 @dataclass(frozen=True)
 class Activity:
-    """Posted weekly check-ins and their answers, over one week or the whole program."""
+    """Posted weekly check-ins and their answers, over one week or the whole program, and the
+    weeks pairs cancelled ahead ("We can't meet this week"), which get no check-in."""
 
     checkins: int
     met: int
@@ -109,9 +116,13 @@ class Activity:
     avg_candour: float | None
     usefulness_ratings: int = field(default=0, kw_only=True)
     candour_ratings: int = field(default=0, kw_only=True)
+    # Weeks cancelled ahead; None: hidden, the pairs due to meet were fewer than min_group
+    # people (module doc). Never part of `meeting_rate`: a cancelled week is not a miss.
+    cancelled: int | None = field(default=0, kw_only=True)
 
     @property
     def meeting_rate(self) -> float | None:
+        """Pairs that met out of posted check-ins: cancelled weeks are in neither."""
         return self.met / self.checkins if self.checkins else None
 
     @property
@@ -226,6 +237,7 @@ class Report:
     meetings_per_pair: float | None  # meetings per active pair
     overall: Activity
     latest: WeekStats | None  # the latest program week with a posted check-in
+    # (the trend also shows weeks that only had cancellations)
     trend: tuple[WeekStats, ...]
     pairs: tuple[PairHealth, ...]  # active pairs
     at_risk: tuple[AtRiskPair, ...]
@@ -381,10 +393,11 @@ async def program_report(
         raise LookupError(f"no program {program_id}")
 
     by_week_and_prompt = await _by_week_and_prompt(session, program_id)
-    weekly, overall = _weekly(by_week_and_prompt, program, min_group, weeks)
+    cancelled = Counter(week for _, week in await cancelled_weeks(session, program_id))
+    weekly, overall = _weekly(by_week_and_prompt, program, min_group, weeks, cancelled)
     best, worst = _prompts(by_week_and_prompt, prompts, min_group)
     pair_rows = await _pair_rows(session, program_id, now)
-    latest = weekly[-1] if weekly else None
+    latest = next((w for w in reversed(weekly) if w.checkins), None)
     trend = (
         weekly
         if weeks is None or latest is None
@@ -497,8 +510,30 @@ async def _by_week_and_prompt(session: AsyncSession, program_id: int) -> list[_W
     ]
 
 
+async def cancelled_weeks(session: AsyncSession, program_id: int) -> list[tuple[int, int]]:
+    """(pair id, week) of every week a pair of the program cancelled ahead, oldest first: from
+    the meetings' changes (a few rows per pair), since a cancelled week has no posted check-in."""
+    rows = await session.execute(
+        select(Meeting.pair_id, MeetingChange.week)
+        .join(Meeting, Meeting.id == MeetingChange.meeting_id)
+        .join(Pair, Pair.id == Meeting.pair_id)
+        .where(
+            Pair.program_id == program_id,
+            MeetingChange.kind == "cancel",
+            MeetingChange.week.is_not(None),
+        )
+        .distinct()
+        .order_by(Meeting.pair_id, MeetingChange.week)
+    )
+    return [(pair_id, week) for pair_id, week in rows if week is not None]
+
+
 def _weekly(
-    rows: Iterable[_WeekPromptRow], program: Program, min_group: int, window: int | None = None
+    rows: Iterable[_WeekPromptRow],
+    program: Program,
+    min_group: int,
+    window: int | None = None,
+    cancelled: Counter[int] | None = None,
 ) -> tuple[list[WeekStats], Activity]:
     """Per-week activity, and the program-wide totals from the same sums; average ratings
     only where enough people gave them (module doc), so no average is one person's score."""
@@ -507,6 +542,8 @@ def _weekly(
     by_week: dict[int, Counter[str]] = defaultdict(Counter)
     for row in rows:
         by_week[row.week].update({name: getattr(row, name) for name in fields})
+    for week, n in (cancelled or Counter()).items():
+        by_week[week]["cancelled"] += n
 
     def activity(sums: Counter[str]) -> dict[str, Any]:
         return {
@@ -517,6 +554,7 @@ def _weekly(
             "avg_candour": ratio(sums["candour_sum"], sums["candour_count"]),
             "usefulness_ratings": sums["usefulness_count"],
             "candour_ratings": sums["candour_count"],
+            "cancelled": sums["cancelled"],
         }
 
     ordered = sorted(by_week)
@@ -528,12 +566,17 @@ def _weekly(
         hidden[rating] = suppressed_weeks(counts, shown, min_group)
         if max(counts.values(), default=0) < min_group:
             overall[f"avg_{rating}"] = None
+    # The people behind a week's cancellations: both of each pair due to meet that week.
+    due = {week: 2 * (by_week[week]["checkins"] + by_week[week]["cancelled"]) for week in ordered}
+    hidden["cancelled"] = suppressed_weeks(due, shown, min_group)
+    if max(due.values(), default=0) < min_group:  # as the ratings: no week had enough people
+        overall["cancelled"] = None
     weeks = []
     for week in ordered:
         values = activity(by_week[week])
-        for rating, weeks_hidden in hidden.items():
+        for figure, weeks_hidden in hidden.items():
             if week in weeks_hidden:
-                values[f"avg_{rating}"] = None
+                values["cancelled" if figure == "cancelled" else f"avg_{figure}"] = None
         weeks.append(WeekStats(**values, week=week, starts_on=week_start(program, week)))
     return weeks, Activity(**overall)
 

@@ -52,6 +52,11 @@ def num(value: float | None) -> str:
     return text("no_value") if value is None else f"{value:.1f}"
 
 
+def count(value: int | None) -> str:
+    """A count, or 'hidden' when it came from too few people."""
+    return text("hidden_value") if value is None else str(value)
+
+
 def rating(value: float | None, ratings: int) -> str:
     """An average rating, or 'hidden' when there were ratings but from too few people."""
     return text("hidden_value") if value is None and ratings else num(value)
@@ -115,6 +120,10 @@ def _headline(report: Report) -> list[tuple[str, str]]:
             ),
         ),
         (
+            text("headline.cancelled"),
+            text("headline.cancelled_value", cancelled=count(overall.cancelled)),
+        ),
+        (
             text("headline.answers"),
             text(
                 "headline.answers_value",
@@ -172,6 +181,7 @@ def _activity(activity: Activity) -> dict[str, str]:
         "answered": pct(activity.response_rate),
         "usefulness": rating(activity.avg_usefulness, activity.usefulness_ratings),
         "candour": rating(activity.avg_candour, activity.candour_ratings),
+        "cancelled": count(activity.cancelled),
     }
 
 

@@ -42,9 +42,15 @@ class PlannedCheckin:
     status: list[tuple[str, bool]]
 
 
-def survey_for_week(cal: scheduling.ProgramCalendar, week: int) -> str | None:
-    """Mid survey on the first check-in at or after mid-program; end survey on the last one."""
-    weeks = scheduling.checkin_weeks(cal)
+def survey_for_week(
+    cal: scheduling.ProgramCalendar, week: int, weeks: list[int] | None = None
+) -> str | None:
+    """Mid survey on the first check-in at or after mid-program; end survey on the last one.
+
+    `weeks` are the pair's check-in weeks (default: the program's): a week the pair cancelled
+    has none, so the mid survey moves to the pair's next check-in.
+    """
+    weeks = sorted(weeks) if weeks is not None else scheduling.checkin_weeks(cal)
     if not weeks:
         return None
     if week == weeks[-1]:
@@ -94,7 +100,7 @@ def due_checkins(
                 period_key=key,
                 due_at=send_times[week],
                 total_weeks=row.program.length_weeks,
-                survey=survey_for_week(cal, week),
+                survey=survey_for_week(cal, week, list(send_times)),
                 at_risk=pair.at_risk,
                 goal_categories=sorted(categories.get(s.id, set()) | categories.get(lrn.id, set())),
                 used_prompts=found.used_prompts.get(pair.id, set()),

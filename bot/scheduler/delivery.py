@@ -4,11 +4,15 @@ Every scheduled post (kickoff, weekly check-in) is a `Checkin` row, unique per p
 the insert is the claim, so two passes or two processes never both own one. A claim is leased:
 if its owner died before recording the Slack ts, the next pass retakes it once the lease is over,
 and first looks in the channel's history for a message carrying the row's id in its metadata, so
-a post that did reach Slack is recorded instead of sent twice.
+a post that did reach Slack is recorded instead of sent twice. A post whose answer was lost (a
+timeout or a dropped connection: the client does not retry those for posts) is looked for the
+same way before it is tried again; when the history cannot be read either, the row waits for the
+next pass, which looks first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -18,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import outbox
 from bot.context import AppContext
 from bot.db import changed_rows
 from bot.models import Checkin, CheckinStatus, Pair
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
 METADATA_EVENT = "mentorbot_post"
+# Rows no claim may take: posted, or a check-in of a week the pair cancelled.
+FINAL = (CheckinStatus.POSTED, CheckinStatus.CANCELLED)
 
 
 @dataclass
@@ -70,7 +77,7 @@ async def claim(
         existing = await session.scalar(
             select(Checkin).where(Checkin.pair_id == pair_id, Checkin.period_key == period_key)
         )
-        if existing is None or existing.status == CheckinStatus.POSTED:
+        if existing is None or existing.status in FINAL:
             return None
         leased = existing.claimed_at is not None and now - existing.claimed_at < LEASE
         if existing.status == CheckinStatus.CLAIMED and leased:
@@ -80,7 +87,7 @@ async def claim(
             update(Checkin)
             .where(
                 Checkin.id == existing.id,
-                Checkin.status != CheckinStatus.POSTED,
+                Checkin.status.not_in(FINAL),
                 Checkin.attempts == existing.attempts,
             )
             .values(claimed_at=now, attempts=existing.attempts + 1, status=CheckinStatus.CLAIMED),
@@ -88,7 +95,8 @@ async def claim(
         if taken != 1:
             return None
         # A FAILED row was released by its owner after Slack refused: nothing was posted.
-        return Claim(existing.id, reclaimed=existing.status == CheckinStatus.CLAIMED)
+        maybe_posted = (CheckinStatus.CLAIMED, CheckinStatus.UNSURE)
+        return Claim(existing.id, reclaimed=existing.status in maybe_posted)
 
 
 def post_metadata(checkin_id: int) -> dict[str, Any]:
@@ -96,18 +104,60 @@ def post_metadata(checkin_id: int) -> dict[str, Any]:
 
 
 async def find_earlier_post(ctx: AppContext, channel: str, checkin_id: int) -> str | None:
-    """The ts of a message this row already produced, found by its metadata; None if absent."""
-    try:
-        history = await ctx.client.conversations_history(
-            channel=channel, include_all_metadata=True, limit=50
-        )
-    except (SlackApiError, OSError, TimeoutError):
-        return None
+    """The ts of a message this row already produced, found by its metadata; None if absent.
+    Raises what the client raises when the history cannot be read: then nobody knows."""
+    history = await ctx.client.conversations_history(
+        channel=channel, include_all_metadata=True, limit=50
+    )
     messages: list[dict[str, Any]] = history.get("messages", [])
     for message in messages:
         payload = (message.get("metadata") or {}).get("event_payload") or {}
         if payload.get("checkin_id") == checkin_id:
             return message.get("ts")
+    return None
+
+
+POST_ATTEMPTS = 3  # posts whose answer was lost, each looked for before the next try
+LOST_ANSWER_PAUSE = 0.5  # seconds for a late post to show in the history before looking
+
+
+async def _post_once(
+    ctx: AppContext, claimed: Claim, *, channel: str, text: str, blocks: list[dict[str, Any]]
+) -> str | None:
+    """The ts of the row's one message in Slack, posting it unless it is there already; None
+    when Slack refused (the row is released) or it cannot be known (left for the next pass)."""
+    uncertain = claimed.reclaimed
+    for attempt in range(POST_ATTEMPTS):
+        if uncertain:
+            if attempt:
+                await asyncio.sleep(LOST_ANSWER_PAUSE)
+            try:
+                found = await find_earlier_post(ctx, channel, claimed.checkin_id)
+            except (SlackApiError, OSError, TimeoutError):
+                break
+            if found is not None:
+                return found
+        try:
+            response = await ctx.client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                metadata=post_metadata(claimed.checkin_id),
+            )
+            return str(response["ts"])
+        except SlackApiError as exc:  # Slack answered no: nothing was posted
+            log.warning(
+                "post failed; will retry next pass",
+                extra={"checkin": claimed.checkin_id, "error_type": type(exc).__name__},
+            )
+            await release(ctx, claimed.checkin_id)
+            return None
+        except (OSError, TimeoutError):  # the answer was lost: the post may have landed
+            uncertain = True
+    log.warning(
+        "post may have landed; the next pass looks for it", extra={"checkin": claimed.checkin_id}
+    )
+    await release(ctx, claimed.checkin_id, landed_unknown=True)
     return None
 
 
@@ -120,44 +170,43 @@ async def deliver(
     blocks: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
 ) -> str | None:
-    """Post a claimed row's message and record its ts; on failure release the row for later."""
-    ts = await find_earlier_post(ctx, channel, claimed.checkin_id) if claimed.reclaimed else None
+    """Post a claimed row's message once and record its ts; on failure release the row."""
+    ts = await _post_once(ctx, claimed, channel=channel, text=text, blocks=blocks)
     if ts is None:
-        try:
-            response = await ctx.client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                metadata=post_metadata(claimed.checkin_id),
-            )
-            ts = response["ts"]
-        except (SlackApiError, OSError, TimeoutError) as exc:
-            log.warning(
-                "post failed; will retry next pass",
-                extra={"checkin": claimed.checkin_id, "error_type": type(exc).__name__},
-            )
-            await release(ctx, claimed.checkin_id)
-            return None
+        return None
     async with ctx.db.session() as session:
-        await session.execute(
+        recorded = await changed_rows(
+            session,
             update(Checkin)
-            .where(Checkin.id == claimed.checkin_id)
+            .where(Checkin.id == claimed.checkin_id, Checkin.status != CheckinStatus.CANCELLED)
             .values(
                 status=CheckinStatus.POSTED,
                 message_ts=ts,
                 channel_id=channel,
                 sent_at=ctx.clock.now(),
                 **(extra or {}),
-            )
+            ),
         )
+        week = (
+            None
+            if recorded
+            else await session.scalar(select(Checkin.week).where(Checkin.id == claimed.checkin_id))
+        )
+    if week is not None:
+        # The pair cancelled the week while this post was on its way: it stays cancelled (no
+        # ts recorded, so nothing counts it) and the message that did land says so.
+        await outbox.show_cancelled_checkin(ctx, channel, ts, week)
     return ts
 
 
-async def release(ctx: AppContext, checkin_id: int) -> None:
-    """Mark a claim failed so the next pass retries it straight away."""
+async def release(ctx: AppContext, checkin_id: int, *, landed_unknown: bool = False) -> None:
+    """Give a claim up so that the next pass retries it straight away: as failed when Slack
+    refused the post, or as unsure (whose taker looks in the history first) when the post may
+    have landed."""
+    status = CheckinStatus.UNSURE if landed_unknown else CheckinStatus.FAILED
     async with ctx.db.session() as session:
         await session.execute(
             update(Checkin)
-            .where(Checkin.id == checkin_id, Checkin.status != CheckinStatus.POSTED)
-            .values(status=CheckinStatus.FAILED)
+            .where(Checkin.id == checkin_id, Checkin.status.not_in(FINAL))
+            .values(status=status)
         )

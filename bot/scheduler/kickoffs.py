@@ -2,12 +2,16 @@
 
 Resumable: a pair whose kickoff is not recorded is picked up by the next pass; the group DM is
 stored as soon as Slack returns it, and the message goes through the claim/deliver protocol.
+The same pass proposes a regular meeting time, once, to running pairs kicked off before meeting
+times existed (their kickoff had none), through the same protocol.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,17 +20,19 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import scheduling, slots
 from bot.context import AppContext
-from bot.models import Pair
+from bot.models import Pair, Program
 from bot.prompts import Choice, choose_prompt
 from bot.scheduler import delivery
 from bot.services import kickoffs, meetings
-from bot.services.kickoffs import KICKOFF_PERIOD
+from bot.services.kickoffs import KICKOFF_PERIOD, MEETING_PERIOD
 from bot.services.programs import calendar
 from bot.texts import text
+from bot.views import blocks as b
 from bot.views.kickoff import kickoff_blocks
 from bot.views.meeting import proposal_blocks
 
 log = logging.getLogger(__name__)
+Step = Callable[[AppContext, int], Awaitable[str | None]]  # one pair's part of the pass
 __all__ = ["KICKOFF_PERIOD", "PassCounts", "run_kickoffs"]
 
 
@@ -156,22 +162,60 @@ async def propose_meeting(
     )
 
 
+def meetings_ahead(program: Program, now: dt.datetime) -> bool:
+    """Whether the program still has a meeting week that has not ended."""
+    weeks = scheduling.meeting_weeks(calendar(program))
+    return bool(weeks) and weeks[-1][1] + dt.timedelta(days=7) > now.date()
+
+
+async def propose_to_running_pair(ctx: AppContext, pair_id: int) -> str | None:
+    """A meeting-time proposal for a pair kicked off without one: claimed first, so it is posted
+    once (a rerun after a crash finds the claim, or the post in the channel); None when the
+    program has no meeting left to propose."""
+    async with ctx.db.session() as session:
+        found = await kickoffs.running_pair(session, pair_id)
+    now = ctx.clock.now()
+    if found is None or not found.pair.dm_channel_id or not meetings_ahead(found.program, now):
+        return None
+    week = scheduling.program_week(calendar(found.program), now.date()) or 1
+    claimed = await delivery.claim(
+        ctx, pair_id=pair_id, period_key=MEETING_PERIOD, week=week, kind="meeting", due_at=now
+    )
+    if claimed is None:
+        return "skipped"
+    meeting = await propose_meeting(ctx, found)
+    if meeting is None:
+        await delivery.release(ctx, claimed.checkin_id)
+        return "failed"
+    blocks = [b.section(text("meeting.late_intro")), *meeting]
+    ts = await delivery.deliver(
+        ctx, claimed, channel=found.pair.dm_channel_id, text=text("meeting.heading"), blocks=blocks
+    )
+    return "sent" if ts else "failed"
+
+
 async def run_kickoffs(ctx: AppContext, program_id: int | None = None) -> PassCounts:
-    """Kick off every pending pair, a bounded number at a time; one failure stops no other."""
+    """Propose meeting times to running pairs that never had one, then kick off every pending
+    pair (in that order, so a kickoff adopted in this pass is not taken for an old one), a
+    bounded number at a time; one failure stops no other."""
     gate = asyncio.Semaphore(ctx.settings.slack_max_concurrency)
 
-    async def guarded(pair_id: int) -> str:
+    async def guarded(pair_id: int, step: Step) -> str | None:
         async with gate:
             try:
-                return await kickoff_one(ctx, pair_id)
+                return await step(ctx, pair_id)
             except Exception:
                 log.exception("kickoff failed", extra={"pair": pair_id})
                 return "failed"
 
     async with ctx.db.session() as session:
+        running = [] if program_id is not None else await kickoffs.pairs_without_meeting(session)
+    outcomes = list(await asyncio.gather(*(guarded(p, propose_to_running_pair) for p in running)))
+    async with ctx.db.session() as session:
         pending = await kickoffs.pending_pairs(session, program_id)
-    outcomes = await asyncio.gather(*(guarded(p) for p in pending))
+    outcomes += await asyncio.gather(*(guarded(p, kickoff_one) for p in pending))
     counts = PassCounts()
     for outcome in outcomes:
-        setattr(counts, outcome, getattr(counts, outcome) + 1)
+        if outcome is not None:
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
     return counts

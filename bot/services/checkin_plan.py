@@ -43,7 +43,7 @@ class PairRow:
 @dataclass
 class PlanInputs:
     pairs: list[PairRow]
-    posted: set[tuple[int, str]]  # (pair id, period key) already posted
+    posted: set[tuple[int, str]]  # (pair id, period key) already posted, or cancelled
     used_prompts: dict[int, set[str]]  # pair id -> prompt ids it has had
     goal_categories: dict[int, set[str]]  # participant id -> categories of open goals
     ratings: dict[str, float]  # prompt id -> net thumbs in [-1, 1]
@@ -99,7 +99,9 @@ async def prompt_ratings(session: AsyncSession) -> dict[str, float]:
 async def plan_inputs(session: AsyncSession, today: dt.date) -> PlanInputs:
     await end_elapsed_pauses(session, today)
     posted = await session.execute(
-        select(Checkin.pair_id, Checkin.period_key).where(Checkin.status == CheckinStatus.POSTED)
+        select(Checkin.pair_id, Checkin.period_key).where(
+            Checkin.status.in_([CheckinStatus.POSTED, CheckinStatus.CANCELLED])
+        )
     )
     used: dict[int, set[str]] = {}
     for pair_id, prompt_id in await session.execute(

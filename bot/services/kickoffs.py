@@ -1,12 +1,13 @@
 """What the kickoff pass reads and records: the pair with its people and goals, and the kickoff
-once posted (its message ts on the pair, its prompt in the pair's prompt history)."""
+once posted (its message ts on the pair, its prompt in the pair's prompt history); and the
+running pairs kicked off before meeting times existed, which the pass proposes a time to once."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
@@ -14,14 +15,19 @@ from bot.models import (
     CheckinStatus,
     Goal,
     GoalStatus,
+    Meeting,
     Pair,
     PairStatus,
     Participant,
     Program,
+    ProgramStatus,
     PromptDelivery,
 )
 
 KICKOFF_PERIOD = "kickoff"
+# The meeting-time proposal a pair kicked off before meeting times existed gets in its group DM
+# (a delivery row like the kickoff's, so it is posted once whatever crashes or reruns).
+MEETING_PERIOD = "meeting"
 
 
 @dataclass
@@ -45,11 +51,45 @@ async def pending_pairs(session: AsyncSession, program_id: int | None = None) ->
     return list((await session.scalars(query.order_by(Pair.id))).all())
 
 
+async def pairs_without_meeting(session: AsyncSession) -> list[int]:
+    """Running pairs kicked off before meeting times existed: no meeting row yet, or one whose
+    proposal was claimed but not posted (the pass stopped between storing it and posting it)."""
+    unposted = exists().where(
+        Checkin.pair_id == Pair.id,
+        Checkin.period_key == MEETING_PERIOD,
+        Checkin.status != CheckinStatus.POSTED,
+    )
+    query = (
+        select(Pair.id)
+        .join(Program, Program.id == Pair.program_id)
+        .where(
+            Pair.status == PairStatus.ACTIVE,
+            Pair.kickoff_ts.is_not(None),
+            Pair.dm_channel_id.is_not(None),
+            Program.status == ProgramStatus.OPEN,
+            or_(~exists().where(Meeting.pair_id == Pair.id), unposted),
+        )
+    )
+    return list((await session.scalars(query.order_by(Pair.id))).all())
+
+
 async def pair_to_kick_off(session: AsyncSession, pair_id: int) -> KickoffPair | None:
     """The pair with what its kickoff shows; None if it is gone, ended or already kicked off."""
     pair = await session.get(Pair, pair_id)
     if pair is None or pair.kickoff_ts or pair.status != PairStatus.ACTIVE:
         return None
+    return await _with_people(session, pair)
+
+
+async def running_pair(session: AsyncSession, pair_id: int) -> KickoffPair | None:
+    """A kicked-off active pair with its people; None if it is gone, ended or not started."""
+    pair = await session.get(Pair, pair_id)
+    if pair is None or not pair.kickoff_ts or pair.status != PairStatus.ACTIVE:
+        return None
+    return await _with_people(session, pair)
+
+
+async def _with_people(session: AsyncSession, pair: Pair) -> KickoffPair:
     program = await session.get(Program, pair.program_id)
     sharer = await session.get(Participant, pair.sharer_id)
     learner = await session.get(Participant, pair.learner_id)

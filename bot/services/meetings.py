@@ -13,11 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar as ical
 from bot import scheduling, slots
 from bot.models import (
+    Checkin,
+    CheckinStatus,
     Meeting,
     MeetingChange,
     MeetingStatus,
@@ -77,11 +81,16 @@ class MeetingState:
         return slots.occurrences(self.slot, self.weeks, self.series_from)
 
     def week_changes(self) -> dict[int, MeetingChange]:
-        """The latest move or cancellation of each week since the regular slot was last set."""
+        """The latest change of each week: a move since the regular slot was last set (a move
+        belongs to the old time), or a cancellation whenever it was made (the pair called the
+        week off, whatever their time: its check-in row is cancelled for good)."""
         last_series = max((c.version for c in self.changes if c.kind in SERIES_KINDS), default=0)
         result: dict[int, MeetingChange] = {}
         for change in sorted(self.changes, key=lambda c: c.version):
-            if change.kind in ("move", "cancel") and change.version > last_series and change.week:
+            earlier = result.get(change.week) if change.week else None
+            if not change.week or (earlier is not None and earlier.kind == "cancel"):
+                continue
+            if change.kind == "cancel" or (change.kind == "move" and change.version > last_series):
                 result[change.week] = change
         return result
 
@@ -340,8 +349,9 @@ async def change_week(
     user_id: str,
     now: dt.datetime,
     new_start: dt.datetime | None,
-) -> None:
-    """Move one week's meeting (``new_start``) or cancel it (None): the series stays."""
+) -> PostedCheckin | None:
+    """Move one week's meeting (``new_start``) or cancel it (None): the series stays. A
+    cancellation also cancels the week's check-in (returned when it had been posted)."""
     if state.meeting.status != MeetingStatus.CONFIRMED:
         raise Refusal("meeting.refused.not_confirmed")
     original = next((o for o in state.base_occurrences() if o.week == occurrence.week), None)
@@ -358,6 +368,60 @@ async def change_week(
         new_start=new_start,
     )
     state.meeting.sequence += 1
+    if new_start is None:
+        return await cancel_checkin(session, state, occurrence.week, original.start)
+    return None
+
+
+@dataclass(frozen=True)
+class PostedCheckin:
+    """A check-in already in the group DM for a week the pair has just cancelled."""
+
+    channel: str
+    ts: str
+    week: int
+
+
+async def cancel_checkin(
+    session: AsyncSession, state: MeetingState, week: int, due_at: dt.datetime
+) -> PostedCheckin | None:
+    """The week's check-in row, stored as cancelled so no pass ever claims and posts it.
+
+    Inserted if there is none yet (a pass that claims later finds it); a claim in flight loses
+    (delivery records nothing over a cancelled row); a check-in posted earlier (at the program's
+    time, before this week's meeting) is cancelled too and returned so the caller can redraw
+    it: its ts is cleared, so reports, reminders and at-risk flags never count it.
+    """
+    key = scheduling.period_key(calendar(state.program), week)
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Checkin)
+        .values(
+            pair_id=state.pair.id,
+            program_id=state.pair.program_id,
+            period_key=key,
+            week=week,
+            kind="checkin",
+            due_at=due_at,
+            attempts=0,
+            status=CheckinStatus.CANCELLED,
+        )
+        .on_conflict_do_nothing(index_elements=["pair_id", "period_key"])
+    )
+    row = await session.scalar(
+        select(Checkin)
+        .where(Checkin.pair_id == state.pair.id, Checkin.period_key == key)
+        .with_for_update()
+    )
+    assert row is not None
+    posted = (
+        PostedCheckin(row.channel_id, row.message_ts, week)
+        if row.status == CheckinStatus.POSTED and row.channel_id and row.message_ts
+        else None
+    )
+    row.status, row.message_ts = CheckinStatus.CANCELLED, None
+    return posted
 
 
 async def end_series(session: AsyncSession, pair_id: int, now: dt.datetime) -> bool:

@@ -57,6 +57,14 @@ def checkin_blocks(
     ]
 
 
+def cancelled_checkin_blocks(week: int) -> list[dict[str, Any]]:
+    """A check-in whose week the pair cancelled ("We can't meet this week"): no buttons left."""
+    return [
+        b.header(text("checkin.header", week=week)),
+        b.section(text("checkin.cancelled", week=week)),
+    ]
+
+
 def long_answer(
     block_id: str, action_id: str, label_key: str, initial: str | None
 ) -> dict[str, Any]:

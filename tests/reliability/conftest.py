@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FixedClock
 from mentorbot_sandbox.local import LocalBot
-from tests.conftest import START
+from tests.conftest import START, patient
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
 async def quick_bot(db_url: str):
     """The running bot with a 1 s Web API timeout, so `timeout` faults cost a second, not ten."""
     async with LocalBot(db_url, clock=FixedClock(START), slack_timeout_seconds=1) as local:
-        yield local
+        yield patient(local)
 
 
 class BotInThread:
@@ -37,6 +37,7 @@ class BotInThread:
         self.thread.start()
         self.local = LocalBot(db_url, clock=FixedClock(START), **overrides)
         self.run(self.local.__aenter__())
+        patient(self.local)
 
     def run(self, coro, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)

@@ -147,7 +147,7 @@ async def test_slash_command_fields_ack_and_response_url(
 ) -> None:
     receiver.handler = lambda body: "Working on it…"
     result = await fake.slash_command("U1", "join mentor", channel_id="C1")
-    assert result.status == 200 and result.elapsed < 3
+    assert result.status == 200
     body = receiver.requests[-1]["body"]
     for key in (
         "team_id",
