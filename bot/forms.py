@@ -385,7 +385,7 @@ class ProgramForm:
     different_departments: bool = False
 
 
-def parse_join_choices(view: dict) -> tuple[int | None, bool]:
+def parse_join_choices(view: dict[str, Any]) -> tuple[int | None, bool]:
     """(program chosen in the sign-up modal, if it asked; "invite me to the next round")."""
     r = StateReader(view)
     return db_id(r.option(ids.B_JOIN_PROGRAM, ids.A_JOIN_PROGRAM)), ids.NEXT_ROUND_YES in r.options(
@@ -393,7 +393,7 @@ def parse_join_choices(view: dict) -> tuple[int | None, bool]:
     )
 
 
-def parse_confidence(view: dict, topics: object) -> tuple[dict[str, int], dict[str, str]]:
+def parse_confidence(view: dict[str, Any], topics: object) -> tuple[dict[str, int], dict[str, str]]:
     """{topic: 1-5} from the confidence modal (its topics come from private_metadata)."""
     r = StateReader(view)
     ratings: dict[str, int] = {}
@@ -411,7 +411,7 @@ def parse_confidence(view: dict, topics: object) -> tuple[dict[str, int], dict[s
 
 
 def parse_program(
-    view: dict, *, today: dt.date, existing: Program | None
+    view: dict[str, Any], *, today: dt.date, existing: Program | None
 ) -> tuple[ProgramForm | None, dict[str, str]]:
     """Validate the program modal; a start date in the past is allowed only if unchanged."""
     r = StateReader(view)
@@ -485,7 +485,7 @@ MAX_FEEDBACK_TEXT = 1500
 
 
 def _rating(
-    reader: StateReader, block: str, action: str, low: int, high: int, errors: dict
+    reader: StateReader, block: str, action: str, low: int, high: int, errors: dict[str, str]
 ) -> int | None:
     value = reader.option(block, action)
     if value is None:

@@ -413,6 +413,27 @@ class MeetingChange(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
 
 
+# What a check-in's answers add up to, kept on the check-in itself (`bot.services.summaries`
+# writes them) so that HR's report reads one row per check-in: the week's numbers, then who
+# answered and who cancelled. Each report index below covers one group.
+WEEKLY_SUMMARY = (
+    "outcome",
+    "answers",
+    "usefulness_sum",
+    "usefulness_count",
+    "candour_sum",
+    "candour_count",
+    "thumbs_up",
+    "thumbs_down",
+)
+PAIR_SUMMARY = (
+    "sharer_answered",
+    "learner_answered",
+    "cancelled_by_sharer",
+    "cancelled_by_learner",
+)
+
+
 class Checkin(Timestamped, Base):
     """One weekly check-in (or survey) posted into a pair's group DM."""
 
@@ -466,14 +487,7 @@ class Checkin(Timestamped, Base):
             "kind",
             "week",
             "prompt_id",
-            "outcome",
-            "answers",
-            "usefulness_sum",
-            "usefulness_count",
-            "candour_sum",
-            "candour_count",
-            "thumbs_up",
-            "thumbs_down",
+            *WEEKLY_SUMMARY,
             sqlite_where=text("message_ts IS NOT NULL"),
             postgresql_where=text("message_ts IS NOT NULL"),
         ),
@@ -485,10 +499,7 @@ class Checkin(Timestamped, Base):
             "week",
             "outcome",
             "sent_at",
-            "sharer_answered",
-            "learner_answered",
-            "cancelled_by_sharer",
-            "cancelled_by_learner",
+            *PAIR_SUMMARY,
             sqlite_where=text("message_ts IS NOT NULL"),
             postgresql_where=text("message_ts IS NOT NULL"),
         ),

@@ -117,7 +117,7 @@ def read_org_csv(data: bytes, *, today: dt.date, name: str = "the file") -> OrgF
     return result
 
 
-def _row(line: int, v: dict[str, str | None], today: dt.date, bad: list) -> OrgRow:
+def _row(line: int, v: dict[str, str | None], today: dt.date, bad: list[tuple[int, str]]) -> OrgRow:
     def keep(column: str, ok: bool) -> str | None:
         if v.get(column) is not None and not ok:
             bad.append((line, column))
@@ -156,7 +156,7 @@ def _is_slack_id(value: str | None) -> bool:
 
 
 def _band(
-    line: int, hire_date: str | None, years: str | None, today: dt.date, bad: list
+    line: int, hire_date: str | None, years: str | None, today: dt.date, bad: list[tuple[int, str]]
 ) -> ExperienceBand | None:
     """Experience band from the hire date (years at this company, a lower bound) or a count."""
     if years is not None:

@@ -1,5 +1,6 @@
 """Slack output that listeners share: publish a home tab, open a modal, tell a person, redraw a
-check-in.
+check-in; and the two shapes of "one transaction, then say no where the person is" (after a
+click: `transact_or_tell`; in a modal submission: `transact_or_field_error`).
 
 Listener modules use these and never each other. Every function here logs a Slack failure (ids
 only) and never raises it: the change that caused the output is already stored. The one
@@ -10,14 +11,20 @@ exception is `notify.NotInChannel` from the report posts: only a person can fix 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar as ical
 from bot import notify
 from bot.context import AppContext
+from bot.middleware import DATABASE_ERRORS
 from bot.models import Checkin
+from bot.refusals import Refusal
 from bot.reports import Report, report_blocks, report_text
 from bot.services import meetings, outcomes
 from bot.services import participants as people
@@ -31,6 +38,8 @@ from bot.views.programs import confidence_modal, confidence_prompt_blocks, gains
 
 log = logging.getLogger(__name__)
 SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
+T = TypeVar("T")
+Work = Callable[[AsyncSession], Awaitable[T]]
 
 
 async def publish_home(ctx: AppContext, user_id: str) -> None:
@@ -61,6 +70,18 @@ async def open_modal(
     return None
 
 
+async def reply(respond: AsyncRespond, message: str | None) -> None:
+    """Answer a slash command privately (ephemeral), when there is something to say."""
+    if message:
+        await respond(text=message, response_type="ephemeral")
+
+
+async def dm_reply(ctx: AppContext, user_id: str, message: str | None) -> None:
+    """Answer a click in the App Home or a DM by DM, when there is something to say."""
+    if message:
+        await notify.dm(ctx, user_id, message)
+
+
 def clicked_channel(body: dict[str, Any]) -> str | None:
     """The channel where the person clicked, if the click was in a channel (not a home tab)."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
@@ -88,6 +109,45 @@ async def open_on_click(ctx: AppContext, body: dict[str, Any], view: dict[str, A
         await ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
     except SLACK_ERRORS:
         await tell(ctx, body, text("errors.try_again"))
+
+
+async def transact_or_tell(
+    ctx: AppContext, body: dict[str, Any], work: Work[T], *, taken: str | None = None
+) -> T | None:
+    """`work` in one transaction; its result, or None when the person was told no instead.
+
+    A `Refusal` is told where they clicked, after the transaction (never while holding it). With
+    `taken` (a texts key), a unique-row conflict means another click claimed the change first
+    and is told that; without it the conflict is a failure like any other. `work` returns a
+    value (not None) when it succeeds, so that None always means "told".
+    """
+    try:
+        async with ctx.db.session() as session:
+            return await work(session)
+    except Refusal as refusal:
+        await tell(ctx, body, refusal.message)
+    except IntegrityError:
+        if taken is None:
+            raise
+        await tell(ctx, body, text(taken))
+    return None
+
+
+async def transact_or_field_error(
+    ctx: AppContext, ack: AsyncAck, block_id: str, work: Work[T]
+) -> T | None:
+    """`work` in one transaction for a modal submission; its result, or None when the modal
+    was answered instead with the `Refusal` (or "the database is down") under `block_id`. The
+    caller acks a result itself: what follows the save (close, update) is its own."""
+    try:
+        async with ctx.db.session() as session:
+            return await work(session)
+    except Refusal as refusal:
+        message = refusal.message
+    except DATABASE_ERRORS:
+        message = text("errors.database_down")
+    await ack(response_action="errors", errors={block_id: message})
+    return None
 
 
 def prompt_text(ctx: AppContext, prompt_id: str | None) -> str:

@@ -267,7 +267,7 @@ def _same_offset_weeks(
     weeks of its group: a slot fares the same in all of them, so one is evaluated per group.
     Weeks near ``after`` stay alone (whether they still count depends on the start time)."""
     zones = [ZoneInfo(z) for z in dict.fromkeys([tz, *(p.tz for p in people)])]
-    groups: dict[tuple, list[tuple[int, date]]] = {}
+    groups: dict[tuple[object, ...], list[tuple[int, date]]] = {}
     for week, week_start in weeks:
         day = occurrence_date(week_start, weekday)
         if day <= after.date() + timedelta(days=2):

@@ -78,7 +78,7 @@ class _Link:
     """One WebSocket connection: its reader, the envelopes it still owes acks for, its fate."""
 
     ws: aiohttp.ClientWebSocketResponse
-    in_flight: set[asyncio.Task] = field(default_factory=set)
+    in_flight: set[asyncio.Task[None]] = field(default_factory=set)
     hello: bool = False
     ended: asyncio.Future[str] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
@@ -105,7 +105,7 @@ class SocketModeConnection:
         self.client = build_client(app_token, api_url, timeout=timeout, max_retries=0)
         self.app_token = app_token
         self.connects = 0
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self._links: list[_Link] = []
         self._stopping = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
@@ -115,7 +115,7 @@ class SocketModeConnection:
         """A connection is open and Slack has said hello on it."""
         return any(link.hello and not link.ws.closed for link in self._links)
 
-    def start(self) -> asyncio.Task:
+    def start(self) -> asyncio.Task[None]:
         self.task = asyncio.create_task(self._run(), name="socket-mode")
         return self.task
 
@@ -213,7 +213,7 @@ class SocketModeConnection:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
-    async def _retire(self, link: _Link, reader: asyncio.Task) -> None:
+    async def _retire(self, link: _Link, reader: asyncio.Task[None]) -> None:
         """Close a link Slack asked us to leave once it owes no acks (at most 10 s)."""
         others = {task for task in link.in_flight if task is not asyncio.current_task()}
         if others:

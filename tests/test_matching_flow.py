@@ -149,7 +149,7 @@ async def test_exclude_a_pair_then_rematch_only_the_unmatched_after_someone_leav
         lambda: any("no-fault" in m["text"] for m in bot.fake.messages(HR_CHANNEL_ID))
     )
     rematch = await request_match(bot)
-    assert "from 1 people waiting" in texts_of([rematch])  # only the left-behind partner
+    assert "from 1 person waiting" in texts_of([rematch])  # only the left-behind partner
     assert await count(bot, Pair, Pair.status == "active") == pairs_before - 1
 
 

@@ -19,8 +19,16 @@ from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_program, split_topics
 from bot.listeners import app_context, command_args, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.models import COMPLETED, MatchProposal, Pair, Program, ProgramStatus
-from bot.outbox import SLACK_ERRORS, open_modal, post_report, publish_home, tell
+from bot.models import COMPLETED, MatchProposal, Pair, Participant, Program, ProgramStatus
+from bot.outbox import (
+    SLACK_ERRORS,
+    dm_reply,
+    open_modal,
+    post_report,
+    publish_home,
+    reply,
+    tell,
+)
 from bot.refusals import Refusal
 from bot.scheduler.closing import deliver_closing
 from bot.scheduler.kickoffs import run_kickoffs
@@ -57,6 +65,16 @@ async def admin_or_refuse(ctx: AppContext, body: dict[str, Any]) -> bool:
     log.info("admin action refused", extra={"user": user_id})
     await tell(ctx, body, text("errors.not_admin"))
     return False
+
+
+async def admin_click(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> AppContext | None:
+    """Every HR button's first half: ack, then the context for an HR admin; None (and told)
+    for anyone else."""
+    await ack()
+    ctx = app_context(context)
+    return ctx if await admin_or_refuse(ctx, body) else None
 
 
 NEW = "new"
@@ -210,28 +228,19 @@ async def post_proposal(
     )
 
 
-async def close_message(
-    ctx: AppContext, proposal: MatchProposal, note: str, body: dict[str, Any]
-) -> None:
-    """Replace the clicked proposal's buttons with what happened to it."""
-    if not await redraw_without_buttons(ctx, body, note):
-        log.warning("proposal message not updated", extra={"proposal": proposal.id})
-
-
-async def redraw_without_buttons(ctx: AppContext, body: dict[str, Any], note: str) -> bool:
-    """Redraw the clicked HR message (a proposal or an at-risk note) with `note` in place of
-    its buttons; False when Slack refused (the message stays as it was)."""
+async def close_message(ctx: AppContext, body: dict[str, Any], note: str) -> None:
+    """Redraw the clicked HR message (a proposal or an at-risk note) with `note`, what was done,
+    in place of its buttons. If Slack refuses, the message stays as it was (logged)."""
     channel, ts = clicked_message(body)
     if not (channel and ts):
-        return True
+        return
     original = (body.get("message") or {}).get("blocks") or []
     try:
         await ctx.client.chat_update(
             channel=channel, ts=ts, text=note, blocks=closed_proposal_blocks(original, note)
         )
     except SLACK_ERRORS:
-        return False
-    return True
+        log.warning("clicked HR message not updated", extra={"channel": channel})
 
 
 async def add_topics(ctx: AppContext, user_id: str, args: list[str]) -> str:
@@ -340,8 +349,7 @@ async def admin_command(
         message = await invite(ctx, user_id, args[1:])
     else:
         message = text("admin.unknown")
-    if message:
-        await respond(text=message, response_type="ephemeral")
+    await reply(respond, message)
 
 
 def program_summary(program: Program, *, created: bool, joined: int) -> str:
@@ -408,9 +416,8 @@ def wants_invitations(view: dict[str, Any]) -> bool:
 
 
 async def approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    if not await admin_or_refuse(ctx, body):
+    ctx = await admin_click(ack, body, context)
+    if ctx is None:
         return
     user_id = body["user"]["id"]
     proposal_id = db_id(body["actions"][0].get("value"))
@@ -426,7 +433,7 @@ async def approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
         await notify.dm(ctx, user_id, text("matching.stale"))
         return
     note = text("matching.approved", user=user_id, pairs=counted(len(pairs), "pair"))
-    await close_message(ctx, proposal, note, body)
+    await close_message(ctx, body, note)
     counts = await run_kickoffs(ctx, program_id)
     await proposals.tell_unmatched(ctx, unmatched)
     channel, _ = clicked_message(body)
@@ -452,7 +459,7 @@ async def rerun_from(
     excluded = list(proposal.excluded or [])
     if extra_excluded and extra_excluded not in excluded:
         excluded.append(extra_excluded)
-    await close_message(ctx, proposal, text("matching.superseded"), body)
+    await close_message(ctx, body, text("matching.superseded"))
     await notify.dm(ctx, user_id, await post_proposal(ctx, user_id, excluded, proposal.program_id))
 
 
@@ -473,19 +480,16 @@ async def exclude(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 
 
 async def home_program(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    if not await admin_or_refuse(ctx, body):
+    ctx = await admin_click(ack, body, context)
+    if ctx is None:
         return
     problem = await open_program_modal(ctx, body["trigger_id"], [])
-    if problem:
-        await notify.dm(ctx, body["user"]["id"], problem)
+    await dm_reply(ctx, body["user"]["id"], problem)
 
 
 async def home_report(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    if not await admin_or_refuse(ctx, body):
+    ctx = await admin_click(ack, body, context)
+    if ctx is None:
         return
     user_id = body["user"]["id"]
     try:
@@ -507,22 +511,19 @@ async def home_report(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
 
 
 async def home_match(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    if not await admin_or_refuse(ctx, body):
+    ctx = await admin_click(ack, body, context)
+    if ctx is None:
         return
     await notify.dm(ctx, body["user"]["id"], await post_proposal(ctx, body["user"]["id"], []))
 
 
-async def close_note(ctx: AppContext, body: dict[str, Any], note: str) -> None:
-    """Redraw the clicked at-risk note without its buttons, saying what was done."""
-    if not await redraw_without_buttons(ctx, body, note):
-        log.warning("at-risk note not updated", extra={"channel": clicked_message(body)[0]})
-
-
-async def at_risk_pair(ctx: AppContext, body: dict[str, Any]) -> tuple | None:
-    """The still-active pair an at-risk note is about, for an HR admin; None otherwise."""
-    if not await admin_or_refuse(ctx, body):
+async def on_at_risk(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> tuple[AppContext, tuple[Pair, Participant, Participant]] | None:
+    """Every at-risk button's first half: ack, then (context, the still-active pair the note is
+    about) for an HR admin; None otherwise (a pair that has ended closes the note)."""
+    ctx = await admin_click(ack, body, context)
+    if ctx is None:
         return None
     pair_id = db_id(str(body["actions"][0].get("value") or ""))
     if pair_id is None:
@@ -530,18 +531,17 @@ async def at_risk_pair(ctx: AppContext, body: dict[str, Any]) -> tuple | None:
     async with ctx.db.session() as session:
         found = await people.active_pair_members(session, pair_id)
     if found is None:
-        await close_note(ctx, body, text("nudges.pair_gone"))
-    return found
+        await close_message(ctx, body, text("nudges.pair_gone"))
+        return None
+    return ctx, found
 
 
 async def message_pair(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """A group DM of the admin and both people (HR cannot open the pair's own), with a hello."""
-    await ack()
-    ctx = app_context(context)
-    found = await at_risk_pair(ctx, body)
-    if found is None:
+    clicked = await on_at_risk(ack, body, context)
+    if clicked is None:
         return
-    _, sharer, learner = found
+    ctx, (_, sharer, learner) = clicked
     admin = body["user"]["id"]
     try:
         opened = await ctx.client.conversations_open(
@@ -557,17 +557,15 @@ async def message_pair(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     if await notify.post(ctx, channel, hello) is None:
         await tell(ctx, body, text("errors.try_again"))
         return
-    await close_note(ctx, body, text("nudges.messaged", admin=admin, channel=channel))
+    await close_message(ctx, body, text("nudges.messaged", admin=admin, channel=channel))
 
 
 async def suggest_repair(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Each person privately gets the no-fault re-pair offer (the pairing-fit answers)."""
-    await ack()
-    ctx = app_context(context)
-    found = await at_risk_pair(ctx, body)
-    if found is None:
+    clicked = await on_at_risk(ack, body, context)
+    if clicked is None:
         return
-    pair, sharer, learner = found
+    ctx, (pair, sharer, learner) = clicked
     for me, partner in ((sharer, learner), (learner, sharer)):
         await notify.dm(
             ctx,
@@ -575,14 +573,13 @@ async def suggest_repair(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
             text("nudges.repair_offer", partner=partner.slack_user_id),
             repair_offer_blocks(pair.id, partner.slack_user_id),
         )
-    await close_note(ctx, body, text("nudges.repair_offered", admin=body["user"]["id"]))
+    await close_message(ctx, body, text("nudges.repair_offered", admin=body["user"]["id"]))
 
 
 async def dismiss_note(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    if await admin_or_refuse(ctx, body):
-        await close_note(ctx, body, text("nudges.dismissed", admin=body["user"]["id"]))
+    ctx = await admin_click(ack, body, context)
+    if ctx is not None:
+        await close_message(ctx, body, text("nudges.dismissed", admin=body["user"]["id"]))
 
 
 def register(app: AsyncApp) -> None:

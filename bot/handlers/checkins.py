@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import db_id, parse_feedback, parse_repair, parse_survey
 from bot.listeners import app_context
-from bot.middleware import DATABASE_ERRORS, parse_json
+from bot.middleware import parse_json
 from bot.models import Attendance, Pair, Participant
 from bot.outbox import (
     cancel_meeting_series,
@@ -20,14 +23,16 @@ from bot.outbox import (
     publish_home,
     redraw_checkin,
     tell,
+    transact_or_field_error,
+    transact_or_tell,
 )
-from bot.refusals import Refusal
 from bot.services import checkins as answers
 from bot.services import pairing, reports
 from bot.services import participants as people
 from bot.texts import text
 from bot.views.checkin import feedback_modal, fit_question_blocks, repair_modal, survey_modal
 
+T = TypeVar("T")
 ATTENDANCE_BUTTONS = {
     ids.CHECKIN_MET: Attendance.MET,
     ids.CHECKIN_LATER: Attendance.SCHEDULED,
@@ -55,21 +60,70 @@ async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
         )
 
 
-async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def on_click(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    work: Callable[[AsyncSession, answers.CheckinScope], Awaitable[T]],
+) -> tuple[AppContext, T] | None:
+    """Every check-in button's first half: ack, read the check-in, then in one transaction the
+    clicker's scope (refused for anyone outside the pair, or a check-in that is gone) and
+    `work`. None when there is nothing more to do: a refusal was told where they clicked."""
     await ack()
     ctx = app_context(context)
     checkin_id = checkin_id_of(body)
     if checkin_id is None:
-        return
+        return None
+    user_id = body["user"]["id"]
+
+    async def scoped(session: AsyncSession) -> T:
+        return await work(session, await answers.scope_for(session, checkin_id, user_id))
+
+    result = await transact_or_tell(ctx, body, scoped)
+    return None if result is None else (ctx, result)
+
+
+Answered = tuple[answers.CheckinScope, bool, list[tuple[str, bool]]]
+
+
+async def attended(
+    choice: Attendance, session: AsyncSession, scope: answers.CheckinScope
+) -> Answered:
+    """(scope, whether this was the pair's first meeting, who has answered)."""
+    first = await answers.record_attendance(session, scope, choice)
+    return scope, first, await answers.answered_status(session, scope.checkin)
+
+
+async def rated(
+    rating: int, session: AsyncSession, scope: answers.CheckinScope
+) -> answers.CheckinScope:
+    await answers.rate_prompt(session, scope, rating)
+    return scope
+
+
+async def feedback_form(session: AsyncSession, scope: answers.CheckinScope) -> dict[str, Any]:
+    """The private feedback modal, prefilled with the person's earlier answer and open goals."""
+    return feedback_modal(
+        checkin_id=scope.checkin.id,
+        response=await answers.ensure_response(session, scope.checkin.id, scope.me.id),
+        goals=await people.open_goals(session, scope.me),
+        quote_default=scope.me.consent_quote,
+    )
+
+
+async def survey_form(
+    kind: str, session: AsyncSession, scope: answers.CheckinScope
+) -> dict[str, Any]:
+    existing = await answers.survey_answer(session, scope, kind)
+    return survey_modal(checkin_id=scope.checkin.id, kind=kind, existing=existing)
+
+
+async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     choice = ATTENDANCE_BUTTONS[body["actions"][0]["action_id"]]
-    try:
-        async with ctx.db.session() as session:
-            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            first = await answers.record_attendance(session, scope, choice)
-            status = await answers.answered_status(session, scope.checkin)
-    except Refusal as refusal:  # told after the transaction, never while holding it
-        await tell(ctx, body, refusal.message)
+    done = await on_click(ack, body, context, partial(attended, choice))
+    if done is None:
         return
+    ctx, (scope, first, status) = done
     await redraw_checkin(ctx, scope.checkin, status)
     await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
     if first:
@@ -77,43 +131,18 @@ async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
 
 
 async def rate(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    checkin_id = checkin_id_of(body)
-    if checkin_id is None:
-        return
     rating = 1 if body["actions"][0]["action_id"] == ids.CHECKIN_THUMBS_UP else -1
-    try:
-        async with ctx.db.session() as session:
-            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            await answers.rate_prompt(session, scope, rating)
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    await tell(ctx, body, text("checkin.rated"))
+    done = await on_click(ack, body, context, partial(rated, rating))
+    if done is not None:
+        ctx, _ = done
+        await tell(ctx, body, text("checkin.rated"))
 
 
 async def open_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    checkin_id = checkin_id_of(body)
-    if checkin_id is None:
-        return
-    try:
-        async with ctx.db.session() as session:
-            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            response = await answers.ensure_response(session, checkin_id, scope.me.id)
-            goals = await people.open_goals(session, scope.me)
-            view = feedback_modal(
-                checkin_id=checkin_id,
-                response=response,
-                goals=goals,
-                quote_default=scope.me.consent_quote,
-            )
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    await open_on_click(ctx, body, view)
+    done = await on_click(ack, body, context, feedback_form)
+    if done is not None:
+        ctx, view = done
+        await open_on_click(ctx, body, view)
 
 
 async def submit_feedback(
@@ -128,17 +157,16 @@ async def submit_feedback(
     if errors:
         await ack(response_action="errors", errors=errors)
         return
-    try:
-        async with ctx.db.session() as session:
-            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            first = await answers.save_feedback(session, scope, form, ctx.clock.now())
-            status = await answers.answered_status(session, scope.checkin)
-    except Refusal as refusal:
-        await ack(response_action="errors", errors={ids.B_FB_MET: refusal.message})
+
+    async def saved(session: AsyncSession) -> Answered:
+        scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+        first = await answers.save_feedback(session, scope, form, ctx.clock.now())
+        return scope, first, await answers.answered_status(session, scope.checkin)
+
+    done = await transact_or_field_error(ctx, ack, ids.B_FB_MET, saved)
+    if done is None:
         return
-    except DATABASE_ERRORS:
-        await ack(response_action="errors", errors={ids.B_FB_MET: text("errors.database_down")})
-        return
+    scope, first, status = done
     await ack()
     await redraw_checkin(ctx, scope.checkin, status)
     await publish_home(ctx, body["user"]["id"])
@@ -147,21 +175,14 @@ async def submit_feedback(
 
 
 async def open_survey(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    ctx = app_context(context)
-    checkin_id = checkin_id_of(body)
     kind = str(body["actions"][0].get("value") or "").partition(":")[2]
-    if checkin_id is None or kind not in answers.SURVEY_KINDS:
+    if kind not in answers.SURVEY_KINDS:
+        await ack()
         return
-    try:
-        async with ctx.db.session() as session:
-            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            existing = await answers.survey_answer(session, scope, kind)
-            view = survey_modal(checkin_id=checkin_id, kind=kind, existing=existing)
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    await open_on_click(ctx, body, view)
+    done = await on_click(ack, body, context, partial(survey_form, kind))
+    if done is not None:
+        ctx, view = done
+        await open_on_click(ctx, body, view)
 
 
 async def submit_survey(
@@ -173,16 +194,18 @@ async def submit_survey(
     if errors or form is None:
         await ack(response_action="errors", errors=errors)
         return
-    try:
-        async with ctx.db.session() as session:
-            kind = answers.survey_kind(metadata.get("kind"))
-            checkin_id = db_id(metadata.get("checkin_id"))
-            scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-            await answers.save_survey(session, scope, kind, form)
-            program_id = scope.pair.program_id
-    except Refusal as refusal:
-        await ack(response_action="errors", errors={ids.B_SV_RECOMMEND: refusal.message})
+
+    async def saved(session: AsyncSession) -> tuple[int, str]:
+        kind = answers.survey_kind(metadata.get("kind"))
+        checkin_id = db_id(metadata.get("checkin_id"))
+        scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+        await answers.save_survey(session, scope, kind, form)
+        return scope.pair.program_id, kind
+
+    done = await transact_or_field_error(ctx, ack, ids.B_SV_RECOMMEND, saved)
+    if done is None:
         return
+    program_id, kind = done
     # The end survey asks again how confident they are in what they wanted to learn.
     again = (
         await confidence_view(ctx, body["user"]["id"], program_id, "after")

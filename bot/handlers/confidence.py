@@ -11,7 +11,7 @@ from bot import ids, notify
 from bot.forms import db_id, parse_confidence
 from bot.listeners import app_context
 from bot.middleware import parse_json
-from bot.outbox import confidence_view, open_modal
+from bot.outbox import confidence_view, dm_reply, open_modal
 from bot.services import outcomes
 from bot.services import participants as people
 from bot.texts import text
@@ -29,8 +29,7 @@ async def open_questions(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
     view = await confidence_view(ctx, body["user"]["id"], program_id, phase)
     if view is not None:
         problem = await open_modal(ctx, body["trigger_id"], view, command="join")
-        if problem:
-            await notify.dm(ctx, body["user"]["id"], problem)
+        await dm_reply(ctx, body["user"]["id"], problem)
 
 
 async def submit(

@@ -12,7 +12,7 @@ from bot.context import AppContext
 from bot.forms import db_id, parse_goals
 from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
-from bot.outbox import open_modal, publish_home
+from bot.outbox import dm_reply, open_modal, publish_home, reply
 from bot.services import participants as people
 from bot.texts import text
 from bot.views.goals import goal_line, goals_modal
@@ -34,17 +34,14 @@ async def goals(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
     await ack()
-    problem = await open_goals(app_context(context), command["trigger_id"], command["user_id"])
-    if problem:
-        await respond(text=problem, response_type="ephemeral")
+    ctx = app_context(context)
+    await reply(respond, await open_goals(ctx, command["trigger_id"], command["user_id"]))
 
 
 async def edit_goals(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    ctx = app_context(context)
-    problem = await open_goals(ctx, body["trigger_id"], body["user"]["id"])
-    if problem:
-        await notify.dm(ctx, body["user"]["id"], problem)
+    ctx, user_id = app_context(context), body["user"]["id"]
+    await dm_reply(ctx, user_id, await open_goals(ctx, body["trigger_id"], user_id))
 
 
 async def submit(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -25,7 +27,7 @@ from bot.forms import MeetingPick, db_id, parse_meeting_pick, parse_offered
 from bot.listeners import app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MeetingStatus
-from bot.outbox import open_on_click, show_cancelled_checkin, tell
+from bot.outbox import open_on_click, show_cancelled_checkin, transact_or_tell
 from bot.refusals import Refusal
 from bot.services import meetings as service
 from bot.texts import text
@@ -33,6 +35,7 @@ from bot.views import meeting as views
 
 log = logging.getLogger(__name__)
 SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
+T = TypeVar("T")
 
 
 def parse_value(body: dict[str, Any]) -> tuple[int, int] | None:
@@ -43,16 +46,41 @@ def parse_value(body: dict[str, Any]) -> tuple[int, int] | None:
     return (meeting_id, version_no) if meeting_id and version_no else None
 
 
-async def acked_click(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-) -> tuple[AppContext, tuple[int, int], str] | None:
-    """Ack a meeting button first, then (context, (meeting id, version), who clicked); None
-    for a value that is not one of ours (a forged or garbled click is dropped quietly)."""
+@dataclass(frozen=True)
+class Click:
+    """A click on one of a meeting's buttons: who, on which version of which meeting, when."""
+
+    ctx: AppContext
+    meeting_id: int
+    version: int
+    user_id: str
+    now: dt.datetime
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"meeting": self.meeting_id, "version": self.version}
+
+
+async def on_click(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    work: Callable[[AsyncSession, Click], Awaitable[T]],
+    *,
+    taken: str | None = None,
+) -> tuple[Click, T] | None:
+    """Every meeting button's first half: ack, read the button, then `work` in one transaction
+    (a refusal, or with `taken` a lost race, is told where they clicked). None when there is
+    nothing more to do: a value that is not one of ours (forged or garbled) is dropped quietly.
+    """
     await ack()
     parsed = parse_value(body)
     if parsed is None:
         return None
-    return app_context(context), parsed, body["user"]["id"]
+    ctx = app_context(context)
+    click = Click(ctx, *parsed, user_id=body["user"]["id"], now=ctx.clock.now())
+    result = await transact_or_tell(ctx, body, lambda session: work(session, click), taken=taken)
+    return None if result is None else (click, result)
 
 
 def people_of(state: service.MeetingState) -> list[tuple[str, str]]:
@@ -70,7 +98,7 @@ def regular_line(state: service.MeetingState) -> str:
 
 
 async def announce(
-    ctx: AppContext, state: service.MeetingState, *, kind: str, user_id: str, extra: dict
+    ctx: AppContext, state: service.MeetingState, *, kind: str, user_id: str, extra: dict[str, str]
 ) -> None:
     """Tell the pair what changed (naming the other person), with links and the updated .ics."""
     now = ctx.clock.now()
@@ -156,99 +184,90 @@ def slot_of(
     return slots.Slot(slots.WEEKDAYS[local.weekday()], local.time(), minutes, anchor)
 
 
+async def opened(session: AsyncSession, click: Click) -> service.MeetingState:
+    return await service.open_state(session, click.meeting_id, click.version, click.user_id)
+
+
+async def this_week(
+    session: AsyncSession, click: Click
+) -> tuple[service.MeetingState, slots.Occurrence]:
+    """The clicked meeting and its occurrence this week (refused when there is none)."""
+    state = await opened(session, click)
+    return state, service.this_week_or_refuse(state, click.now)
+
+
+async def confirmed(session: AsyncSession, click: Click) -> service.MeetingState:
+    state = await opened(session, click)
+    await service.confirm(session, state, click.user_id, click.now)
+    return state
+
+
+async def cancelled(
+    session: AsyncSession, click: Click
+) -> tuple[service.MeetingState, slots.Occurrence, service.PostedCheckin | None]:
+    """Cancel this week; the week's check-in too, returned when it had been posted."""
+    state, occurrence = await this_week(session, click)
+    posted = await service.change_week(session, state, occurrence, click.user_id, click.now, None)
+    return state, occurrence, posted
+
+
 async def confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    """ "Works for us": the first click confirms; a second one (even at the same moment) is told."""
-    clicked = await acked_click(ack, body, context)
-    if clicked is None:
-        return
-    ctx, parsed, user_id = clicked
-    try:
-        async with ctx.db.session() as session:
-            state = await service.open_state(session, *parsed, user_id)
-            await service.confirm(session, state, user_id, ctx.clock.now())
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    except IntegrityError:  # the other person's click claimed this version first
-        await tell(ctx, body, text("meeting.refused.already_confirmed"))
-        return
-    await announce(ctx, state, kind="confirmed", user_id=user_id, extra={})
+    """ "Works for us": the first click confirms; a second one (even at the same moment) is told
+    (`taken`: the other person's click claimed this version first)."""
+    done = await on_click(ack, body, context, confirmed, taken="meeting.refused.already_confirmed")
+    if done is not None:
+        click, state = done
+        await announce(click.ctx, state, kind="confirmed", user_id=click.user_id, extra={})
 
 
 async def open_pick(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "Suggest another time" / "Change our regular time": three alternatives, then a free pick."""
-    clicked = await acked_click(ack, body, context)
-    if clicked is None:
+    done = await on_click(ack, body, context, opened)
+    if done is None:
         return
-    ctx, parsed, user_id = clicked
-    now = ctx.clock.now()
-    try:
-        async with ctx.db.session() as session:
-            state = await service.open_state(session, *parsed, user_id)
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    me, partner = state.member(user_id), state.partner_of(user_id)
+    click, state = done
+    me, partner = state.member(click.user_id), state.partner_of(click.user_id)
     assert me is not None
     # Tens of milliseconds of pure Python: off the event loop, so other acks keep flowing.
     choice = await asyncio.to_thread(
-        service.choose_for, state.program, state.sharer, state.learner, now
+        service.choose_for, state.program, state.sharer, state.learner, click.now
     )
     view = views.pick_modal(
-        metadata={"meeting": parsed[0], "version": parsed[1], "mode": "series"},
+        metadata={**click.metadata, "mode": "series"},
         alternatives=[o for o in choice.options if o.slot != state.slot][:3],
         me=(me.slack_user_id, me.timezone),
         partner=(partner.slack_user_id, partner.timezone),
         confirmed=state.meeting.status == MeetingStatus.CONFIRMED,
     )
-    await open_on_click(ctx, body, view)
+    await open_on_click(click.ctx, body, view)
 
 
 async def open_move(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "Move this week": another day and time in the same week, the series unchanged."""
-    clicked = await acked_click(ack, body, context)
-    if clicked is None:
+    done = await on_click(ack, body, context, this_week)
+    if done is None:
         return
-    ctx, parsed, user_id = clicked
-    try:
-        async with ctx.db.session() as session:
-            state = await service.open_state(session, *parsed, user_id)
-            occurrence = service.this_week_or_refuse(state, ctx.clock.now())
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    me = state.member(user_id)
+    click, (state, occurrence) = done
+    me = state.member(click.user_id)
     assert me is not None
     view = views.move_modal(
-        metadata={"meeting": parsed[0], "version": parsed[1], "mode": "move"},
+        metadata={**click.metadata, "mode": "move"},
         occurrence=occurrence,
         me=(me.slack_user_id, me.timezone),
     )
-    await open_on_click(ctx, body, view)
+    await open_on_click(click.ctx, body, view)
 
 
 async def cancel_week(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """ "We can't meet this week": a cancellation (no check-in that week), not a miss."""
-    clicked = await acked_click(ack, body, context)
-    if clicked is None:
+    done = await on_click(ack, body, context, cancelled, taken="meeting.refused.taken")
+    if done is None:
         return
-    ctx, parsed, user_id = clicked
-    now = ctx.clock.now()
-    try:
-        async with ctx.db.session() as session:
-            state = await service.open_state(session, *parsed, user_id)
-            occurrence = service.this_week_or_refuse(state, now)
-            posted = await service.change_week(session, state, occurrence, user_id, now, None)
-    except Refusal as refusal:
-        await tell(ctx, body, refusal.message)
-        return
-    except IntegrityError:
-        await tell(ctx, body, text("meeting.refused.taken"))
-        return
+    click, (state, occurrence, posted) = done
     if posted is not None:  # the week's check-in went out before its meeting: it says so now
-        await show_cancelled_checkin(ctx, posted.channel, posted.ts, posted.week)
+        await show_cancelled_checkin(click.ctx, posted.channel, posted.ts, posted.week)
     when = views.slack_date(occurrence.start)
-    await announce(ctx, state, kind="cancelled", user_id=user_id, extra={"when": when})
+    await announce(click.ctx, state, kind="cancelled", user_id=click.user_id, extra={"when": when})
 
 
 async def submit_pick(
@@ -284,7 +303,8 @@ async def apply(
         async with ctx.db.session() as session:
             state = await service.open_state(session, meeting_id, version, user_id)
             change = change_series if mode == "series" else move_week
-            outcome = await change(session, state, view, metadata, user_id, now, anyway)
+            form = Submitted(state, view, metadata, user_id, now, anyway)
+            outcome = await change(session, form)
             if "response_action" in outcome:  # field errors, or "propose it anyway?"
                 await ack(**outcome)
                 return
@@ -307,6 +327,17 @@ async def apply(
 ANYWAY = "anyway"  # the "propose it anyway?" modal: it has no field to hang an error on
 
 
+class Submitted(NamedTuple):
+    """A submitted pick or move modal (or its "anyway?" follow-up) and the meeting it changes."""
+
+    state: service.MeetingState
+    view: dict[str, Any]
+    metadata: dict[str, Any]
+    user_id: str
+    now: dt.datetime
+    anyway: bool
+
+
 def _errors(block: str, message: str) -> dict[str, Any]:
     """A field error, or on the "anyway?" modal the message in its place."""
     if block == ANYWAY:
@@ -323,16 +354,9 @@ def _weekend_error(
     return None
 
 
-async def change_series(
-    session: AsyncSession,
-    state: service.MeetingState,
-    view: dict[str, Any],
-    metadata: dict[str, Any],
-    user_id: str,
-    now: dt.datetime,
-    anyway: bool,
-) -> dict[str, Any]:
+async def change_series(session: AsyncSession, form: Submitted) -> dict[str, Any]:
     """A new regular time: proposed before confirmation, the series changed after it."""
+    state, view, metadata, user_id, now, anyway = form
     block = ANYWAY if anyway else ids.B_MEETING_DAY
     me = service.member_or_refuse(state, user_id)
     if anyway:
@@ -370,16 +394,9 @@ async def change_series(
     return {"kind": "changed" if confirmed else "proposal", "extra": {}}
 
 
-async def move_week(
-    session: AsyncSession,
-    state: service.MeetingState,
-    view: dict[str, Any],
-    metadata: dict[str, Any],
-    user_id: str,
-    now: dt.datetime,
-    anyway: bool,
-) -> dict[str, Any]:
+async def move_week(session: AsyncSession, form: Submitted) -> dict[str, Any]:
     """This week's meeting at another day and time of the same week; the series stays."""
+    state, view, metadata, user_id, now, anyway = form
     occurrence = service.this_week_or_refuse(state, now)
     me = service.member_or_refuse(state, user_id)
     if anyway:

@@ -10,13 +10,13 @@ from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import small_int
 from bot.listeners import app_context, command_args, subcommand
-from bot.models import ParticipantStatus
-from bot.outbox import cancel_meeting_series, open_modal, publish_home
+from bot.models import Participant, ParticipantStatus
+from bot.outbox import cancel_meeting_series, open_modal, publish_home, reply
 from bot.refusals import Refusal
 from bot.services import participants as people
 from bot.services import reports
 from bot.services.dashboard import personal_view
-from bot.texts import text
+from bot.texts import text, until
 from bot.views.selfservice import delete_modal, leave_modal, status_blocks
 
 MAX_PAUSE_WEEKS = 12
@@ -32,44 +32,29 @@ def parse_weeks(args: list[str]) -> int | None:
     raise Refusal("self_service.pause_bad_weeks")
 
 
-def until_text(participant: Any) -> str:
-    return f" until {participant.paused_until:%-d %b}" if participant.paused_until else ""
-
-
 async def pause_person(ctx: AppContext, user_id: str, weeks: int | None) -> str:
     """Pause and tell the partner kindly; returns the message for the person."""
-    async with ctx.db.session() as session:
-        participant = await people.get_participant(session, user_id)
-        if participant is None or participant.status in (
-            ParticipantStatus.LEFT,
-            ParticipantStatus.DELETED,
-        ):
-            return text("self_service.need_profile")
-        if participant.status == ParticipantStatus.PAUSED:
-            return text("self_service.already_paused", until=until_text(participant))
-        people.pause(participant, weeks, ctx.clock.now().date())
-        pair = await people.active_pair(session, participant)
-        partner = await people.partner_in(session, pair, participant) if pair else None
-        until = until_text(participant)
+    try:
+        async with ctx.db.session() as session:
+            me, partner = await people.pause_self(session, user_id, weeks, ctx.clock.now().date())
+    except Refusal as refusal:
+        return refusal.message
     if partner is not None:
-        note = text("self_service.partner_paused", user=user_id, until=until)
+        note = text("self_service.partner_paused", user=user_id, until=until(me.paused_until))
         await notify.dm(ctx, partner.slack_user_id, note)
     await publish_home(ctx, user_id)
-    return text("self_service.paused", until=until)
+    return text("self_service.paused", until=until(me.paused_until))
 
 
 async def resume_person(ctx: AppContext, user_id: str) -> str:
-    async with ctx.db.session() as session:
-        participant = await people.get_participant(session, user_id)
-        if participant is None or participant.status != ParticipantStatus.PAUSED:
-            return text("self_service.not_paused")
-        people.resume(participant)
-        pair = await people.active_pair(session, participant)
-        partner = await people.partner_in(session, pair, participant) if pair else None
+    try:
+        async with ctx.db.session() as session:
+            partner = await people.resume_self(session, user_id)
+    except Refusal as refusal:
+        return refusal.message
     if partner is not None:
-        await notify.dm(
-            ctx, partner.slack_user_id, text("self_service.partner_resumed", user=user_id)
-        )
+        note = text("self_service.partner_resumed", user=user_id)
+        await notify.dm(ctx, partner.slack_user_id, note)
     await publish_home(ctx, user_id)
     return text("self_service.resumed")
 
@@ -92,18 +77,16 @@ async def pause(
     try:
         weeks = parse_weeks(command_args(command))
     except Refusal as refusal:
-        await respond(text=refusal.message, response_type="ephemeral")
+        await reply(respond, refusal.message)
         return
-    message = await pause_person(app_context(context), command["user_id"], weeks)
-    await respond(text=message, response_type="ephemeral")
+    await reply(respond, await pause_person(app_context(context), command["user_id"], weeks))
 
 
 async def resume(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
     await ack()
-    message = await resume_person(app_context(context), command["user_id"])
-    await respond(text=message, response_type="ephemeral")
+    await reply(respond, await resume_person(app_context(context), command["user_id"]))
 
 
 async def open_confirmation(
@@ -113,12 +96,10 @@ async def open_confirmation(
     async with ctx.db.session() as session:
         participant = await people.get_participant(session, command["user_id"])
     if participant is None or participant.status == ParticipantStatus.DELETED:
-        await respond(text=text("self_service.not_in_program"), response_type="ephemeral")
+        await reply(respond, text("self_service.not_in_program"))
         return
     name = "leave" if view["callback_id"] == ids.LEAVE_CALLBACK else "delete-my-data"
-    problem = await open_modal(ctx, command["trigger_id"], view, command=name)
-    if problem:
-        await respond(text=problem, response_type="ephemeral")
+    await reply(respond, await open_modal(ctx, command["trigger_id"], view, command=name))
 
 
 async def leave(
@@ -147,41 +128,33 @@ async def home_resume(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
 
 async def confirm_leave(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    ctx = app_context(context)
-    user_id = body["user"]["id"]
-    async with ctx.db.session() as session:
-        participant = await people.get_participant(session, user_id)
-        if participant is None or participant.status in (
-            ParticipantStatus.LEFT,
-            ParticipantStatus.DELETED,
-        ):
-            return
-        pair = await people.active_pair(session, participant)
-        channel = await reports.hr_channel_of(ctx, session, participant.program_id)
-        partner = await people.leave(session, participant, ctx.clock.now())
-    await after_exit(ctx, user_id, partner, text("self_service.left"), channel)
-    if pair is not None:
-        await cancel_meeting_series(ctx, pair.id)
+    await exit_program(app_context(context), body["user"]["id"], erase_data=False)
 
 
 async def confirm_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
-    ctx = app_context(context)
-    user_id = body["user"]["id"]
+    await exit_program(app_context(context), body["user"]["id"], erase_data=True)
+
+
+async def exit_program(ctx: AppContext, user_id: str, *, erase_data: bool) -> None:
+    """The leave or delete confirmation was submitted: leave (and erase), then tell everyone."""
     async with ctx.db.session() as session:
-        participant = await people.get_participant(session, user_id)
-        if participant is None:
-            return
-        pair = await people.active_pair(session, participant)
-        channel = await reports.hr_channel_of(ctx, session, participant.program_id)
-        partner = await people.erase(session, participant, ctx.clock.now())
-    await after_exit(ctx, user_id, partner, text("self_service.deleted"), channel)
-    if pair is not None:
-        await cancel_meeting_series(ctx, pair.id)
+        left = await people.exit_self(session, user_id, ctx.clock.now(), erase_data=erase_data)
+        channel = await reports.hr_channel_of(ctx, session, left.program_id) if left else None
+    if left is None:
+        return
+    done = text("self_service.deleted" if erase_data else "self_service.left")
+    await after_exit(ctx, user_id, left.partner, done, channel)
+    if left.pair_id is not None:
+        await cancel_meeting_series(ctx, left.pair_id)
 
 
 async def after_exit(
-    ctx: AppContext, user_id: str, partner: Any, message: str, hr_channel: str | None
+    ctx: AppContext,
+    user_id: str,
+    partner: Participant | None,
+    message: str,
+    hr_channel: str | None,
 ) -> None:
     """Tell the person, the partner (kindly) and HR in the program's channel (no reason
     given), then refresh homes."""

@@ -14,7 +14,7 @@ from bot.forms import MAX_DISPLAY_NAME, db_id, parse_join_choices, parse_signup
 from bot.listeners import app_context, subcommand
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import Program
-from bot.outbox import ask_confidence, open_modal, publish_home
+from bot.outbox import ask_confidence, dm_reply, open_modal, publish_home, reply
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services import signups
@@ -77,9 +77,8 @@ async def join(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
     await ack()
-    problem = await open_signup(app_context(context), command["trigger_id"], command["user_id"])
-    if problem:
-        await respond(text=problem, response_type="ephemeral")
+    ctx = app_context(context)
+    await reply(respond, await open_signup(ctx, command["trigger_id"], command["user_id"]))
 
 
 async def join_next_round(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -88,16 +87,14 @@ async def join_next_round(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
     ctx = app_context(context)
     program_id = db_id(body["actions"][0].get("value"))
     problem = await open_signup(ctx, body["trigger_id"], body["user"]["id"], program_id)
-    if problem:
-        await notify.dm(ctx, body["user"]["id"], problem)
+    await dm_reply(ctx, body["user"]["id"], problem)
 
 
 async def edit_profile(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     ctx = app_context(context)
     problem = await open_signup(ctx, body["trigger_id"], body["user"]["id"])
-    if problem:
-        await notify.dm(ctx, body["user"]["id"], problem)
+    await dm_reply(ctx, body["user"]["id"], problem)
 
 
 def metadata_name(metadata: dict[str, Any]) -> str | None:

@@ -75,12 +75,7 @@ async def pending_wrapups(ctx: AppContext, program_id: int | None) -> list[int]:
 
 async def post_wrapup(ctx: AppContext, pair_id: int) -> str:
     claimed = await delivery.claim(
-        ctx,
-        pair_id=pair_id,
-        period_key=WRAPUP_PERIOD,
-        week=0,
-        kind="wrapup",
-        due_at=ctx.clock.now(),
+        ctx, pair_id=pair_id, period_key=WRAPUP_PERIOD, week=0, kind="wrapup"
     )
     if claimed is None:
         return "skipped"

@@ -42,10 +42,19 @@ class Claim:
 
 
 async def claim(
-    ctx: AppContext, *, pair_id: int, period_key: str, week: int, kind: str, due_at: dt.datetime
+    ctx: AppContext,
+    *,
+    pair_id: int,
+    period_key: str,
+    week: int,
+    kind: str,
+    due_at: dt.datetime | None = None,
 ) -> Claim | None:
-    """Own the delivery of (pair, period) now, or None if it is posted or someone else has it."""
+    """Own the delivery of (pair, period) now, or None if it is posted or someone else has it.
+    `due_at`: when a planned check-in was due; a one-off message (kickoff, wrap-up) is due now.
+    """
     now = ctx.clock.now()
+    due_at = now if due_at is None else due_at
     try:
         async with ctx.db.session() as session:
             row = Checkin(

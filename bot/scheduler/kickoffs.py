@@ -71,12 +71,7 @@ async def kickoff_one(ctx: AppContext, pair_id: int) -> str:
     if channel is None:
         return "failed"
     claimed = await delivery.claim(
-        ctx,
-        pair_id=pair_id,
-        period_key=KICKOFF_PERIOD,
-        week=1,
-        kind="kickoff",
-        due_at=ctx.clock.now(),
+        ctx, pair_id=pair_id, period_key=KICKOFF_PERIOD, week=1, kind="kickoff"
     )
     if claimed is None:
         async with ctx.db.session() as session:

@@ -206,16 +206,24 @@ async def ensure_proposal(
     return meeting
 
 
-async def load(session: AsyncSession, meeting_id: int) -> MeetingState | None:
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        return None
+async def _state(
+    session: AsyncSession, meeting: Meeting, changes: list[MeetingChange]
+) -> MeetingState:
+    """A meeting with its pair, program and both people (the session's identity map answers
+    the repeats when many meetings of one program are loaded together)."""
     pair = await session.get(Pair, meeting.pair_id)
     assert pair is not None
     program = await session.get(Program, pair.program_id)
     sharer = await session.get(Participant, pair.sharer_id)
     learner = await session.get(Participant, pair.learner_id)
     assert program and sharer and learner
+    return MeetingState(meeting, pair, program, sharer, learner, changes)
+
+
+async def load(session: AsyncSession, meeting_id: int) -> MeetingState | None:
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        return None
     changes = list(
         (
             await session.scalars(
@@ -225,7 +233,7 @@ async def load(session: AsyncSession, meeting_id: int) -> MeetingState | None:
             )
         ).all()
     )
-    return MeetingState(meeting, pair, program, sharer, learner, changes)
+    return await _state(session, meeting, changes)
 
 
 def member_or_refuse(state: MeetingState, user_id: str) -> Participant:
@@ -451,15 +459,7 @@ async def confirmed_meetings(session: AsyncSession, pair_ids: list[int]) -> dict
         changes.setdefault(change.meeting_id, []).append(change)
     result = {}
     for meeting in meetings:
-        pair = await session.get(Pair, meeting.pair_id)
-        assert pair is not None
-        program = await session.get(Program, pair.program_id)
-        sharer = await session.get(Participant, pair.sharer_id)
-        learner = await session.get(Participant, pair.learner_id)
-        assert program and sharer and learner
-        result[pair.id] = MeetingState(
-            meeting, pair, program, sharer, learner, changes.get(meeting.id, [])
-        )
+        result[meeting.pair_id] = await _state(session, meeting, changes.get(meeting.id, []))
     return result
 
 

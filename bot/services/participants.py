@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -31,10 +32,12 @@ from bot.models import (
     SurveyResponse,
     Topic,
 )
+from bot.refusals import Refusal
 from bot.services import enrolments, meetings
-from bot.texts import raw
+from bot.texts import raw, until
 
 ERASED_PREFIX = "erased:"
+GONE = (ParticipantStatus.LEFT, ParticipantStatus.DELETED)  # no longer in any program
 
 
 async def get_participant(session: AsyncSession, user_id: str) -> Participant | None:
@@ -227,6 +230,36 @@ def resume(participant: Participant) -> None:
     participant.paused_until = None
 
 
+async def current_partner(session: AsyncSession, participant: Participant) -> Participant | None:
+    """The other person of their running pair, if they are in one."""
+    pair = await active_pair(session, participant)
+    return await partner_in(session, pair, participant) if pair else None
+
+
+async def pause_self(
+    session: AsyncSession, user_id: str, weeks: int | None, today: dt.date
+) -> tuple[Participant, Participant | None]:
+    """`/mentoring pause [weeks]` or the home tab's button; returns (them, their partner).
+    Refused for someone not in a program, or paused already."""
+    participant = await get_participant(session, user_id)
+    if participant is None or participant.status in GONE:
+        raise Refusal("self_service.need_profile")
+    if participant.status == ParticipantStatus.PAUSED:
+        raise Refusal("self_service.already_paused", until=until(participant.paused_until))
+    pause(participant, weeks, today)
+    return participant, await current_partner(session, participant)
+
+
+async def resume_self(session: AsyncSession, user_id: str) -> Participant | None:
+    """`/mentoring resume` or the home tab's button; returns their partner. Refused for
+    someone who is not paused."""
+    participant = await get_participant(session, user_id)
+    if participant is None or participant.status != ParticipantStatus.PAUSED:
+        raise Refusal("self_service.not_paused")
+    resume(participant)
+    return await current_partner(session, participant)
+
+
 async def active_pair_members(
     session: AsyncSession, pair_id: int
 ) -> tuple[Pair, Participant, Participant] | None:
@@ -258,6 +291,29 @@ async def leave(
         await end_pair(session, pair, "left", now)
     participant.status = ParticipantStatus.LEFT
     return partner
+
+
+@dataclass(frozen=True)
+class Exit:
+    """Who was left behind by someone leaving: the partner (back to the pool) and the pair, and
+    the program they were in (whose HR channel hears about it)."""
+
+    partner: Participant | None
+    pair_id: int | None
+    program_id: int | None
+
+
+async def exit_self(
+    session: AsyncSession, user_id: str, now: dt.datetime, *, erase_data: bool
+) -> Exit | None:
+    """The person confirmed leaving (`erase_data`: and deleting their data). None when there is
+    nothing to do: no profile, or gone already (a confirmation submitted twice)."""
+    participant = await get_participant(session, user_id)
+    if participant is None or (not erase_data and participant.status in GONE):
+        return None
+    pair = await active_pair(session, participant)
+    partner = await (erase if erase_data else leave)(session, participant, now)
+    return Exit(partner, pair.id if pair else None, participant.program_id)
 
 
 FORMER_PARTICIPANT = "a former participant"

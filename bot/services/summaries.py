@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Attendance, Checkin, Outcome, Pair, Response
+from bot.models import (
+    PAIR_SUMMARY,
+    WEEKLY_SUMMARY,
+    Attendance,
+    Checkin,
+    Outcome,
+    Pair,
+    Response,
+)
 
 
 def outcome_code(attendance: Any) -> Any:
@@ -75,20 +83,7 @@ def _summaries() -> Any:
     )
 
 
-SUMMARY_COLUMNS = (
-    "outcome",
-    "answers",
-    "usefulness_sum",
-    "usefulness_count",
-    "candour_sum",
-    "candour_count",
-    "thumbs_up",
-    "thumbs_down",
-    "sharer_answered",
-    "learner_answered",
-    "cancelled_by_sharer",
-    "cancelled_by_learner",
-)
+SUMMARY_COLUMNS = (*WEEKLY_SUMMARY, *PAIR_SUMMARY)
 
 
 async def summarize_checkins(session: AsyncSession, checkin_ids: Iterable[int] | None) -> None:

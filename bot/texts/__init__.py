@@ -9,6 +9,7 @@ link or ping anyone, whichever template it lands in.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,12 @@ def text(key: str, **values: Any) -> Mrkdwn:
     if not values:
         return Mrkdwn(template)
     return Mrkdwn(template.format(**{name: safe(value) for name, value in values.items()}))
+
+
+def until(day: dt.date | None) -> Mrkdwn:
+    """ " until 3 Mar" for a pause that ends by itself, "" for one that lasts until resumed: the
+    `{until}` of every sentence about a pause (the service's refusal, the home tab, `status`)."""
+    return text("self_service.until", day=f"{day:%-d %b}") if day else Mrkdwn("")
 
 
 def words(key: str, **values: Any) -> str:

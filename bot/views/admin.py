@@ -95,37 +95,26 @@ def program_modal(
             optional=True,
             hint=text("programs.departments_hint"),
         ),
-        b.input_block(
+        b.tick_box(
             ids.B_PROGRAM_RULES,
             text("admin.rules_label"),
-            b.multi(
-                ids.A_PROGRAM_RULES,
-                [
-                    b.option(
-                        ids.RULE_DIFFERENT_DEPARTMENTS,
-                        text("admin.rule_different_departments"),
-                        text("admin.rule_different_departments_hint"),
-                    )
-                ],
-                initial=[ids.RULE_DIFFERENT_DEPARTMENTS] if p and p.different_departments else (),
-                kind="checkboxes",
+            ids.A_PROGRAM_RULES,
+            b.option(
+                ids.RULE_DIFFERENT_DEPARTMENTS,
+                text("admin.rule_different_departments"),
+                text("admin.rule_different_departments_hint"),
             ),
-            optional=True,
+            ticked=bool(p and p.different_departments),
         ),
     ]
     if p is None and can_invite:
-        invite = b.option("yes", text("programs.invite_option"))
         blocks.append(
-            b.input_block(
+            b.tick_box(
                 ids.B_PROGRAM_INVITE,
                 text("programs.invite_label"),
-                {
-                    "type": "checkboxes",
-                    "action_id": ids.A_PROGRAM_INVITE,
-                    "options": [invite],
-                    "initial_options": [invite],
-                },
-                optional=True,
+                ids.A_PROGRAM_INVITE,
+                b.option("yes", text("programs.invite_option")),
+                ticked=True,
                 hint=text("programs.invite_hint"),
             )
         )
@@ -227,7 +216,7 @@ def proposal_file(program_name: str, data: dict[str, Any]) -> str:
 
 def proposal_message(
     program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
-) -> tuple[list[dict], bool]:
+) -> tuple[list[b.Block], bool]:
     """The proposal HR reviews, and whether a file with every reason must go with it: every
     pair (with its reasons, or one line each), the unmatched, that nobody is paired again, and
     the actions."""
@@ -302,7 +291,7 @@ def proposal_message(
 
 def proposal_blocks(
     program_name: str, proposal_id: int, data: dict[str, Any], *, intro: str | None = None
-) -> list[dict]:
+) -> list[b.Block]:
     return proposal_message(program_name, proposal_id, data, intro=intro)[0]
 
 
@@ -310,7 +299,7 @@ def at_risk_note_text(sharer: str, learner: str, action: str) -> b.Mrkdwn:
     return text("nudges.hr_at_risk", sharer=sharer, learner=learner, action=action)
 
 
-def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[dict]:
+def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) -> list[b.Block]:
     """HR's note names both people (HR cannot open the pair's group DM) and offers actions."""
     value = str(pair_id)
     return [
@@ -324,7 +313,7 @@ def at_risk_note_blocks(pair_id: int, sharer: str, learner: str, action: str) ->
     ]
 
 
-def closed_proposal_blocks(original: list[dict], note: str) -> list[dict]:
+def closed_proposal_blocks(original: list[b.Block], note: str) -> list[b.Block]:
     """The proposal as it was, minus its buttons, with what happened to it."""
     kept = [blk for blk in original if blk.get("type") != "actions"]
     return [*kept, b.context(note)]

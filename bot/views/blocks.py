@@ -30,7 +30,7 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, limit=150)}
 
 
-def section(text: str, *, block_id: str | None = None, accessory: dict | None = None) -> Block:
+def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text)}
     if block_id:
         block["block_id"] = block_id
@@ -71,7 +71,7 @@ def button(
     value: str | None = None,
     *,
     style: str | None = None,
-    confirm: dict | None = None,
+    confirm: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
@@ -162,6 +162,23 @@ def multi(
     if chosen:
         element["initial_options"] = chosen
     return element
+
+
+def tick_box(
+    block_id: str,
+    label: str,
+    action_id: str,
+    choice: dict[str, Any],
+    *,
+    ticked: bool,
+    hint: str | None = None,
+) -> Block:
+    """An optional input of one checkbox (an opt-in such as consent to be quoted): the one
+    shape every yes/no question of a form takes, so they all read and parse alike."""
+    element = multi(
+        action_id, [choice], initial=[choice["value"]] if ticked else [], kind="checkboxes"
+    )
+    return input_block(block_id, label, element, optional=True, hint=hint)
 
 
 def modal(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import ids
@@ -78,22 +79,35 @@ def long_answer(
     )
 
 
-def quote_choice(block_id: str, action_id: str, option_key: str, checked: bool) -> dict:
+def quote_choice(block_id: str, action_id: str, option_key: str, checked: bool) -> b.Block:
     """The opt-in that lets HR quote an answer word for word (off unless the author ticks it)."""
-    return b.input_block(
+    return b.tick_box(
         block_id,
         text("feedback.quote_label"),
-        b.multi(
-            action_id,
-            [b.option("quote", text(option_key))],
-            initial=["quote"] if checked else [],
-            kind="checkboxes",
-        ),
-        optional=True,
+        action_id,
+        b.option("quote", text(option_key)),
+        ticked=checked,
     )
 
 
-def _radio(action_id: str, choices: list, initial: str | None) -> dict[str, Any]:
+def scale(
+    block_id: str,
+    label: str,
+    action_id: str,
+    choices: Sequence[Sequence[str]],
+    chosen: int | None,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> b.Block:
+    """A drop-down of numbered answers (a 1-5 rating, a 0-10 score, a progress step),
+    prefilled with the person's earlier answer when there is one."""
+    initial = None if chosen is None else str(chosen)
+    element = b.select(action_id, b.options(choices), initial=initial)
+    return b.input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def _radio(action_id: str, choices: Sequence[Sequence[str]], initial: str | None) -> dict[str, Any]:
     options = b.options(choices)
     element: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": options}
     chosen = [o for o in options if o["value"] == initial]
@@ -116,14 +130,12 @@ def feedback_modal(
             text("feedback.met_label"),
             _radio(ids.A_FB_MET, raw("feedback.met_options"), attendance),
         ),
-        b.input_block(
+        scale(
             ids.B_FB_USEFUL,
             text("feedback.useful_label"),
-            b.select(
-                ids.A_FB_USEFUL,
-                b.options(RATINGS),
-                initial=str(r.usefulness) if r and r.usefulness else None,
-            ),
+            ids.A_FB_USEFUL,
+            RATINGS,
+            r.usefulness if r and r.usefulness else None,
             optional=True,
         ),
         long_answer(
@@ -135,23 +147,24 @@ def feedback_modal(
     ]
     steps = [(str(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
     for goal in goals[: ids.MAX_GOALS]:
+        label = text("feedback.goal_label", goal=goal_line(goal, bold=False))
         blocks.append(
-            b.input_block(
+            scale(
                 ids.feedback_goal_block(goal.id),
-                text("feedback.goal_label", goal=goal_line(goal, bold=False)),
-                b.select(ids.A_FB_GOAL, b.options(steps), initial=str(goal.progress)),
+                label,
+                ids.A_FB_GOAL,
+                steps,
+                goal.progress,
                 optional=True,
             )
         )
     blocks += [
-        b.input_block(
+        scale(
             ids.B_FB_CANDOUR,
             text("feedback.candour_label"),
-            b.select(
-                ids.A_FB_CANDOUR,
-                b.options(RATINGS),
-                initial=str(r.candour) if r and r.candour else None,
-            ),
+            ids.A_FB_CANDOUR,
+            RATINGS,
+            r.candour if r and r.candour else None,
             optional=True,
             hint=text("feedback.candour_hint"),
         ),
@@ -178,23 +191,19 @@ def survey_modal(*, checkin_id: int, kind: str, existing: SurveyResponse | None)
     scores = [(str(n), str(n)) for n in range(0, 11)]
     blocks = [
         b.section(text("survey.intro", survey=name.capitalize())),
-        b.input_block(
+        scale(
             ids.B_SV_RECOMMEND,
             text("survey.recommend_label"),
-            b.select(
-                ids.A_SV_RECOMMEND,
-                b.options(scores),
-                initial=str(e.recommend) if e and e.recommend is not None else None,
-            ),
+            ids.A_SV_RECOMMEND,
+            scores,
+            e.recommend if e else None,
         ),
-        b.input_block(
+        scale(
             ids.B_SV_ATTAINMENT,
             text("survey.attainment_label"),
-            b.select(
-                ids.A_SV_ATTAINMENT,
-                b.options(RATINGS),
-                initial=str(e.goal_attainment) if e and e.goal_attainment else None,
-            ),
+            ids.A_SV_ATTAINMENT,
+            RATINGS,
+            e.goal_attainment if e and e.goal_attainment else None,
         ),
         long_answer(
             ids.B_SV_CHANGED,
@@ -213,26 +222,22 @@ def survey_modal(*, checkin_id: int, kind: str, existing: SurveyResponse | None)
     )
 
 
+def fit_answers(pair_id: int) -> b.Block:
+    """ "It works" / "I'd like a re-pair": the two private answers about a pairing."""
+    return b.actions(
+        b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
+        b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),
+    )
+
+
 def fit_question_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
-    return [
-        b.section(text("fit.question", partner=partner_id)),
-        b.actions(
-            b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
-            b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),
-        ),
-    ]
+    return [b.section(text("fit.question", partner=partner_id)), fit_answers(pair_id)]
 
 
 def repair_offer_blocks(pair_id: int, partner_id: str) -> list[dict[str, Any]]:
     """HR's private offer of a no-fault re-pair to a quiet pair: the same two answers as the
     pairing-fit question, so a request goes through the same private flow."""
-    return [
-        b.section(text("nudges.repair_offer", partner=partner_id)),
-        b.actions(
-            b.button(text("fit.works"), ids.FIT_WORKS, str(pair_id), style="primary"),
-            b.button(text("fit.repair"), ids.FIT_REPAIR, str(pair_id)),
-        ),
-    ]
+    return [b.section(text("nudges.repair_offer", partner=partner_id)), fit_answers(pair_id)]
 
 
 def repair_modal(pair_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from bot import ids
 from bot.models import ParticipantStatus
 from bot.services.dashboard import PersonalView, ProgramNumbers, RepairRequest
 from bot.services.participants import ERASED_PREFIX
-from bot.texts import counted, text
+from bot.texts import counted, text, until
 from bot.views import blocks as b
 from bot.views.dates import local_time
 from bot.views.goals import achieved_line, goal_line
@@ -18,10 +18,7 @@ from bot.vocabulary import ExperienceBand, label
 
 
 def paused_until(view: PersonalView) -> str:
-    p = view.participant
-    if p and p.paused_until:
-        return f" until {p.paused_until:%-d %b}"
-    return ""
+    return until(view.participant.paused_until if view.participant else None)
 
 
 def goals_text(view: PersonalView) -> str:

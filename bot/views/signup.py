@@ -24,7 +24,9 @@ def _timezone_options(current: str) -> list[dict[str, Any]]:
     return [b.option(z, z.replace("_", " ")) for z in zones[:100]]
 
 
-def goal_fields(slot: int, goal: Any | None = None, *, with_progress: bool = False) -> list[dict]:
+def goal_fields(
+    slot: int, goal: Any | None = None, *, with_progress: bool = False
+) -> list[b.Block]:
     """The input blocks of one goal slot (shared by the sign-up and the goals modals)."""
     categories = b.options(raw("catalogue.goal_categories"))
     fields = [
@@ -154,16 +156,12 @@ def _program_field(p: Participant | None, choices: list[tuple[int, str]]) -> dic
 
 def _next_round_field(p: Participant | None) -> dict[str, Any]:
     """ "Invite me to the next round": a new program DMs them a Join button."""
-    return b.input_block(
+    return b.tick_box(
         ids.B_NEXT_ROUND,
         text("programs.next_round_label"),
-        b.multi(
-            ids.A_NEXT_ROUND,
-            [b.option(ids.NEXT_ROUND_YES, text("programs.next_round_option"))],
-            initial=[ids.NEXT_ROUND_YES] if p and p.next_round else [],
-            kind="checkboxes",
-        ),
-        optional=True,
+        ids.A_NEXT_ROUND,
+        b.option(ids.NEXT_ROUND_YES, text("programs.next_round_option")),
+        ticked=bool(p and p.next_round),
     )
 
 
@@ -299,15 +297,11 @@ def _availability_fields(p: Participant | None, timezone: str) -> list[dict[str,
 
 
 def _consent_field(p: Participant | None) -> dict[str, Any]:
-    return b.input_block(
+    return b.tick_box(
         ids.B_CONSENT,
         text("signup.consent_label"),
-        b.multi(
-            ids.A_CONSENT,
-            [b.option(ids.CONSENT_QUOTE, text("signup.consent_option"))],
-            initial=[ids.CONSENT_QUOTE] if p and p.consent_quote else [],
-            kind="checkboxes",
-        ),
-        optional=True,
+        ids.A_CONSENT,
+        b.option(ids.CONSENT_QUOTE, text("signup.consent_option")),
+        ticked=bool(p and p.consent_quote),
         hint=text("signup.consent_hint"),
     )

@@ -189,7 +189,7 @@ async def test_serve_runs_its_passes_in_a_child_process_that_sigterm_stops(empty
             await fake.wait_for(both_passes_done, timeout=60)
             # The requests are still served meanwhile (and by the parent: the jobs are a child).
             assert (await fake.slash_command("U0PWED00000", "help")).status == 200
-            code = await served.terminate()
+            code = await served.terminate(grace=30)  # platforms SIGKILL 30 s after SIGTERM
         finally:
             await served.kill()
             await close_scene(scene)
