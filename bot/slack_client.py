@@ -2,10 +2,11 @@
 
 slack_sdk retries only dropped connections by default. We add: 429s honouring `Retry-After`,
 5xx and Slack's own `internal_error`/`fatal_error` answers, and timeouts, with exponential backoff
-and jitter. A call that creates something each time it arrives (a message, a file share) is not
-retried after a timeout or a dropped connection: its answer was lost, not necessarily the call,
-and a retry would post it twice. Only a failure to connect at all is retried for those; the jobs
-look in the channel's history before posting again (bot/scheduler/delivery.py).
+and jitter. A timeout or a dropped connection loses the answer, not necessarily the call: a
+retried post may land twice. Callers that can find out what landed post inside
+`reconciled_posts()`: then a post is retried only when no connection was made at all, and the
+caller looks in the channel's history before trying again (the jobs' exactly-once delivery,
+bot/scheduler/delivery.py). Elsewhere (a note to HR, a DM) a rare duplicate beats a lost message.
 
 When every retry is spent, a transport failure surfaces as `SlackUnreachable`, whatever aiohttp
 raised, so callers need only catch `(SlackApiError, OSError, TimeoutError)`.
@@ -14,6 +15,9 @@ raised, so callers need only catch `(SlackApiError, OSError, TimeoutError)`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import (
@@ -86,11 +90,23 @@ def retry_handlers(max_retries: int = 4) -> list[AsyncRetryHandler]:
 
 # Methods whose every arrival creates something people see: a second arrival is a duplicate.
 NOT_IDEMPOTENT = frozenset({"chat.postMessage", "files.completeUploadExternal"})
+_reconciling: ContextVar[bool] = ContextVar("reconciling", default=False)
+
+
+@contextlib.contextmanager
+def reconciled_posts() -> Iterator[None]:
+    """Within this block (this task), posts are not retried after an ambiguous failure: the
+    caller finds out itself whether the post landed."""
+    token = _reconciling.set(True)
+    try:
+        yield
+    finally:
+        _reconciling.reset(token)
 
 
 class AsyncTransportRetryHandler(AsyncConnectionErrorRetryHandler):
-    """Retries transport failures, except ambiguous ones (the call may have arrived) for the
-    methods in NOT_IDEMPOTENT: for them only a connection that was never made is retried."""
+    """Retries transport failures, except, inside `reconciled_posts()`, ambiguous ones (the call
+    may have arrived) for the methods in NOT_IDEMPOTENT."""
 
     async def _can_retry_async(
         self,
@@ -101,7 +117,8 @@ class AsyncTransportRetryHandler(AsyncConnectionErrorRetryHandler):
         error: Exception | None = None,
     ) -> bool:
         method = request.url.rstrip("/").rsplit("/", 1)[-1]
-        if method in NOT_IDEMPOTENT and not isinstance(error, ClientConnectorError):
+        ambiguous = not isinstance(error, ClientConnectorError)
+        if _reconciling.get() and method in NOT_IDEMPOTENT and ambiguous:
             return False
         return await super()._can_retry_async(
             state=state, request=request, response=response, error=error

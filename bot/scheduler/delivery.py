@@ -5,7 +5,7 @@ the insert is the claim, so two passes or two processes never both own one. A cl
 if its owner died before recording the Slack ts, the next pass retakes it once the lease is over,
 and first looks in the channel's history for a message carrying the row's id in its metadata, so
 a post that did reach Slack is recorded instead of sent twice. A post whose answer was lost (a
-timeout or a dropped connection: the client does not retry those for posts) is looked for the
+timeout or a dropped connection: the client does not retry those here) is looked for the
 same way before it is tried again; when the history cannot be read either, the row waits for the
 next pass, which looks first.
 """
@@ -26,6 +26,7 @@ from bot import outbox
 from bot.context import AppContext
 from bot.db import changed_rows
 from bot.models import Checkin, CheckinStatus, Pair
+from bot.slack_client import reconciled_posts
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +139,13 @@ async def _post_once(
             if found is not None:
                 return found
         try:
-            response = await ctx.client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                metadata=post_metadata(claimed.checkin_id),
-            )
+            with reconciled_posts():
+                response = await ctx.client.chat_postMessage(
+                    channel=channel,
+                    text=text,
+                    blocks=blocks,
+                    metadata=post_metadata(claimed.checkin_id),
+                )
             return str(response["ts"])
         except SlackApiError as exc:  # Slack answered no: nothing was posted
             log.warning(
