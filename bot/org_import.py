@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.context import AppContext
 from bot.db import Database
 from bot.orgdata import MAX_FILE_BYTES, OrgFile, OrgFileError, org_chart, read_org_csv, too_large
 from bot.services.org import ImportedPerson, record_import, replace_org_data
@@ -208,6 +209,21 @@ async def import_org(
     return report
 
 
+async def import_for(
+    ctx: AppContext, data: bytes, *, file: str, imported_by: str | None = None
+) -> ImportReport:
+    """`import_org` with the running bot's database, client, clock and Slack concurrency."""
+    return await import_org(
+        ctx.db,
+        ctx.client,
+        data,
+        file=file,
+        now=ctx.clock.now(),
+        imported_by=imported_by,
+        concurrency=ctx.settings.slack_max_concurrency,
+    )
+
+
 def read_limited(path: str, limit: int) -> bytes:
     """The file's bytes, reading at most one byte past ``limit`` (so a huge file is refused
     without being loaded)."""
@@ -287,14 +303,7 @@ async def run_org_import(settings: Settings, path: str) -> int:
         return 2
     ctx = build_context(settings)
     try:
-        report = await import_org(
-            ctx.db,
-            ctx.client,
-            data,
-            file=name,
-            now=ctx.clock.now(),
-            concurrency=settings.slack_max_concurrency,
-        )
+        report = await import_for(ctx, data, file=name)
     except OrgFileError as exc:
         print(unescape(str(exc)), file=sys.stderr)  # a terminal, not Slack
         return 2

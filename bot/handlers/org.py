@@ -27,7 +27,7 @@ from bot.org_import import (
     check_org_file,
     download_org_file,
     file_info,
-    import_org,
+    import_for,
 )
 from bot.orgdata import OrgFileError
 from bot.outbox import SLACK_ERRORS, open_on_click, publish_home, tell
@@ -53,15 +53,7 @@ async def import_from_slack(ctx: AppContext, user_id: str, file_id: str, name: s
         log.warning("org file not downloaded", extra={"error_type": type(exc).__name__})
         return result_text(name, None, text("org.not_downloadable", file=name))
     try:
-        report = await import_org(
-            ctx.db,
-            ctx.client,
-            data,
-            file=name,
-            now=ctx.clock.now(),
-            imported_by=user_id,
-            concurrency=ctx.settings.slack_max_concurrency,
-        )
+        report = await import_for(ctx, data, file=name, imported_by=user_id)
     except OrgFileError as exc:
         return result_text(name, None, str(exc))
     except (SlackApiError, SlackUnreachable):
