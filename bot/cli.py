@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import subprocess
 import sys
 
 from bot.config import Settings, load_settings_or_exit
@@ -99,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         secrets.append(settings.slack_app_token.get_secret_value())
     configure_logging(settings.log_level, secrets)
 
-    from alembic.util import CommandError
     from sqlalchemy.exc import DBAPIError
 
     from bot.prompts import PromptFileError
@@ -108,8 +108,6 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, settings)
     except PromptFileError as exc:  # HR's own prompt folder (PROMPTS_DIR) has a mistake
         print(f"mentorbot: prompt file error: {exc}", file=sys.stderr)
-    except CommandError as exc:  # e.g. `db downgrade` to a revision that does not exist
-        print(f"mentorbot: migration error: {exc}", file=sys.stderr)
     except DBAPIError as exc:  # not migrated yet (no such table), or refused
         print(
             f"mentorbot: database error: {_first_line(exc.orig)} ({DATABASE_HINT})", file=sys.stderr
@@ -133,13 +131,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import server
 
     if args.command == "db":
-        if args.db_command == "upgrade":
-            server.migrate(settings)
-        else:
-            from bot.db import downgrade
-
-            downgrade(settings.database_url, args.revision)
-        return 0
+        return _migrate(args, settings)
     if args.command == "scheduler":
         asyncio.run(server.run_scheduler(settings))
         return 0
@@ -154,6 +146,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """`db upgrade` / `db downgrade`; the only command that imports Alembic (see `_serve`)."""
+    from alembic.util import CommandError
+
+    from bot import db
+
+    try:
+        if args.db_command == "upgrade":
+            db.upgrade(settings.database_url)
+        else:
+            db.downgrade(settings.database_url, args.revision)
+    except CommandError as exc:  # e.g. `db downgrade` to a revision that does not exist
+        print(f"mentorbot: migration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _upgrade_in_own_process() -> int:
+    """`mentorbot db upgrade` as a process of its own, same environment and errors: Alembic
+    and the migration scripts (about 12 MB) would otherwise stay in the server's memory."""
+    return subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], check=False).returncode
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot import server
     from bot.socket_mode import SocketModeRefused
@@ -166,8 +181,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    if not args.no_migrate:
-        server.migrate(settings)
+    if not args.no_migrate and (failed := _upgrade_in_own_process()):
+        return failed
     try:
         asyncio.run(
             server.serve(settings, host=args.host, socket_mode=socket_mode, jobs=not args.no_jobs)

@@ -12,7 +12,6 @@ import signal
 
 from aiohttp import web
 
-from bot import db as dbmod
 from bot.app import build_bolt_app, build_context, build_web_app
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Settings
@@ -216,7 +215,3 @@ def list_jobs() -> list[str]:
         next_at = trigger.get_next_fire_time(None, now)
         lines.append(f"{name:10} {trigger!s:60} next: {next_at:%Y-%m-%d %H:%M} UTC")
     return lines
-
-
-def migrate(settings: Settings) -> None:
-    dbmod.upgrade(settings.database_url)

@@ -18,7 +18,7 @@ import sys
 
 from apscheduler.triggers.date import DateTrigger
 
-from bot import server
+from bot import db, server
 from bot.clock import FixedClock
 from bot.config import load_settings_or_exit
 from bot.logging_setup import configure_logging
@@ -38,7 +38,7 @@ def main() -> None:
         "nudges": (run_nudges, DateTrigger(run_date=start)),
     }
     host = sys.argv[sys.argv.index("--host") + 1] if "--host" in sys.argv else "0.0.0.0"
-    server.migrate(settings)
+    db.upgrade(settings.database_url)
     asyncio.run(
         server.serve(
             settings,
