@@ -93,25 +93,41 @@ class ServeProcess:
             self.fake.app_url = f"{self.url}/slack/events"
 
     async def health(self) -> tuple[int, dict]:
-        """`/healthz`'s status and body; (0, {}) while nothing listens."""
+        """`/healthz`'s status and body; (0, {}) while nothing listens, or while something that
+        is not Mentorbot does (no JSON body: another process took the port first)."""
         async with httpx.AsyncClient() as client:
             try:
                 response = await client.get(f"{self.url}/healthz")
-            except httpx.HTTPError:
+                return response.status_code, response.json()
+            except (httpx.HTTPError, ValueError):
                 return 0, {}
-        return response.status_code, response.json()
 
     async def start(self, healthy_within: float = 60) -> None:
-        """Start the process and return once /healthz answers 200."""
-        await self.launch()
+        """Start the process and return once /healthz answers 200.
+
+        The port was free when chosen, but another process (a fake of a parallel test) may bind
+        it before `serve` does; `serve` then exits at start-up, and is started again on another
+        port (three tries).
+        """
+        for _ in range(3):
+            await self.launch()
+            if await self._healthy(healthy_within):
+                return
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("mentorbot serve exited during start-up")
+
+    async def _healthy(self, within: float) -> bool:
+        """True once /healthz answers 200; False if the process exits first."""
         assert self.proc is not None
-        deadline = time.monotonic() + healthy_within
+        deadline = time.monotonic() + within
         while (await self.health())[0] != 200:
             if self.proc.returncode is not None:
-                raise RuntimeError("mentorbot serve exited during start-up")
+                return False
             if time.monotonic() > deadline:
-                raise RuntimeError(f"mentorbot serve was not healthy within {healthy_within:.0f} s")
+                raise RuntimeError(f"mentorbot serve was not healthy within {within:.0f} s")
             await asyncio.sleep(0.1)
+        return True
 
     async def wait(self, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
         """Wait for the process to exit on its own: (exit status, captured stderr)."""

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select, update
 
 from bot.app import build_context
@@ -201,3 +202,24 @@ async def test_serve_runs_its_passes_in_a_child_process_that_sigterm_stops(empty
         assert len(checkin_posts(fake, f"GPASSWED{i:05d}")) == 1
     reminded = [u for u in (f"U0PMON{i:05d}" for i in range(4)) if fake.dm_messages(u)]
     assert len(reminded) == 4
+
+
+async def test_serve_starts_on_another_port_when_its_port_was_taken_meanwhile(tmp_path):
+    """The test harness's own robustness: a parallel test's server can bind the port chosen for
+    `serve` before `serve` does; `serve` then fails to start, and the harness starts it again."""
+    database_url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    async with FakeSlack(
+        signing_secret=secrets.token_hex(16), bot_token="xoxb-serve-" + secrets.token_hex(6)
+    ) as fake:
+        served = ServeProcess(fake, database_url, jobs=False)
+        taken = served.port
+        squatter = web.AppRunner(web.Application())  # answers 404 to everything, as in CI
+        await squatter.setup()
+        await web.TCPSite(squatter, "127.0.0.1", taken).start()
+        try:
+            await served.start()
+            assert served.port != taken
+            assert await served.health() == (200, {"status": "ok", "database": "reachable"})
+        finally:
+            await served.terminate(grace=30)
+            await squatter.cleanup()
