@@ -43,6 +43,7 @@ from bot.scheduler.closing import run_closing
 from bot.scheduler.kickoffs import run_kickoffs
 from bot.scheduler.nudges import run_nudges
 from bot.services.programs import closes_on
+from bot.texts import counted
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID, LocalBot
 from mentorbot_sandbox.people import Person, synthetic_people
 from mentorbot_sandbox.render import render_blocks
@@ -720,9 +721,10 @@ async def run_demo(
         f"joiners chose in the sign-up modal; {story.closed} programs closed by themselves after "
         f"their last week, with a wrap-up in each pair's DM and a final report for HR. "
         f"People answered {totals['answers']} times in private feedback; one person paused and "
-        f"one pair went quiet. HR received {totals['at_risk_notes']} at-risk note(s) about "
-        f"{totals['flagged_pairs']} pair(s) (one per run of missed check-ins); "
-        f"{totals['at_risk']} pair(s) are at risk now. "
+        f"one pair went quiet. HR received {counted(totals['at_risk_notes'], 'at_risk_note')} "
+        f"about {counted(totals['flagged_pairs'], 'pair')} (one per run of missed check-ins); "
+        f"{counted(totals['at_risk'], 'pair')} {'is' if totals['at_risk'] == 1 else 'are'} "
+        "at risk now. "
         f"Every step was {step} into the bot and every message a Web API call to the "
         f"local Slack fake.\nFiles: " + ", ".join(str(path) for path in saved)
     )
