@@ -44,10 +44,13 @@ def build_context(
     settings: Settings, *, db: Database | None = None, clock: Clock | None = None
 ) -> AppContext:
     """Wire the process-wide dependencies once, from settings."""
+    clock = clock or SystemClock()
+    db = db or Database(settings.database_url)
+    db.stamp_with(clock)
     return AppContext(
         settings=settings,
-        db=db or Database(settings.database_url),
-        clock=clock or SystemClock(),
+        db=db,
+        clock=clock,
         client=build_client(
             settings.slack_bot_token.get_secret_value(),
             settings.slack_api_url,

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from bot.clock import Clock
+
 #: Alembic's script folder, resolved from the installed package: the repository's top-level
 #: `migrations/` in a checkout (editable install), `site-packages/bot/migrations` from a wheel.
 MIGRATIONS_DIR = Path(str(files("bot.migrations")))
@@ -87,6 +89,10 @@ class Database:
             if self._turn
             else create_engine(url, **{**engine_kwargs, "pool_size": 3, "max_overflow": 7})
         )
+
+    def stamp_with(self, clock: Clock) -> None:
+        """New rows get their `created_at` from `clock` (see `models.Timestamped`)."""
+        self.sessionmaker.configure(info={"clock": clock})
 
     @property
     def dialect(self) -> str:

@@ -28,11 +28,12 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from bot.vocabulary import ExperienceBand, Role, TimeOfDay
 
@@ -145,10 +146,26 @@ class Outcome(enum.IntEnum):
 
 
 class Timestamped:
+    """`created_at` comes from the bot's clock when the session has one (`Database.stamp_with`):
+    reports compare it with a program's dates, which follow that clock (the demo's simulated
+    weeks, a test's fixed instant). The machine's time is only the fallback."""
+
     created_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=lambda: dt.datetime.now(dt.UTC), onupdate=lambda: dt.datetime.now(dt.UTC)
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows_with_the_clock(session: Session, _context: Any, _instances: Any) -> None:
+    clock = session.info.get("clock")
+    if clock is None:
+        return
+    now = None
+    for row in session.new:
+        if isinstance(row, Timestamped) and row.created_at is None:
+            now = now or clock.now()
+            row.created_at = row.updated_at = now
 
 
 class Program(Timestamped, Base):
