@@ -355,7 +355,7 @@ def test_either_takes_the_side_that_serves_the_program() -> None:
     (ab,) = [p for p in result.pairs if p.sharer_id == "A"]
     assert ab.reasons[0] == "Priya can share generative AI tools, which Tom wants to learn"
     assert ab.reasons[1] == (
-        "Tom brings 21 years or more of experience and can share strategic planning, which Priya "
+        "Tom brings over 20 years of experience and can share strategic planning, which Priya "
         "asked about"
     )
     assert "Different departments (Eng and Finance)" in ab.reasons[2]
