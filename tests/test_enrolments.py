@@ -14,6 +14,7 @@ from bot.forms import ProgramForm, SignupForm
 from bot.models import Enrolment, Pair, Participant, Program, ProgramStatus
 from bot.refusals import Refusal
 from bot.reports import program_report
+from bot.reports.render import report_text
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services import signups
@@ -105,6 +106,11 @@ async def test_a_closed_programs_figures_stay_when_its_people_join_the_next_roun
         before = await report_of(s, spring)
         assert before[0].people.enrolled == 4 and before[0].people.paused == 1
         assert before[0].closed_on == NOW.date()
+        shown = report_text(before[0])
+        # A closed program has nothing more to come: its report never says "yet".
+        assert "Pair health at the close (1 pair that ran until then)" in shown
+        assert "No check-ins were posted." in shown
+        assert "Nobody shared a quotable answer." in shown and "yet" not in shown
         assert [(g.group, g.people) for g in before[1].by_side] == [("learn", 2), ("share", 2)]
         assert (await enrolled(s))["Spring"] == 4
 

@@ -612,7 +612,7 @@ def test_blocks_stay_within_slack_limits_at_full_size():
     assert len(blocks) <= 50 and block_text_length(blocks) <= 10_000
     body = json.dumps(blocks, ensure_ascii=False)
     assert "<!channel>" not in body and "<@U1>" not in body  # typed text cannot ping anyone
-    assert "…and 294 more at-risk pairs" in body
+    assert "…and further at-risk pairs (294)" in body
     assert report_text(report)
 
 

@@ -22,6 +22,7 @@ from bot.reports.metrics import (
     TopicCount,
     prompt_ratings_needed,
 )
+from bot.texts import counted
 from bot.texts import raw as app_raw
 from bot.texts.mrkdwn import Mrkdwn, escape
 from bot.views import blocks as b
@@ -99,6 +100,11 @@ def _words(report: Report, key: str) -> str:
     return f"closed.{key}" if report.closed_on else key
 
 
+def _none(report: Report) -> str:
+    """What an empty section says: "none yet" while the program runs, "none" once closed."""
+    return text(_words(report, "none"))
+
+
 def _subtitle(report: Report) -> str:
     if report.closed_on:
         return text("closed.subtitle", date=day(report.closed_on), min_group=report.min_group)
@@ -170,11 +176,14 @@ def _sections(report: Report) -> list[tuple[str, list[str]]]:
         )
     sections += [
         (text("trend.heading"), _trend(report)),
-        (text(_words(report, "health.heading"), pairs=len(report.pairs)), _health(report)),
+        (
+            text(_words(report, "health.heading"), pairs=counted(len(report.pairs), "pair")),
+            _health(report),
+        ),
         (text("at_risk.heading"), _at_risk(report)),
         (text("goals.heading"), _goals(report)),
-        (text("topics.shared"), _topics(report.top_shared)),
-        (text("topics.wanted"), _topics(report.top_wanted)),
+        (text("topics.shared", min_group=report.min_group), _topics(report, report.top_shared)),
+        (text("topics.wanted", min_group=report.min_group), _topics(report, report.top_wanted)),
         (text("surveys.heading"), _surveys(report)),
         (
             text("prompts.heading", ratings=prompt_ratings_needed(report.min_group)),
@@ -198,7 +207,7 @@ def _activity(activity: Activity) -> dict[str, str]:
 
 def _trend(report: Report) -> list[str]:
     if not report.trend:
-        return [text("trend.empty")]
+        return [text(_words(report, "trend.empty"))]
     rows = []
     for week in report.trend[-MAX_TREND_ROWS:]:
         filled = round(BAR_WIDTH * (week.meeting_rate or 0))
@@ -224,7 +233,7 @@ def _at_risk(report: Report) -> list[str]:
         last_met = (
             text("at_risk.last_met", date=day(pair.last_met_on))
             if pair.last_met_on
-            else text("at_risk.never_met")
+            else text(_words(report, "at_risk.never_met"))
         )
         sharer, learner = (
             escape(name, NAME_CHARS) if name else text("at_risk.unnamed")
@@ -270,14 +279,14 @@ def _goals(report: Report) -> list[str]:
                 achieved=g.achieved,
             )
         )
-    return lines or [text("none")]
+    return lines or [_none(report)]
 
 
-def _topics(topics: tuple[TopicCount, ...]) -> list[str]:
+def _topics(report: Report, topics: tuple[TopicCount, ...]) -> list[str]:
     return [
         text("topics.line", rank=i, topic=escape(t.topic, NAME_CHARS), people=t.people)
         for i, t in enumerate(topics, start=1)
-    ] or [text("none")]
+    ] or [_none(report)]
 
 
 def _surveys(report: Report) -> list[str]:
@@ -301,7 +310,7 @@ def _surveys(report: Report) -> list[str]:
                 attainment=num(survey.avg_goal_attainment),
             )
         )
-    return lines or [text("none")]
+    return lines or [_none(report)]
 
 
 def _prompts(report: Report) -> list[str]:
@@ -317,7 +326,7 @@ def _prompts(report: Report) -> list[str]:
                 else Mrkdwn(f"`{escape(score.prompt_id, EXCERPT_CHARS)}`")
             )
             lines.append(text("prompts.line", excerpt=excerpt, up=score.up, down=score.down))
-    return lines or [text("none")]
+    return lines or [_none(report)]
 
 
 def _quotes(report: Report) -> list[str]:
@@ -330,7 +339,7 @@ def _quotes(report: Report) -> list[str]:
             date=day(q.on),
         )
         for q in report.quotes
-    ] or [text("quotes.none")]
+    ] or [text(_words(report, "quotes.none"))]
 
 
 def _departments(report: Report) -> list[str]:
@@ -354,4 +363,4 @@ def _departments(report: Report) -> list[str]:
     hidden = len(report.departments) - MAX_DEPARTMENTS
     if hidden > 0:
         lines.append(text("departments.more", count=hidden))
-    return lines or [text("none")]
+    return lines or [_none(report)]
