@@ -47,6 +47,7 @@ PASS_LOAD_POSTED = {
         3: dt.datetime(2026, 1, 26, 10, 0, tzinfo=dt.UTC),
     },
 }
+LOAD_PROGRAM = "Load cohort"
 SIGNUP_ANSWERS: dict[str, Any] = {
     ids.A_ROLE: "share",
     ids.A_EXPERIENCE: "0-2",
@@ -103,10 +104,19 @@ async def sign_up(fake: FakeSlack, user: str, goal: str) -> bool:
     except TimeoutError:
         return False  # the person was told to run the command again: the modal never opened
     view = fake.open_views(user)[-1]
-    submitted = await fake.submit_view(
-        user, view["id"], {**SIGNUP_ANSWERS, ids.A_GOAL["description"]: goal}
-    )
+    answers = {**SIGNUP_ANSWERS, ids.A_GOAL["description"]: goal, **_load_program_chosen(view)}
+    submitted = await fake.submit_view(user, view["id"], answers)
     return result.status == submitted.status == 200 and not submitted.errors
+
+
+def _load_program_chosen(view: dict[str, Any]) -> dict[str, str]:
+    """With other programs open (`add_pass_load`) the modal asks which: the load's own."""
+    for block in view["blocks"]:
+        if block.get("block_id") == ids.B_JOIN_PROGRAM:
+            options = block["element"]["options"]
+            own = next(o for o in options if o["text"]["text"].startswith(LOAD_PROGRAM))
+            return {ids.A_JOIN_PROGRAM: own["value"]}
+    return {}
 
 
 def scene_context(fake: FakeSlack, database_url: str) -> AppContext:
@@ -129,7 +139,7 @@ async def close_scene(ctx: AppContext) -> None:
 
 async def open_program(ctx: AppContext) -> None:
     async with ctx.db.session() as session:
-        session.add(Program(name="Load cohort", start_date=dt.date(2026, 1, 12)))
+        session.add(Program(name=LOAD_PROGRAM, start_date=dt.date(2026, 1, 12)))
 
 
 async def post_two_weeks_of_checkins(ctx: AppContext, fake: FakeSlack) -> list[Click]:
