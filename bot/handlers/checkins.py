@@ -6,15 +6,15 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import db_id, parse_feedback, parse_repair, parse_survey
-from bot.listeners import app_context
-from bot.middleware import parse_json
+from bot.listeners import Replay, Routes, app_context
+from bot.middleware import Repeated, parse_json, record_delivery
 from bot.models import Attendance, Pair, Participant
 from bot.outbox import (
     cancel_meeting_series,
@@ -67,8 +67,9 @@ async def on_click(
     work: Callable[[AsyncSession, answers.CheckinScope], Awaitable[T]],
 ) -> tuple[AppContext, T] | None:
     """Every check-in button's first half: ack, read the check-in, then in one transaction the
-    clicker's scope (refused for anyone outside the pair, or a check-in that is gone) and
-    `work`. None when there is nothing more to do: a refusal was told where they clicked."""
+    delivery's record (a repeat is dropped), the clicker's scope (refused for anyone outside the
+    pair, or a check-in that is gone) and `work`. None when there is nothing more to do: a
+    refusal was told where they clicked, or the click was a repeat."""
     await ack()
     ctx = app_context(context)
     checkin_id = checkin_id_of(body)
@@ -77,9 +78,13 @@ async def on_click(
     user_id = body["user"]["id"]
 
     async def scoped(session: AsyncSession) -> T:
+        await record_delivery(session, body, ctx.clock.now())
         return await work(session, await answers.scope_for(session, checkin_id, user_id))
 
-    result = await transact_or_tell(ctx, body, scoped)
+    try:
+        result = await transact_or_tell(ctx, body, scoped)
+    except Repeated:
+        return None
     return None if result is None else (ctx, result)
 
 
@@ -285,15 +290,15 @@ async def submit_repair(
         await publish_home(ctx, user_id)
 
 
-def register(app: AsyncApp) -> None:
+def register(routes: Routes) -> None:
     for action_id in ATTENDANCE_BUTTONS:
-        app.action(action_id)(attendance)
-    app.action(ids.CHECKIN_THUMBS_UP)(rate)
-    app.action(ids.CHECKIN_THUMBS_DOWN)(rate)
-    app.action(ids.CHECKIN_FEEDBACK)(open_feedback)
-    app.view(ids.FEEDBACK_CALLBACK)(submit_feedback)
-    app.action(ids.CHECKIN_SURVEY)(open_survey)
-    app.view(ids.SURVEY_CALLBACK)(submit_survey)
-    app.action(ids.FIT_WORKS)(fit_works)
-    app.action(ids.FIT_REPAIR)(fit_repair)
-    app.view(ids.REPAIR_CALLBACK)(submit_repair)
+        routes.action(action_id, attendance, Replay.IN_TRANSACTION)
+    routes.action(ids.CHECKIN_THUMBS_UP, rate, Replay.IN_TRANSACTION)
+    routes.action(ids.CHECKIN_THUMBS_DOWN, rate, Replay.IN_TRANSACTION)
+    routes.action(ids.CHECKIN_FEEDBACK, open_feedback, Replay.IN_TRANSACTION)
+    routes.view(ids.FEEDBACK_CALLBACK, submit_feedback)
+    routes.action(ids.CHECKIN_SURVEY, open_survey, Replay.IN_TRANSACTION)
+    routes.view(ids.SURVEY_CALLBACK, submit_survey)
+    routes.action(ids.FIT_WORKS, fit_works)
+    routes.action(ids.FIT_REPAIR, fit_repair)
+    routes.view(ids.REPAIR_CALLBACK, submit_repair)

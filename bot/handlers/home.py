@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncBoltContext
 
-from bot.listeners import app_context
+from bot.listeners import Routes, app_context
 from bot.outbox import publish_home
 
 
@@ -15,5 +15,5 @@ async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> No
         await publish_home(app_context(context), event["user"])
 
 
-def register(app: AsyncApp) -> None:
-    app.event("app_home_opened")(on_home_opened)
+def register(routes: Routes) -> None:
+    routes.event("app_home_opened", on_home_opened)
