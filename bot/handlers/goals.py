@@ -24,8 +24,7 @@ async def open_goals(ctx: AppContext, trigger_id: str, user_id: str) -> str | No
         participant = await people.get_participant(session, user_id)
         if participant is None:
             return text("goals.need_profile")
-        goals = await people.open_goals(session, participant)
-        achieved, history = await people.achieved_goals(session, participant)
+        goals, achieved, history = await people.goals_in_view(session, participant)
     view = goals_modal(goals, achieved, history)
     return await open_modal(ctx, trigger_id, view, command="goals")
 

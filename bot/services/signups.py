@@ -54,6 +54,7 @@ async def save_signup(
     participant, created = await people.save_signup(
         session,
         user_id=user_id,
+        current=current,
         display_name=name,
         form=form,
         program=program,
@@ -61,7 +62,7 @@ async def save_signup(
         next_round=next_round,
         org=org,
     )
-    paired = await people.active_pair(session, participant)
+    paired = None if created else await people.active_pair(session, participant)
     partner = await people.partner_in(session, paired, participant) if paired else None
     joined = await session.get(Program, participant.program_id or 0)
     if joined is not None and joined.status == ProgramStatus.CLOSED:
