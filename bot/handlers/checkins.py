@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ids, notify, proposals
@@ -44,13 +43,15 @@ def checkin_id_of(body: dict[str, Any]) -> int | None:
     return db_id(str(body["actions"][0].get("value") or "").split(":")[0])
 
 
-async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
-    """After the first meeting, ask each person privately whether the pairing works (once)."""
-    try:
-        async with ctx.db.session() as session:
-            sharer, learner = await pairing.mark_fit_question(session, pair_id, ctx.clock.now())
-    except IntegrityError:
-        return  # already asked
+async def ask_pairing_fit(ctx: AppContext, scope: answers.CheckinScope) -> None:
+    """After the first meeting, ask each person privately whether the pairing works (once:
+    the answer's transaction claimed the asking, `pairing.claim_fit_question`)."""
+    pair_id = scope.pair.id
+    sharer, learner = (
+        (scope.me, scope.partner)
+        if scope.me.id == scope.pair.sharer_id
+        else (scope.partner, scope.me)
+    )
     for me, partner in ((sharer, learner), (learner, sharer)):
         await notify.dm(
             ctx,
@@ -92,11 +93,16 @@ Answered = tuple[answers.CheckinScope, bool, list[tuple[str, bool]]]
 
 
 async def attended(
-    choice: Attendance, session: AsyncSession, scope: answers.CheckinScope
+    choice: Attendance,
+    context: AsyncBoltContext,
+    session: AsyncSession,
+    scope: answers.CheckinScope,
 ) -> Answered:
-    """(scope, whether this was the pair's first meeting, who has answered)."""
+    """(scope, whether to ask the pair if the pairing works, who has answered)."""
     first = await answers.record_attendance(session, scope, choice)
-    return scope, first, await answers.answered_status(session, scope.checkin)
+    now = app_context(context).clock.now()
+    ask = first and await pairing.claim_fit_question(session, scope.pair.id, now)
+    return scope, ask, await answers.answered_status(session, scope.checkin)
 
 
 async def rated(
@@ -125,14 +131,14 @@ async def survey_form(
 
 async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     choice = ATTENDANCE_BUTTONS[body["actions"][0]["action_id"]]
-    done = await on_click(ack, body, context, partial(attended, choice))
+    done = await on_click(ack, body, context, partial(attended, choice, context))
     if done is None:
         return
-    ctx, (scope, first, status) = done
+    ctx, (scope, ask, status) = done
     await redraw_checkin(ctx, scope.checkin, status)
     await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
-    if first:
-        await ask_pairing_fit(ctx, scope.pair.id)
+    if ask:
+        await ask_pairing_fit(ctx, scope)
 
 
 async def rate(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -165,18 +171,20 @@ async def submit_feedback(
 
     async def saved(session: AsyncSession) -> Answered:
         scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-        first = await answers.save_feedback(session, scope, form, ctx.clock.now())
-        return scope, first, await answers.answered_status(session, scope.checkin)
+        now = ctx.clock.now()
+        first = await answers.save_feedback(session, scope, form, now)
+        ask = first and await pairing.claim_fit_question(session, scope.pair.id, now)
+        return scope, ask, await answers.answered_status(session, scope.checkin)
 
     done = await transact_or_field_error(ctx, ack, ids.B_FB_MET, saved)
     if done is None:
         return
-    scope, first, status = done
+    scope, ask, status = done
     await ack()
     await redraw_checkin(ctx, scope.checkin, status)
     await publish_home(ctx, body["user"]["id"])
-    if first:
-        await ask_pairing_fit(ctx, scope.pair.id)
+    if ask:
+        await ask_pairing_fit(ctx, scope)
 
 
 async def open_survey(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
