@@ -186,7 +186,7 @@ async def submit(
     await notify.dm(ctx, user_id, message)
     if saved.program is not None and saved.learn_topics:
         await ask_confidence(ctx, user_id, saved.program.id, "before")
-    if saved.partner is None:
+    if saved.rematch_due:
         await proposals.rematch_for(ctx, [user_id], intro_key=proposals.LATE_JOINER)
     await publish_home(ctx, user_id)
 
