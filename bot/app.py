@@ -32,7 +32,7 @@ from bot.handlers import (  # one module per flow
     selfservice,
     signup,
 )
-from bot.listeners import provide_app_context
+from bot.listeners import Routes, provide_app_context
 from bot.prompts import load_prompts
 from bot.slack_client import build_client
 from bot.socket_mode import SocketModeConnection
@@ -60,6 +60,17 @@ def build_context(
     )
 
 
+FLOWS = (home, checkins, meetings, signup, goals, selfservice, admin, org, reports, confidence)
+
+
+def all_routes() -> Routes:
+    """Every flow's `register` table in one: what the bot answers, and which function does."""
+    routes = Routes()
+    for flow in (*FLOWS, commands):  # commands: help, for a word no flow names
+        flow.register(routes)
+    return routes
+
+
 def build_bolt_app(ctx: AppContext) -> AsyncApp:
     """The Bolt app: signature checks, de-duplication, then each flow's listeners."""
     app = AsyncApp(
@@ -75,12 +86,10 @@ def build_bolt_app(ctx: AppContext) -> AsyncApp:
         # none): Bolt checking it again was a second HMAC over every body.
         request_verification_enabled=False,
     )
+    routes = all_routes()
     provide_app_context(app, ctx)  # first: every later middleware and listener reads it
-    middleware.register(app, ctx)
-    flows = (home, checkins, meetings, signup, goals, selfservice, admin, org, reports, confidence)
-    for flow in flows:
-        flow.register(app)
-    commands.register(app)  # last: `/mentoring` help answers what no flow claimed
+    middleware.register(app, ctx, routes)
+    routes.install(app)
     return app
 
 

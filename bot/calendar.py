@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
-
 from bot.slots import Slot
+
+if TYPE_CHECKING:  # icalendar loads where a file is made: an idle `serve` does not hold it
+    from icalendar import Event
 
 PRODID = "-//Mentorbot//Reverse mentoring//EN"
 
@@ -62,6 +64,8 @@ def pair_uid(pair_id: int, program_id: int) -> str:
 
 
 def _event(series: Series, start: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", series.uid)
     event.add("dtstamp", series.stamp.astimezone(UTC))
@@ -75,6 +79,8 @@ def _event(series: Series, start: datetime) -> Event:
 
 def ics(series: Series) -> bytes:
     """The whole series (with its moved and cancelled weeks) as one ``.ics`` file."""
+    from icalendar import Calendar, vRecur
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -96,6 +102,8 @@ def ics(series: Series) -> bytes:
 
 
 def _rrule_text(series: Series) -> str:
+    from icalendar import vRecur
+
     return "RRULE:" + vRecur(series.rrule()).to_ical().decode()
 
 

@@ -14,8 +14,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.listeners import Replay, Routes
 from bot.models import ProcessedRequest
 from bot.slack_client import SlackUnreachable
 from bot.texts import text
@@ -41,13 +43,34 @@ def request_key(body: dict[str, Any]) -> str | None:
     return key
 
 
-def register(app: AsyncApp, ctx: AppContext) -> None:
+class Repeated(Exception):
+    """This delivery was recorded before (Slack retried it, or it was replayed): drop it."""
+
+
+async def record_delivery(session: AsyncSession, body: dict[str, Any], now: Any) -> None:
+    """Record the delivery in the transaction that stores its effect (`Replay.IN_TRANSACTION`).
+
+    Call it first in that transaction. A repeat raises `Repeated`, which rolls the transaction
+    back: its effect is stored once, and the first delivery's transaction, while it runs,
+    holds the repeat back on the unique key until it commits.
+    """
+    key = request_key(body)
+    if key is None:
+        return
+    try:
+        await session.execute(RECORD_REQUEST, {"key": key, "received_at": now})
+    except IntegrityError as exc:
+        log.info("duplicate delivery dropped", extra={"request_key": key})
+        raise Repeated(key) from exc
+
+
+def register(app: AsyncApp, ctx: AppContext, routes: Routes) -> None:
     """Install de-duplication and the error handler on the app."""
 
     @app.middleware
     async def process_once(body: dict[str, Any], next: Any) -> BoltResponse | None:
         key = request_key(body)
-        if key is None:
+        if key is None or routes.replay(body) is not Replay.DROPPED:
             return await next()
         try:
             async with ctx.db.ack_session() as session:

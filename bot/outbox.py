@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import calendar as ical
 from bot import notify
 from bot.context import AppContext
-from bot.middleware import DATABASE_ERRORS
+from bot.middleware import DATABASE_ERRORS, Repeated, record_delivery
 from bot.models import Checkin
 from bot.refusals import Refusal
 from bot.reports import Report, report_blocks, report_text
@@ -42,12 +42,23 @@ T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]
 
 
-async def publish_home(ctx: AppContext, user_id: str) -> None:
-    """Render and publish one person's home tab."""
-    async with ctx.db.session() as session:
-        view = await personal_view(session, user_id, ctx.clock.now())
-        numbers = await program_numbers(session) if ctx.is_admin(user_id) else None
-        rendered = home_view(view, numbers)
+async def publish_home(
+    ctx: AppContext, user_id: str, *, delivery: dict[str, Any] | None = None
+) -> None:
+    """Render and publish one person's home tab.
+
+    `delivery`: the event that asked for it, recorded in the same transaction as the reads
+    (`Replay.IN_TRANSACTION`); a repeat of it publishes nothing.
+    """
+    try:
+        async with ctx.db.session() as session:
+            if delivery is not None:
+                await record_delivery(session, delivery, ctx.clock.now())
+            view = await personal_view(session, user_id, ctx.clock.now())
+            numbers = await program_numbers(session) if ctx.is_admin(user_id) else None
+            rendered = home_view(view, numbers)
+    except Repeated:
+        return
     try:
         await ctx.client.views_publish(user_id=user_id, view=rendered)
     except SLACK_ERRORS as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 import multiprocessing
 import os
@@ -67,6 +68,11 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
     await site.start()
+    # Start-up's objects (modules, the Bolt app, prebuilt statements) live as long as the
+    # process: frozen, the collector no longer walks them in every full collection, which
+    # otherwise runs in the middle of whichever request crossed its threshold.
+    gc.collect()
+    gc.freeze()
     log.info("http server listening", extra={"port": settings.port, "socket_mode": socket_mode})
     try:
         if socket is None:

@@ -29,7 +29,8 @@ from bot.context import AppContext
 from bot.db import Database
 from bot.handlers.reports import parse_report_args
 from bot.handlers.selfservice import parse_weeks
-from bot.models import Goal, Program, Response
+from bot.listeners import Routes
+from bot.models import Goal, ProcessedRequest, Program, Response
 from bot.refusals import Refusal
 from bot.texts import text
 from mentorbot_sandbox import FakeSlack
@@ -165,6 +166,53 @@ async def test_a_checkin_click_from_outside_the_pair_is_refused_where_they_click
     ]
     assert told == [text("checkin.not_yours")]
     assert await count(slack.ctx, Response) == 0
+
+
+async def test_a_click_replayed_is_stored_and_told_once_with_its_record_in_the_same_commit(slack):
+    pair_id = await seed_pair(slack.ctx.db)
+    checkin_id = await checkin_id_of(slack.ctx.db, pair_id)
+    slack.fake.add_channel(PAIR_CHANNEL, "mpdm-pair", members=["U0SHARE01", "U0LEARN01"])
+    click = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": "U0SHARE01"},
+        "api_app_id": "A0SANDBOX",
+        "trigger_id": secrets.token_hex(8),
+        "channel": {"id": PAIR_CHANNEL},
+        "actions": [{"action_id": ids.CHECKIN_MET, "value": str(checkin_id), "type": "button"}],
+    }
+    for _ in range(2):
+        assert (await slack.send(click)).status == 200
+        await slack.ctx.tasks.finish(5)
+    assert await count(slack.ctx, Response) == 1
+    assert await count(slack.ctx, ProcessedRequest) == 1
+    assert [m["text"] for m in slack.fake.ephemerals("U0SHARE01")] == [text("checkin.recorded.met")]
+
+
+async def test_help_keeps_no_record_and_an_action_nobody_answers_stays_unhandled(slack):
+    assert (await slack.send(command("U0PRIYA01", "help"))).status == 200
+    assert await count(slack.ctx, ProcessedRequest) == 0  # showing help twice does no harm
+    click = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": "U0PRIYA01"},
+        "trigger_id": secrets.token_hex(8),
+        "actions": [{"action_id": "no_such_button", "value": "1", "type": "button"}],
+    }
+    assert (await slack.send(click)).status == 404  # Bolt's answer when no listener matches
+
+
+def test_routes_refuse_an_id_answered_twice_and_arguments_bolt_does_not_give():
+    async def pause(ack: Any, context: Any) -> None: ...
+
+    async def needs_a_session(ack: Any, session: Any) -> None: ...
+
+    routes = Routes()
+    routes.command("pause", pause)
+    with pytest.raises(ValueError, match="answered twice"):
+        routes.command("pause", pause)
+    with pytest.raises(TypeError, match="session"):
+        routes.action("x", needs_a_session)
 
 
 def test_pause_weeks_are_one_to_twelve_or_refused():

@@ -10,14 +10,14 @@ import asyncio
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from sqlalchemy import func, select
 
 from bot import ids, notify, proposals
 from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import StateReader, db_id, parse_program, split_topics
-from bot.listeners import app_context, command_args, subcommand
+from bot.listeners import Routes, app_context, command_args
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import COMPLETED, MatchProposal, Pair, Participant, Program, ProgramStatus
 from bot.outbox import (
@@ -582,16 +582,16 @@ async def dismiss_note(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
         await close_message(ctx, body, text("nudges.dismissed", admin=body["user"]["id"]))
 
 
-def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND, matchers=subcommand("admin"))(admin_command)
-    app.view(ids.PROGRAM_CALLBACK)(submit_program)
-    app.view(ids.CLOSE_CALLBACK)(confirm_close)
-    app.action(ids.MATCH_APPROVE)(approve)
-    app.action(ids.MATCH_RERUN)(rerun)
-    app.action(ids.MATCH_EXCLUDE)(exclude)
-    app.action(ids.HOME_ADMIN_PROGRAM)(home_program)
-    app.action(ids.HOME_ADMIN_REPORT)(home_report)
-    app.action(ids.HOME_ADMIN_MATCH)(home_match)
-    app.action(ids.AT_RISK_MESSAGE)(message_pair)
-    app.action(ids.AT_RISK_REPAIR)(suggest_repair)
-    app.action(ids.AT_RISK_DISMISS)(dismiss_note)
+def register(routes: Routes) -> None:
+    routes.command("admin", admin_command)
+    routes.view(ids.PROGRAM_CALLBACK, submit_program)
+    routes.view(ids.CLOSE_CALLBACK, confirm_close)
+    routes.action(ids.MATCH_APPROVE, approve)
+    routes.action(ids.MATCH_RERUN, rerun)
+    routes.action(ids.MATCH_EXCLUDE, exclude)
+    routes.action(ids.HOME_ADMIN_PROGRAM, home_program)
+    routes.action(ids.HOME_ADMIN_REPORT, home_report)
+    routes.action(ids.HOME_ADMIN_MATCH, home_match)
+    routes.action(ids.AT_RISK_MESSAGE, message_pair)
+    routes.action(ids.AT_RISK_REPAIR, suggest_repair)
+    routes.action(ids.AT_RISK_DISMISS, dismiss_note)

@@ -6,15 +6,14 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from sqlalchemy.exc import IntegrityError
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import db_id, parse_feedback, parse_repair, parse_survey
-from bot.listeners import app_context
-from bot.middleware import parse_json
+from bot.listeners import Replay, Routes, app_context
+from bot.middleware import Repeated, parse_json, record_delivery
 from bot.models import Attendance, Pair, Participant
 from bot.outbox import (
     cancel_meeting_series,
@@ -44,13 +43,15 @@ def checkin_id_of(body: dict[str, Any]) -> int | None:
     return db_id(str(body["actions"][0].get("value") or "").split(":")[0])
 
 
-async def ask_pairing_fit(ctx: AppContext, pair_id: int) -> None:
-    """After the first meeting, ask each person privately whether the pairing works (once)."""
-    try:
-        async with ctx.db.session() as session:
-            sharer, learner = await pairing.mark_fit_question(session, pair_id, ctx.clock.now())
-    except IntegrityError:
-        return  # already asked
+async def ask_pairing_fit(ctx: AppContext, scope: answers.CheckinScope) -> None:
+    """After the first meeting, ask each person privately whether the pairing works (once:
+    the answer's transaction claimed the asking, `pairing.claim_fit_question`)."""
+    pair_id = scope.pair.id
+    sharer, learner = (
+        (scope.me, scope.partner)
+        if scope.me.id == scope.pair.sharer_id
+        else (scope.partner, scope.me)
+    )
     for me, partner in ((sharer, learner), (learner, sharer)):
         await notify.dm(
             ctx,
@@ -67,8 +68,9 @@ async def on_click(
     work: Callable[[AsyncSession, answers.CheckinScope], Awaitable[T]],
 ) -> tuple[AppContext, T] | None:
     """Every check-in button's first half: ack, read the check-in, then in one transaction the
-    clicker's scope (refused for anyone outside the pair, or a check-in that is gone) and
-    `work`. None when there is nothing more to do: a refusal was told where they clicked."""
+    delivery's record (a repeat is dropped), the clicker's scope (refused for anyone outside the
+    pair, or a check-in that is gone) and `work`. None when there is nothing more to do: a
+    refusal was told where they clicked, or the click was a repeat."""
     await ack()
     ctx = app_context(context)
     checkin_id = checkin_id_of(body)
@@ -77,9 +79,13 @@ async def on_click(
     user_id = body["user"]["id"]
 
     async def scoped(session: AsyncSession) -> T:
+        await record_delivery(session, body, ctx.clock.now())
         return await work(session, await answers.scope_for(session, checkin_id, user_id))
 
-    result = await transact_or_tell(ctx, body, scoped)
+    try:
+        result = await transact_or_tell(ctx, body, scoped)
+    except Repeated:
+        return None
     return None if result is None else (ctx, result)
 
 
@@ -87,11 +93,16 @@ Answered = tuple[answers.CheckinScope, bool, list[tuple[str, bool]]]
 
 
 async def attended(
-    choice: Attendance, session: AsyncSession, scope: answers.CheckinScope
+    choice: Attendance,
+    context: AsyncBoltContext,
+    session: AsyncSession,
+    scope: answers.CheckinScope,
 ) -> Answered:
-    """(scope, whether this was the pair's first meeting, who has answered)."""
+    """(scope, whether to ask the pair if the pairing works, who has answered)."""
     first = await answers.record_attendance(session, scope, choice)
-    return scope, first, await answers.answered_status(session, scope.checkin)
+    now = app_context(context).clock.now()
+    ask = first and await pairing.claim_fit_question(session, scope.pair.id, now)
+    return scope, ask, await answers.answered_status(session, scope.checkin)
 
 
 async def rated(
@@ -120,14 +131,14 @@ async def survey_form(
 
 async def attendance(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     choice = ATTENDANCE_BUTTONS[body["actions"][0]["action_id"]]
-    done = await on_click(ack, body, context, partial(attended, choice))
+    done = await on_click(ack, body, context, partial(attended, choice, context))
     if done is None:
         return
-    ctx, (scope, first, status) = done
+    ctx, (scope, ask, status) = done
     await redraw_checkin(ctx, scope.checkin, status)
     await tell(ctx, body, text(f"checkin.recorded.{choice.value}"))
-    if first:
-        await ask_pairing_fit(ctx, scope.pair.id)
+    if ask:
+        await ask_pairing_fit(ctx, scope)
 
 
 async def rate(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -160,18 +171,20 @@ async def submit_feedback(
 
     async def saved(session: AsyncSession) -> Answered:
         scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
-        first = await answers.save_feedback(session, scope, form, ctx.clock.now())
-        return scope, first, await answers.answered_status(session, scope.checkin)
+        now = ctx.clock.now()
+        first = await answers.save_feedback(session, scope, form, now)
+        ask = first and await pairing.claim_fit_question(session, scope.pair.id, now)
+        return scope, ask, await answers.answered_status(session, scope.checkin)
 
     done = await transact_or_field_error(ctx, ack, ids.B_FB_MET, saved)
     if done is None:
         return
-    scope, first, status = done
+    scope, ask, status = done
     await ack()
     await redraw_checkin(ctx, scope.checkin, status)
     await publish_home(ctx, body["user"]["id"])
-    if first:
-        await ask_pairing_fit(ctx, scope.pair.id)
+    if ask:
+        await ask_pairing_fit(ctx, scope)
 
 
 async def open_survey(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -285,15 +298,15 @@ async def submit_repair(
         await publish_home(ctx, user_id)
 
 
-def register(app: AsyncApp) -> None:
+def register(routes: Routes) -> None:
     for action_id in ATTENDANCE_BUTTONS:
-        app.action(action_id)(attendance)
-    app.action(ids.CHECKIN_THUMBS_UP)(rate)
-    app.action(ids.CHECKIN_THUMBS_DOWN)(rate)
-    app.action(ids.CHECKIN_FEEDBACK)(open_feedback)
-    app.view(ids.FEEDBACK_CALLBACK)(submit_feedback)
-    app.action(ids.CHECKIN_SURVEY)(open_survey)
-    app.view(ids.SURVEY_CALLBACK)(submit_survey)
-    app.action(ids.FIT_WORKS)(fit_works)
-    app.action(ids.FIT_REPAIR)(fit_repair)
-    app.view(ids.REPAIR_CALLBACK)(submit_repair)
+        routes.action(action_id, attendance, Replay.IN_TRANSACTION)
+    routes.action(ids.CHECKIN_THUMBS_UP, rate, Replay.IN_TRANSACTION)
+    routes.action(ids.CHECKIN_THUMBS_DOWN, rate, Replay.IN_TRANSACTION)
+    routes.action(ids.CHECKIN_FEEDBACK, open_feedback, Replay.IN_TRANSACTION)
+    routes.view(ids.FEEDBACK_CALLBACK, submit_feedback)
+    routes.action(ids.CHECKIN_SURVEY, open_survey, Replay.IN_TRANSACTION)
+    routes.view(ids.SURVEY_CALLBACK, submit_survey)
+    routes.action(ids.FIT_WORKS, fit_works)
+    routes.action(ids.FIT_REPAIR, fit_repair)
+    routes.view(ids.REPAIR_CALLBACK, submit_repair)

@@ -1,17 +1,16 @@
 """`/mentoring` with no subcommand, `help`, or one the bot does not know: the help text.
 
-Each flow module registers its own subcommands (see `bot.listeners.subcommand`); this catch-all
-is registered last, so it answers only what no flow claimed.
+Each flow module names its own subcommands in its `register(routes)` table; this one answers
+whatever word none of them names (see `bot.listeners.Routes`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
-from bot import ids
-from bot.listeners import app_context, parse_command
+from bot.listeners import Replay, Routes, app_context, parse_command
 from bot.views.help import help_blocks, help_fallback_text
 
 
@@ -25,6 +24,5 @@ async def help_command(ack: AsyncAck, command: dict[str, Any], context: AsyncBol
     await ack(text=help_fallback_text(), blocks=blocks, response_type="ephemeral")
 
 
-def register(app: AsyncApp) -> None:
-    """Register after every flow module: Bolt runs the first listener whose matchers agree."""
-    app.command(ids.COMMAND)(help_command)
+def register(routes: Routes) -> None:
+    routes.otherwise(help_command, Replay.HARMLESS)

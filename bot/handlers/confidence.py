@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot import ids, notify
 from bot.forms import db_id, parse_confidence
-from bot.listeners import app_context
+from bot.listeners import Routes, app_context
 from bot.middleware import parse_json
 from bot.outbox import confidence_view, dm_reply, open_modal
 from bot.services import outcomes
@@ -62,6 +62,6 @@ async def submit(
     await notify.dm(ctx, user_id, text("programs.confidence_saved", min_group=min_group))
 
 
-def register(app: AsyncApp) -> None:
-    app.action(ids.CONFIDENCE_OPEN)(open_questions)
-    app.view(ids.CONFIDENCE_CALLBACK)(submit)
+def register(routes: Routes) -> None:
+    routes.action(ids.CONFIDENCE_OPEN, open_questions)
+    routes.view(ids.CONFIDENCE_CALLBACK, submit)

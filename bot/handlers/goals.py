@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot import ids, notify
 from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import db_id, parse_goals
-from bot.listeners import app_context, subcommand
+from bot.listeners import Replay, Routes, app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.outbox import dm_reply, open_modal, publish_home, reply
 from bot.services import participants as people
@@ -24,8 +24,7 @@ async def open_goals(ctx: AppContext, trigger_id: str, user_id: str) -> str | No
         participant = await people.get_participant(session, user_id)
         if participant is None:
             return text("goals.need_profile")
-        goals = await people.open_goals(session, participant)
-        achieved, history = await people.achieved_goals(session, participant)
+        goals, achieved, history = await people.goals_in_view(session, participant)
     view = goals_modal(goals, achieved, history)
     return await open_modal(ctx, trigger_id, view, command="goals")
 
@@ -77,7 +76,7 @@ async def submit(
     await publish_home(ctx, user_id)
 
 
-def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND, matchers=subcommand("goals"))(goals)
-    app.action(ids.HOME_EDIT_GOALS)(edit_goals)
-    app.view(ids.GOALS_CALLBACK)(submit)
+def register(routes: Routes) -> None:
+    routes.command("goals", goals, Replay.HARMLESS)
+    routes.action(ids.HOME_EDIT_GOALS, edit_goals, Replay.HARMLESS)
+    routes.view(ids.GOALS_CALLBACK, submit)

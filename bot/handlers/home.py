@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncBoltContext
 
-from bot.listeners import app_context
+from bot.listeners import Replay, Routes, app_context
 from bot.outbox import publish_home
 
 
-async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
+async def on_home_opened(
+    body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+) -> None:
     if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
-        await publish_home(app_context(context), event["user"])
+        await publish_home(app_context(context), event["user"], delivery=body)
 
 
-def register(app: AsyncApp) -> None:
-    app.event("app_home_opened")(on_home_opened)
+def register(routes: Routes) -> None:
+    routes.event("app_home_opened", on_home_opened, Replay.IN_TRANSACTION)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from bot import calendar as ical
 from bot import ids, slots
 from bot.context import AppContext
 from bot.forms import MeetingPick, db_id, parse_meeting_pick, parse_offered
-from bot.listeners import app_context
+from bot.listeners import Routes, app_context
 from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MeetingStatus
 from bot.outbox import open_on_click, show_cancelled_checkin, transact_or_tell
@@ -441,11 +441,11 @@ async def move_week(session: AsyncSession, form: Submitted) -> dict[str, Any]:
     return {"kind": "moved", "extra": {"line": line}}
 
 
-def register(app: AsyncApp) -> None:
-    app.action(ids.MEETING_CONFIRM)(confirm)
-    app.action(ids.MEETING_SUGGEST)(open_pick)
-    app.action(ids.MEETING_CHANGE)(open_pick)
-    app.action(ids.MEETING_MOVE)(open_move)
-    app.action(ids.MEETING_CANCEL_WEEK)(cancel_week)
-    app.view(ids.MEETING_PICK_CALLBACK)(submit_pick)
-    app.view(ids.MEETING_ANYWAY_CALLBACK)(submit_anyway)
+def register(routes: Routes) -> None:
+    routes.action(ids.MEETING_CONFIRM, confirm)
+    routes.action(ids.MEETING_SUGGEST, open_pick)
+    routes.action(ids.MEETING_CHANGE, open_pick)
+    routes.action(ids.MEETING_MOVE, open_move)
+    routes.action(ids.MEETING_CANCEL_WEEK, cancel_week)
+    routes.view(ids.MEETING_PICK_CALLBACK, submit_pick)
+    routes.view(ids.MEETING_ANYWAY_CALLBACK, submit_anyway)

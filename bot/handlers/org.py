@@ -14,13 +14,13 @@ import logging
 from typing import Any
 
 import httpx
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify
 from bot.context import AppContext
 from bot.forms import StateReader
-from bot.listeners import app_context
+from bot.listeners import Routes, app_context
 from bot.middleware import DATABASE_ERRORS
 from bot.org_import import (
     SlackFile,
@@ -148,7 +148,7 @@ async def on_dm_message(event: dict[str, Any], context: AsyncBoltContext) -> Non
     await publish_home(ctx, user_id)
 
 
-def register(app: AsyncApp) -> None:
-    app.action(ids.HOME_ADMIN_ORG_IMPORT)(open_import)
-    app.view(ids.ORG_IMPORT_CALLBACK)(submit_import)
-    app.event("message")(on_dm_message)
+def register(routes: Routes) -> None:
+    routes.action(ids.HOME_ADMIN_ORG_IMPORT, open_import)
+    routes.view(ids.ORG_IMPORT_CALLBACK, submit_import)
+    routes.event("message", on_dm_message)

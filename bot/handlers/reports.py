@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
-from bot import ids
 from bot.forms import small_int
-from bot.listeners import app_context, command_args, subcommand
+from bot.listeners import Routes, app_context, command_args
 from bot.notify import NotInChannel
 from bot.outbox import post_csv, post_report
 from bot.refusals import Refusal
@@ -84,5 +83,5 @@ async def report(
         )
 
 
-def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND, matchers=subcommand("report"))(report)
+def register(routes: Routes) -> None:
+    routes.command("report", report)

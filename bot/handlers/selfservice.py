@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot import ids, notify, proposals
 from bot.context import AppContext
 from bot.forms import small_int
-from bot.listeners import app_context, command_args, subcommand
+from bot.listeners import Routes, app_context, command_args
 from bot.models import Participant, ParticipantStatus
 from bot.outbox import cancel_meeting_series, open_modal, publish_home, reply
 from bot.refusals import Refusal
@@ -186,14 +186,14 @@ async def opt_in(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext)
     await notify.dm(ctx, user_id, text("programs.next_round_noted"))
 
 
-def register(app: AsyncApp) -> None:
-    app.action(ids.NEXT_ROUND_OPT_IN)(opt_in)
-    app.command(ids.COMMAND, matchers=subcommand("status"))(status)
-    app.command(ids.COMMAND, matchers=subcommand("pause"))(pause)
-    app.command(ids.COMMAND, matchers=subcommand("resume"))(resume)
-    app.command(ids.COMMAND, matchers=subcommand("leave"))(leave)
-    app.command(ids.COMMAND, matchers=subcommand("delete-my-data"))(delete_my_data)
-    app.action(ids.HOME_PAUSE)(home_pause)
-    app.action(ids.HOME_RESUME)(home_resume)
-    app.view(ids.LEAVE_CALLBACK)(confirm_leave)
-    app.view(ids.DELETE_CALLBACK)(confirm_delete)
+def register(routes: Routes) -> None:
+    routes.action(ids.NEXT_ROUND_OPT_IN, opt_in)
+    routes.command("status", status)
+    routes.command("pause", pause)
+    routes.command("resume", resume)
+    routes.command("leave", leave)
+    routes.command("delete-my-data", delete_my_data)
+    routes.action(ids.HOME_PAUSE, home_pause)
+    routes.action(ids.HOME_RESUME, home_resume)
+    routes.view(ids.LEAVE_CALLBACK, confirm_leave)
+    routes.view(ids.DELETE_CALLBACK, confirm_delete)

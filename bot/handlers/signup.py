@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
 from bot import ids, notify, proposals
 from bot.clock import earliest_today
 from bot.context import AppContext
 from bot.forms import MAX_DISPLAY_NAME, db_id, parse_join_choices, parse_signup
-from bot.listeners import app_context, subcommand
-from bot.middleware import DATABASE_ERRORS, parse_json
+from bot.listeners import Replay, Routes, app_context
+from bot.middleware import DATABASE_ERRORS, Repeated, parse_json, record_delivery
 from bot.models import Program
 from bot.outbox import ask_confidence, dm_reply, open_modal, publish_home, reply
 from bot.services import participants as people
@@ -142,6 +142,7 @@ async def submit(
     saved: signups.SignupSaved | None = None
     try:
         async with ctx.db.session() as session:
+            await record_delivery(session, body, now)
             catalogue = set(await people.topic_catalogue(session))
             form, errors = parse_signup(
                 view,
@@ -162,6 +163,9 @@ async def submit(
                     next_round=next_round,
                     now=now,
                 )
+    except Repeated:
+        await ack()  # stored by the first delivery
+        return
     except DATABASE_ERRORS:
         await ack(response_action="errors", errors={ids.B_ROLE: text("errors.database_down")})
         return
@@ -182,13 +186,13 @@ async def submit(
     await notify.dm(ctx, user_id, message)
     if saved.program is not None and saved.learn_topics:
         await ask_confidence(ctx, user_id, saved.program.id, "before")
-    if saved.partner is None:
+    if saved.rematch_due:
         await proposals.rematch_for(ctx, [user_id], intro_key=proposals.LATE_JOINER)
     await publish_home(ctx, user_id)
 
 
-def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND, matchers=subcommand("join"))(join)
-    app.action(ids.HOME_EDIT_PROFILE)(edit_profile)
-    app.action(ids.NEXT_ROUND_JOIN)(join_next_round)
-    app.view(ids.SIGNUP_CALLBACK)(submit)
+def register(routes: Routes) -> None:
+    routes.command("join", join, Replay.HARMLESS)
+    routes.action(ids.HOME_EDIT_PROFILE, edit_profile, Replay.HARMLESS)
+    routes.action(ids.NEXT_ROUND_JOIN, join_next_round, Replay.HARMLESS)
+    routes.view(ids.SIGNUP_CALLBACK, submit, Replay.IN_TRANSACTION)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.forms import FeedbackForm, SurveyForm
 from bot.models import (
@@ -42,18 +44,38 @@ class CheckinScope:
     partner: Participant
 
 
+_SHARER, _LEARNER = aliased(Participant), aliased(Participant)
+# Built once: every click runs it, and SQLAlchemy then reuses its compiled form.
+SCOPE = (
+    select(Checkin, Pair, _SHARER, _LEARNER)
+    .outerjoin(Pair, Pair.id == Checkin.pair_id)
+    .outerjoin(_SHARER, _SHARER.id == Pair.sharer_id)
+    .outerjoin(_LEARNER, _LEARNER.id == Pair.learner_id)
+    .where(Checkin.id == bindparam("checkin_id"))
+)
+
+
 async def scope_for(session: AsyncSession, checkin_id: int | None, user_id: str) -> CheckinScope:
-    """The check-in as seen by `user_id`; a Refusal when it is gone or not theirs to answer."""
-    checkin = await session.get(Checkin, checkin_id) if checkin_id is not None else None
-    if checkin is None or checkin.status != CheckinStatus.POSTED:
+    """The check-in as seen by `user_id`; a Refusal when it is gone or not theirs to answer.
+
+    One statement reads the check-in, its pair and both people (it was four).
+    """
+    row = (
+        (await session.execute(SCOPE, {"checkin_id": checkin_id})).one_or_none()
+        if checkin_id is not None
+        else None
+    )
+    if row is None or row[0].status != CheckinStatus.POSTED:
         raise Refusal("checkin.gone")
-    pair = await session.get(Pair, checkin.pair_id)
-    me = await people.get_participant(session, user_id)
-    if pair is None or me is None or me.id not in (pair.sharer_id, pair.learner_id):
+    checkin, pair, sharer, learner = row
+    people_in_pair = [p for p in (sharer, learner) if p is not None]
+    me = next((p for p in people_in_pair if p.slack_user_id == user_id), None)
+    if pair is None or me is None:
         raise Refusal("checkin.not_yours")
     if pair.status != PairStatus.ACTIVE:
         raise Refusal("checkin.gone")
-    partner = await people.partner_in(session, pair, me)
+    partner = learner if me is sharer else sharer
+    assert partner is not None
     return CheckinScope(checkin, pair, me, partner)
 
 
@@ -109,12 +131,50 @@ async def answered_status(session: AsyncSession, checkin: Checkin) -> list[tuple
     return result
 
 
+def _attendance_upsert(dialect: str) -> Any:
+    """INSERT the person's answer with `attendance`, or UPDATE it if it says something else."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Response).values(
+        checkin_id=bindparam("checkin_id"),
+        participant_id=bindparam("participant_id"),
+        attendance=bindparam("attendance"),
+        quote_ok=False,
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["checkin_id", "participant_id"],
+        set_={
+            "attendance": statement.excluded.attendance,
+            "updated_at": statement.excluded.updated_at,
+        },
+        where=Response.attendance.is_distinct_from(statement.excluded.attendance),
+    )
+
+
+ATTENDANCE_UPSERT = {dialect: _attendance_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 async def record_attendance(
     session: AsyncSession, scope: CheckinScope, attendance: Attendance
 ) -> bool:
-    """Store the click; True when it records the pair's first meeting."""
-    response = await ensure_response(session, scope.checkin.id, scope.me.id)
-    response.attendance = attendance
+    """Store the click; True when it records the pair's first meeting.
+
+    One upsert (it was an insert, a read back and an update); the row changes only when the
+    answer does, as the ORM did.
+    """
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "postgresql":
+        await lock_checkin(session, scope.checkin.id)
+    await session.execute(
+        ATTENDANCE_UPSERT[dialect],
+        {
+            "checkin_id": scope.checkin.id,
+            "participant_id": scope.me.id,
+            "attendance": attendance,
+            "now": dt.datetime.now(dt.UTC),
+        },
+    )
     await summarize_checkins(session, [scope.checkin.id])
     return attendance == Attendance.MET and await first_meeting(session, scope.pair.id)
 

@@ -90,8 +90,7 @@ async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -
     program = program or await open_program(session)
     pair = await people.active_pair(session, participant)
     partner = await people.partner_in(session, pair, participant) if pair else None
-    goals = await people.open_goals(session, participant)
-    achieved, history = await people.achieved_goals(session, participant)
+    goals, achieved, history = await people.goals_in_view(session, participant)
     next_at = None
     state = await meetings.for_pair(session, pair.id) if pair else None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:

@@ -17,11 +17,17 @@ from bot.models import Enrolment, Participant, ParticipantStatus, Program, Progr
 
 
 async def enrol(
-    session: AsyncSession, participant: Participant, program: Program, now: dt.datetime
+    session: AsyncSession,
+    participant: Participant,
+    program: Program,
+    now: dt.datetime,
+    *,
+    first: bool = False,
 ) -> None:
     """Put the person in `program` (the caller has checked they are in no running pair
     elsewhere). Their place in another program still running ends as "left", since they left
-    it for this one; a closed program's stays as it was when it closed."""
+    it for this one; a closed program's stays as it was when it closed. `first`: the person
+    was created in this transaction, so no enrolment of theirs exists to look for."""
     previous = participant.program_id
     if previous is not None and previous != program.id:
         await session.execute(
@@ -35,9 +41,13 @@ async def enrol(
         )
         participant.waiting_reason = None
     participant.program_id = program.id
-    row = await session.scalar(
-        select(Enrolment).where(
-            Enrolment.program_id == program.id, Enrolment.participant_id == participant.id
+    row = (
+        None
+        if first
+        else await session.scalar(
+            select(Enrolment).where(
+                Enrolment.program_id == program.id, Enrolment.participant_id == participant.id
+            )
         )
     )
     if row is None:

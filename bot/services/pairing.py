@@ -9,24 +9,27 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import changed_rows
 from bot.models import Nudge, Pair, PairingFeedback, PairStatus, Participant
 from bot.services import participants as people
 
 
-async def mark_fit_question(
-    session: AsyncSession, pair_id: int, now: dt.datetime
-) -> tuple[Participant, Participant]:
-    """Record that the pair is asked (the row is unique per pair: a second asking fails on
-    commit with IntegrityError); returns (sharer, learner) to ask."""
-    session.add(Nudge(pair_id=pair_id, kind="fit_question", period_key="first", sent_at=now))
-    pair = await session.get(Pair, pair_id)
-    assert pair is not None
-    sharer = await session.get(Participant, pair.sharer_id)
-    learner = await session.get(Participant, pair.learner_id)
-    assert sharer is not None and learner is not None
-    return sharer, learner
+async def claim_fit_question(session: AsyncSession, pair_id: int, now: dt.datetime) -> bool:
+    """Record that the pair is asked, in the transaction of the answer that recorded their
+    first meeting; True when this transaction is the one that asks (the row is unique per
+    pair: a second claim changes nothing)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    claim = (
+        insert(Nudge)
+        .values(pair_id=pair_id, kind="fit_question", period_key="first", sent_at=now)
+        .on_conflict_do_nothing(index_elements=["pair_id", "kind", "period_key"])
+    )
+    return await changed_rows(session, claim) == 1
 
 
 async def record_fit(

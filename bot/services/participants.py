@@ -65,6 +65,7 @@ async def save_signup(
     session: AsyncSession,
     *,
     user_id: str,
+    current: Participant | None,
     display_name: str | None,
     form: SignupForm,
     program: Program | None,
@@ -72,10 +73,12 @@ async def save_signup(
     next_round: bool = False,
     org: OrgPerson | None = None,
 ) -> tuple[Participant, bool]:
-    """Create or update the person's one profile row; returns (participant, created).
+    """Create or update the person's one profile row (`current`, the caller's read of it);
+    returns (participant, created).
 
-    With HR's org data the modal does not ask department and manager: they come from it."""
-    participant = await get_participant(session, user_id)
+    With HR's org data the modal does not ask department and manager: they come from it. A
+    newcomer has no pair, goals or enrolments yet: nothing is read back for them."""
+    participant = current
     created = participant is None
     if participant is None:
         participant = Participant(slack_user_id=user_id, status=ParticipantStatus.ACTIVE)
@@ -97,6 +100,8 @@ async def save_signup(
     if participant.status == ParticipantStatus.LEFT:
         participant.status = ParticipantStatus.ACTIVE  # re-joining after leaving
     participant.next_round = next_round
+    if created and program is not None:
+        participant.program_id = program.id  # in its INSERT: `enrol` would UPDATE it after
     await session.flush()
     # Profile and goals carry over between programs; a person is in one running pair at a
     # time, so someone still paired stays in their program until that pair ends.
@@ -104,9 +109,11 @@ async def save_signup(
         participant.program_id in (None, program.id)
         or await active_pair(session, participant) is None
     ):
-        await enrolments.enrol(session, participant, program, now)
-    if form.first_goal is not None and not await open_goals(session, participant):
-        await save_goals(session, participant, [form.first_goal], now)
+        await enrolments.enrol(session, participant, program, now, first=created)
+    if form.first_goal is not None:
+        goals = [] if created else await open_goals(session, participant)
+        if not goals:
+            await save_goals(session, participant, [form.first_goal], now, open_now=goals)
     return participant, created
 
 
@@ -122,20 +129,24 @@ async def open_goals(session: AsyncSession, participant: Participant) -> list[Go
     )
 
 
-async def achieved_goals(
+async def goals_in_view(
     session: AsyncSession, participant: Participant
-) -> tuple[list[Goal], dict[int, list[int]]]:
-    """Goals the person reached, with each one's progress history (oldest first): reaching a
-    goal keeps it in view, with the way it got there."""
-    achieved = list(
-        (
-            await session.scalars(
-                select(Goal)
-                .where(Goal.participant_id == participant.id, Goal.status == GoalStatus.ACHIEVED)
-                .order_by(Goal.id)
+) -> tuple[list[Goal], list[Goal], dict[int, list[int]]]:
+    """(open goals, goals the person reached, each reached goal's progress history, oldest
+    first): reaching a goal keeps it in view, with the way it got there. One query reads both
+    kinds of goal (App Home and the goals modal show both)."""
+    shown = (
+        await session.scalars(
+            select(Goal)
+            .where(
+                Goal.participant_id == participant.id,
+                Goal.status.in_([GoalStatus.OPEN, GoalStatus.ACHIEVED]),
             )
-        ).all()
-    )
+            .order_by(Goal.id)
+        )
+    ).all()
+    open_ = [g for g in shown if g.status == GoalStatus.OPEN]
+    achieved = [g for g in shown if g.status == GoalStatus.ACHIEVED]
     history: dict[int, list[int]] = {}
     if achieved:
         updates = await session.execute(
@@ -145,18 +156,25 @@ async def achieved_goals(
         )
         for goal_id, progress in updates:
             history.setdefault(goal_id, []).append(progress)
-    return achieved, history
+    return open_, achieved, history
 
 
 async def save_goals(
-    session: AsyncSession, participant: Participant, goals: list[GoalInput], now: dt.datetime
+    session: AsyncSession,
+    participant: Participant,
+    goals: list[GoalInput],
+    now: dt.datetime,
+    *,
+    open_now: list[Goal] | None = None,
 ) -> list[Goal]:
     """Create, edit, achieve or close goals; each progress change is kept as history.
 
     Goal ids come from the modal's private_metadata, which a person could tamper with: an id
     that is not one of this person's goals is treated as a new goal, never as someone else's.
+    `open_now`: the person's open goals, when the caller has just read them.
     """
-    own = {g.id: g for g in await open_goals(session, participant)}
+    current = open_now if open_now is not None else await open_goals(session, participant)
+    own = {g.id: g for g in current}
     room_for_new = MAX_GOALS - len(own)
     saved = []
     for item in goals:

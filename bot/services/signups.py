@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import SignupForm
-from bot.models import Participant, Program, ProgramStatus
+from bot.models import Participant, ParticipantStatus, Program, ProgramStatus
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services.org import org_records
+from bot.services.rematch import waiting_in
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class SignupSaved:
     enrolment: cohorts.Enrolment
     kept_in: str | None  # a running pair keeps them in this program, not the one chosen
     learn_topics: list[str]
+    # Unpaired, active, and the program's pool has people told they wait: a late joiner's
+    # rematch is worth running (`proposals.rematch_for` checks it again; known here, a
+    # sign-up without it saves that transaction).
+    rematch_due: bool = False
 
 
 async def save_signup(
@@ -54,6 +59,7 @@ async def save_signup(
     participant, created = await people.save_signup(
         session,
         user_id=user_id,
+        current=current,
         display_name=name,
         form=form,
         program=program,
@@ -61,12 +67,19 @@ async def save_signup(
         next_round=next_round,
         org=org,
     )
-    paired = await people.active_pair(session, participant)
+    paired = None if created else await people.active_pair(session, participant)
     partner = await people.partner_in(session, paired, participant) if paired else None
     joined = await session.get(Program, participant.program_id or 0)
     if joined is not None and joined.status == ProgramStatus.CLOSED:
         joined = None
     kept_in = joined.name if joined and program and joined.id != program.id else None
+    in_program = await session.get(Program, participant.program_id or 0)  # closed ones too
+    rematch_due = (
+        partner is None
+        and in_program is not None
+        and participant.status == ParticipantStatus.ACTIVE
+        and bool(await waiting_in(session, in_program))
+    )
     saved = SignupSaved(
         created=created,
         partner=partner,
@@ -74,5 +87,6 @@ async def save_signup(
         enrolment=enrolment,
         kept_in=kept_in,
         learn_topics=list(participant.learn_topics or []),
+        rematch_due=rematch_due,
     )
     return saved, {}
