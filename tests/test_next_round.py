@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bot import ids
-from bot.models import ConfidenceRating, Pair, Participant, Program
+from bot.models import ConfidenceRating, OrgPerson, Pair, Participant, Program
 from bot.scheduler.checkins import run_checkins
 from bot.services.outcomes import learning_gains, save_ratings
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
@@ -278,6 +278,30 @@ async def test_joining_with_several_programs_open_asks_which_and_checks_eligibil
             "You're in *Engineering cohort*" in m["text"] for m in bot.fake.dm_messages("U0ANA0001")
         )
     )
+
+
+async def test_a_newcomer_known_to_hr_is_offered_only_the_programs_open_to_their_department(bot):
+    """With org data HR's department is known before sign-up: an Engineering-only program is
+    not offered to someone in Sales, so with one program left the modal asks nothing."""
+    for name, departments in (("Spring 2027", ""), ("Engineering cohort", "Engineering")):
+        view = await open_modal(bot, HR_ADMIN_ID, "admin program new")
+        await bot.fake.submit_view(
+            HR_ADMIN_ID,
+            view["id"],
+            {**PROGRAM_VALUES, ids.A_PROGRAM_NAME: name, ids.A_PROGRAM_DEPARTMENTS: departments},
+        )
+    async with bot.ctx.db.session() as session:
+        session.add(OrgPerson(slack_user_id="U0SAM0001", department="Sales"))
+        session.add(OrgPerson(slack_user_id="U0EVA0001", department="Engineering"))
+    add_person(bot, "U0SAM0001", "Sam Sales")
+    add_person(bot, "U0EVA0001", "Eva Engineer")
+
+    sales = await open_modal(bot, "U0SAM0001", "join")
+    assert ids.B_JOIN_PROGRAM not in [block.get("block_id") for block in sales["blocks"]]
+    assert "Spring 2027" in str(sales["blocks"]) and "Engineering cohort" not in str(sales)
+    engineering = await open_modal(bot, "U0EVA0001", "join")
+    choice = next(b for b in engineering["blocks"] if b.get("block_id") == ids.B_JOIN_PROGRAM)
+    assert "Engineering cohort" in str(choice) and "Spring 2027" in str(choice)
 
 
 def _basic_answers() -> dict:

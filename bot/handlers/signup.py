@@ -44,9 +44,11 @@ async def open_signup(
     async with ctx.db.session() as session:
         participant = await people.get_participant(session, user_id)
         catalogue = await people.topic_catalogue(session)
-        choices = (  # a newcomer's department is not known yet: the submission checks it
-            await cohorts.enrolling_for(session, participant.department)
-            if participant
+        org = (await org_records(session, [user_id])).get(user_id)
+        department = participant.department if participant else org.department if org else None
+        choices = (  # a newcomer without org data has no department yet: the submission checks
+            await cohorts.enrolling_for(session, department)
+            if participant or org
             else await cohorts.active_programs(session)
         )
         invited = await session.get(Program, program_id) if program_id else None
@@ -54,7 +56,6 @@ async def open_signup(
         if program is None and len(choices) > 1 and participant is not None:
             program = next((p for p in choices if p.id == participant.program_id), None)
         ask_goal = participant is None or not await people.open_goals(session, participant)
-        org = (await org_records(session, [user_id])).get(user_id)
     name, slack_timezone = await slack_profile(ctx, user_id)
     timezone = participant.timezone if participant else None
     view = signup_modal(
