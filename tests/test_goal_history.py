@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slo
 USER = "U0GOALS01"
 
 
-async def test_an_achieved_goal_stays_with_its_history(bot):
+async def join_with_a_goal(bot) -> None:
     add_person(bot, USER, "Gia Goal")
     result = await join(
         bot,
@@ -26,6 +26,10 @@ async def test_an_achieved_goal_stays_with_its_history(bot):
         },
     )
     assert not result.errors
+
+
+async def test_an_achieved_goal_stays_with_its_history(bot):
+    await join_with_a_goal(bot)
     progress = (ids.goal_block("progress", 0), ids.A_GOAL["progress"])
     state = (ids.goal_block("state", 0), ids.A_GOAL["state"])
     for answers in ({progress: "50"}, {progress: "75", state: "achieved"}):
@@ -46,16 +50,7 @@ async def test_a_goal_is_dated_by_the_bots_clock_not_the_machines(bot):
     """A program's report counts the goals set before its people's time in it ended, dates that
     follow the bot's clock (the demo's simulated weeks, this test's fixed Monday in January):
     a goal stamped with the machine's time instead fell outside every closed program."""
-    add_person(bot, USER, "Gia Goal")
-    result = await join(
-        bot,
-        USER,
-        **{
-            ids.A_GOAL["category"]: "tech_upskilling",
-            ids.A_GOAL["description"]: "Use an AI assistant every week",
-        },
-    )
-    assert not result.errors
+    await join_with_a_goal(bot)
     async with bot.ctx.db.session() as session:
         goal = await session.scalar(select(Goal))
         person = await session.scalar(select(Participant))

@@ -144,20 +144,25 @@ async def test_goals_from_someone_without_a_profile_are_refused_on_the_first_fie
     assert await count(slack.ctx, Goal) == 0
 
 
-async def test_a_checkin_click_from_outside_the_pair_is_refused_where_they_clicked(slack):
-    pair_id = await seed_pair(slack.ctx.db)
-    checkin_id = await checkin_id_of(slack.ctx.db, pair_id)
-    slack.fake.add_user("U0OTHER01", "other")
-    slack.fake.add_channel(PAIR_CHANNEL, "mpdm-pair", members=["U0SHARE01", "U0LEARN01"])
-    click = {
+def met_click(user: str, checkin_id: int) -> dict:
+    """A "We met" click on the check-in, as Slack sends it from the pair's group DM."""
+    return {
         "type": "block_actions",
         "team": {"id": "T0001"},
-        "user": {"id": "U0OTHER01"},
+        "user": {"id": user},
         "api_app_id": "A0SANDBOX",
         "trigger_id": secrets.token_hex(8),
         "channel": {"id": PAIR_CHANNEL},
         "actions": [{"action_id": ids.CHECKIN_MET, "value": str(checkin_id), "type": "button"}],
     }
+
+
+async def test_a_checkin_click_from_outside_the_pair_is_refused_where_they_clicked(slack):
+    pair_id = await seed_pair(slack.ctx.db)
+    checkin_id = await checkin_id_of(slack.ctx.db, pair_id)
+    slack.fake.add_user("U0OTHER01", "other")
+    slack.fake.add_channel(PAIR_CHANNEL, "mpdm-pair", members=["U0SHARE01", "U0LEARN01"])
+    click = met_click("U0OTHER01", checkin_id)
     response = await slack.send(click)
     assert response.status == 200
     await slack.ctx.tasks.finish(5)
@@ -172,15 +177,7 @@ async def test_a_click_replayed_is_stored_and_told_once_with_its_record_in_the_s
     pair_id = await seed_pair(slack.ctx.db)
     checkin_id = await checkin_id_of(slack.ctx.db, pair_id)
     slack.fake.add_channel(PAIR_CHANNEL, "mpdm-pair", members=["U0SHARE01", "U0LEARN01"])
-    click = {
-        "type": "block_actions",
-        "team": {"id": "T0001"},
-        "user": {"id": "U0SHARE01"},
-        "api_app_id": "A0SANDBOX",
-        "trigger_id": secrets.token_hex(8),
-        "channel": {"id": PAIR_CHANNEL},
-        "actions": [{"action_id": ids.CHECKIN_MET, "value": str(checkin_id), "type": "button"}],
-    }
+    click = met_click("U0SHARE01", checkin_id)
     for _ in range(2):
         assert (await slack.send(click)).status == 200
         await slack.ctx.tasks.finish(5)

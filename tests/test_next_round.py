@@ -249,7 +249,8 @@ async def test_learning_gain_per_topic_and_side_only_for_groups_large_enough(db)
     assert gains.answered_both == 7
 
 
-async def test_joining_with_several_programs_open_asks_which_and_checks_eligibility(bot):
+async def open_spring_and_an_engineering_program(bot) -> None:
+    """Two programs open at once: one for everyone, one only for Engineering."""
     for name, departments in (("Spring 2027", ""), ("Engineering cohort", "Engineering")):
         view = await open_modal(bot, HR_ADMIN_ID, "admin program new")
         await bot.fake.submit_view(
@@ -257,6 +258,10 @@ async def test_joining_with_several_programs_open_asks_which_and_checks_eligibil
             view["id"],
             {**PROGRAM_VALUES, ids.A_PROGRAM_NAME: name, ids.A_PROGRAM_DEPARTMENTS: departments},
         )
+
+
+async def test_joining_with_several_programs_open_asks_which_and_checks_eligibility(bot):
+    await open_spring_and_an_engineering_program(bot)
     add_person(bot, "U0ANA0001", "Ana Silva")
     signup = await open_modal(bot, "U0ANA0001", "join")
     async with bot.ctx.db.session() as session:
@@ -283,13 +288,7 @@ async def test_joining_with_several_programs_open_asks_which_and_checks_eligibil
 async def test_a_newcomer_known_to_hr_is_offered_only_the_programs_open_to_their_department(bot):
     """With org data HR's department is known before sign-up: an Engineering-only program is
     not offered to someone in Sales, so with one program left the modal asks nothing."""
-    for name, departments in (("Spring 2027", ""), ("Engineering cohort", "Engineering")):
-        view = await open_modal(bot, HR_ADMIN_ID, "admin program new")
-        await bot.fake.submit_view(
-            HR_ADMIN_ID,
-            view["id"],
-            {**PROGRAM_VALUES, ids.A_PROGRAM_NAME: name, ids.A_PROGRAM_DEPARTMENTS: departments},
-        )
+    await open_spring_and_an_engineering_program(bot)
     async with bot.ctx.db.session() as session:
         session.add(OrgPerson(slack_user_id="U0SAM0001", department="Sales"))
         session.add(OrgPerson(slack_user_id="U0EVA0001", department="Engineering"))
