@@ -149,11 +149,21 @@ async def rate(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -
         await tell(ctx, body, text("checkin.rated"))
 
 
-async def open_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    done = await on_click(ack, body, context, feedback_form)
+async def open_on_checkin(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    form: Callable[[AsyncSession, answers.CheckinScope], Awaitable[dict[str, Any]]],
+) -> None:
+    """A check-in button that opens a modal (`form` builds it in the click's transaction)."""
+    done = await on_click(ack, body, context, form)
     if done is not None:
         ctx, view = done
         await open_on_click(ctx, body, view)
+
+
+async def open_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await open_on_checkin(ack, body, context, feedback_form)
 
 
 async def submit_feedback(
@@ -192,10 +202,7 @@ async def open_survey(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     if kind not in answers.SURVEY_KINDS:
         await ack()
         return
-    done = await on_click(ack, body, context, partial(survey_form, kind))
-    if done is not None:
-        ctx, view = done
-        await open_on_click(ctx, body, view)
+    await open_on_checkin(ack, body, context, partial(survey_form, kind))
 
 
 async def submit_survey(
