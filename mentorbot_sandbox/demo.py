@@ -723,8 +723,8 @@ async def run_demo(
         f"People answered {totals['answers']} times in private feedback; one person paused and "
         f"one pair went quiet. HR received {counted(totals['at_risk_notes'], 'at_risk_note')} "
         f"about {counted(totals['flagged_pairs'], 'pair')} (one per run of missed check-ins); "
-        f"{counted(totals['at_risk'], 'pair')} {'is' if totals['at_risk'] == 1 else 'are'} "
-        "at risk now. "
+        f"{counted(totals['at_risk'], 'pair')} {'was' if totals['at_risk'] == 1 else 'were'} "
+        "still flagged at risk at the end. "
         f"Every step was {step} into the bot and every message a Web API call to the "
         f"local Slack fake.\nFiles: " + ", ".join(str(path) for path in saved)
     )

@@ -23,7 +23,7 @@ async def test_demo_plays_a_program_and_its_files_agree_with_the_database(db_url
     summary = capsys.readouterr().out
     assert "12 people joined" in summary
     assert "4 late joiners chose in the sign-up modal; 2 programs closed by themselves" in summary
-    assert "(s)" not in summary  # counts agree with their nouns: "1 pair is", "2 pairs are"
+    assert "(s)" not in summary  # counts agree with their nouns: "1 pair was", "2 pairs were"
 
     report = (out / "report.txt").read_text()
     rows = list(csv.DictReader(io.StringIO((out / "weekly.csv").read_text())))
