@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -145,6 +146,34 @@ START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)  # a Monday
 # itself answers 404 when a listener has not acked within its 3 s, so a 200 still proves the
 # deadline; the fake's own clock would also count a busy CI machine's load, which made tests flaky.
 # Tests of expiry set their own (`bot.fake.trigger_ttl = 0.0`).
+def _records_a_worker_can_send(make_record=logging.getLogRecordFactory()):  # noqa: B008
+    """Log records whose text pytest-xdist can send back to the main process.
+
+    The hostile-input tests put lone surrogates into ids that libraries then log (Bolt names an
+    action id it cannot route); pytest captures the line in the test's report, and a worker
+    cannot encode such a report as UTF-8, so the whole run stopped with an INTERNALERROR. The
+    bot's own JSON logs escape them; this only makes pytest's captured copy printable.
+    """
+
+    def factory(*args, **kwargs):
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a handler reports a record it cannot format: leave that to it
+            return record
+        try:
+            message.encode("utf-8")
+        except UnicodeEncodeError:
+            record.msg = message.encode("utf-8", "backslashreplace").decode("utf-8")
+            record.args = ()
+        return record
+
+    return factory
+
+
+logging.setLogRecordFactory(_records_a_worker_can_send())
+
+
 PATIENCE = 30.0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import urllib.parse
 
@@ -517,3 +518,11 @@ async def test_too_long_and_odd_text_gets_field_errors_a_person_can_fix(bot):
             lambda before=before: bot.fake.ephemerals("U0PRIYA01")[before:]
         )
         assert "from 1 to 12" in texts_of(shown)
+
+
+def test_a_log_line_carrying_a_lone_surrogate_reaches_the_test_report():
+    """Hostile ids end up in library log lines (Bolt's "unhandled request" warning names the
+    action id it could not route). A lone surrogate in a captured log line used to crash the
+    pytest-xdist worker that had to send the report (INTERNALERROR: surrogates not allowed),
+    failing a run at random whenever the generated envelopes produced one."""
+    logging.getLogger("slack_bolt.App").warning("Unhandled request: action_id '\udfff tail'")
