@@ -7,6 +7,7 @@ nothing holds a connection between Slack interactions.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Executable, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -161,6 +164,27 @@ def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The session's database: "postgresql" or "sqlite"."""
+    return session.bind.dialect.name if session.bind else "sqlite"
+
+
+#: Each database's own INSERT, the one with ON CONFLICT.
+UPSERT_INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The session's database's INSERT with ON CONFLICT."""
+    return UPSERT_INSERTS[dialect_of(session)]
+
+
+def session_now(session: AsyncSession) -> dt.datetime:
+    """The bot's time for what this session writes outside the ORM (its clock, see
+    `Database.stamp_with`, as `models.Timestamped` uses for ORM rows); the machine's without."""
+    clock = session.info.get("clock")
+    return clock.now() if clock is not None else dt.datetime.now(dt.UTC)
 
 
 async def changed_rows(session: AsyncSession, statement: Executable) -> int:

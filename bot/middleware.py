@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -47,7 +48,7 @@ class Repeated(Exception):
     """This delivery was recorded before (Slack retried it, or it was replayed): drop it."""
 
 
-async def record_delivery(session: AsyncSession, body: dict[str, Any], now: Any) -> None:
+async def record_delivery(session: AsyncSession, body: dict[str, Any], now: dt.datetime) -> None:
     """Record the delivery in the transaction that stores its effect (`Replay.IN_TRANSACTION`).
 
     Call it first in that transaction. A repeat raises `Repeated`, which rolls the transaction

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.db import UPSERT_INSERTS, dialect_of, session_now, upsert_insert
 from bot.forms import FeedbackForm, SurveyForm
 from bot.models import (
     Attendance,
@@ -85,11 +84,9 @@ async def ensure_response(session: AsyncSession, checkin_id: int, participant_id
     Callers change it and then call `summarize_checkins`: the check-in is locked here first.
     """
     await lock_checkin(session, checkin_id)
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    now = dt.datetime.now(dt.UTC)
+    now = session_now(session)
     await session.execute(
-        insert(Response)
+        upsert_insert(session)(Response)
         .values(
             checkin_id=checkin_id,
             participant_id=participant_id,
@@ -133,7 +130,7 @@ async def answered_status(session: AsyncSession, checkin: Checkin) -> list[tuple
 
 def _attendance_upsert(dialect: str) -> Any:
     """INSERT the person's answer with `attendance`, or UPDATE it if it says something else."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = UPSERT_INSERTS[dialect]
     statement = insert(Response).values(
         checkin_id=bindparam("checkin_id"),
         participant_id=bindparam("participant_id"),
@@ -152,7 +149,7 @@ def _attendance_upsert(dialect: str) -> Any:
     )
 
 
-ATTENDANCE_UPSERT = {dialect: _attendance_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+ATTENDANCE_UPSERT = {dialect: _attendance_upsert(dialect) for dialect in UPSERT_INSERTS}
 
 
 async def record_attendance(
@@ -163,7 +160,7 @@ async def record_attendance(
     One upsert (it was an insert, a read back and an update); the row changes only when the
     answer does, as the ORM did.
     """
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    dialect = dialect_of(session)
     if dialect == "postgresql":
         await lock_checkin(session, scope.checkin.id)
     await session.execute(
@@ -172,7 +169,7 @@ async def record_attendance(
             "checkin_id": scope.checkin.id,
             "participant_id": scope.me.id,
             "attendance": attendance,
-            "now": dt.datetime.now(dt.UTC),
+            "now": session_now(session),
         },
     )
     await summarize_checkins(session, [scope.checkin.id])

@@ -13,12 +13,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar as ical
 from bot import scheduling, slots
+from bot.db import upsert_insert
 from bot.models import (
     Checkin,
     CheckinStatus,
@@ -393,10 +392,8 @@ async def cancel_checkin(
     it: its ts is cleared, so reports, reminders and at-risk flags never count it.
     """
     key = scheduling.period_key(calendar(state.program), week)
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     await session.execute(
-        insert(Checkin)
+        upsert_insert(session)(Checkin)
         .values(
             pair_id=state.pair.id,
             program_id=state.pair.program_id,

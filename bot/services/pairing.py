@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import changed_rows
+from bot.db import changed_rows, upsert_insert
 from bot.models import Nudge, Pair, PairingFeedback, PairStatus, Participant
 from bot.services import participants as people
 
@@ -22,10 +20,8 @@ async def claim_fit_question(session: AsyncSession, pair_id: int, now: dt.dateti
     """Record that the pair is asked, in the transaction of the answer that recorded their
     first meeting; True when this transaction is the one that asks (the row is unique per
     pair: a second claim changes nothing)."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     claim = (
-        insert(Nudge)
+        upsert_insert(session)(Nudge)
         .values(pair_id=pair_id, kind="fit_question", period_key="first", sent_at=now)
         .on_conflict_do_nothing(index_elements=["pair_id", "kind", "period_key"])
     )

@@ -69,11 +69,9 @@ async def save_signup(
     )
     paired = None if created else await people.active_pair(session, participant)
     partner = await people.partner_in(session, paired, participant) if paired else None
-    joined = await session.get(Program, participant.program_id or 0)
-    if joined is not None and joined.status == ProgramStatus.CLOSED:
-        joined = None
-    kept_in = joined.name if joined and program and joined.id != program.id else None
     in_program = await session.get(Program, participant.program_id or 0)  # closed ones too
+    joined = in_program if in_program and in_program.status != ProgramStatus.CLOSED else None
+    kept_in = joined.name if joined and program and joined.id != program.id else None
     rematch_due = (
         partner is None
         and in_program is not None
