@@ -11,7 +11,7 @@ from bot import notify
 from bot.context import AppContext
 from bot.models import MatchProposal, Participant, ParticipantStatus, Program
 from bot.outbox import upload
-from bot.services.rematch import rematch, waiting_in
+from bot.services.rematch import anyone_waiting, rematch
 from bot.services.reports import hr_channel_for
 from bot.texts import counted, text
 from bot.texts.mrkdwn import escape
@@ -69,7 +69,7 @@ async def rematch_for(ctx: AppContext, user_ids: list[str], *, intro_key: str) -
         program = await session.get(Program, people[0].program_id)
         if program is None:
             return
-        if intro_key == LATE_JOINER and not await waiting_in(session, program):
+        if intro_key == LATE_JOINER and not await anyone_waiting(session, program):
             return  # nobody was told they wait: HR matches the enrolment as usual
         outcome = await rematch(session, program, people, ctx.clock.now())
         if outcome is None:

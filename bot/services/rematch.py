@@ -62,6 +62,9 @@ async def rematch(
     return outcome
 
 
-async def waiting_in(session: AsyncSession, program: Program) -> list[Participant]:
-    """People of the program's pool who were told they are waiting."""
-    return [p for p in await matching_service.pool(session, program) if p.waiting_reason]
+async def anyone_waiting(session: AsyncSession, program: Program) -> bool:
+    """Whether anyone of the program's pool was told they wait (a late joiner may fit them).
+
+    Asked on every sign-up: one EXISTS, whatever the size of the pool."""
+    told = matching_service.pool_query(program).where(Participant.waiting_reason.is_not(None))
+    return bool(await session.scalar(select(told.exists())))

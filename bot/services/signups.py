@@ -13,7 +13,7 @@ from bot.models import Participant, ParticipantStatus, Program, ProgramStatus
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services.org import org_records
-from bot.services.rematch import waiting_in
+from bot.services.rematch import anyone_waiting
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ async def save_signup(
         partner is None
         and in_program is not None
         and participant.status == ParticipantStatus.ACTIVE
-        and bool(await waiting_in(session, in_program))
+        and bool(await anyone_waiting(session, in_program))
     )
     saved = SignupSaved(
         created=created,
