@@ -34,7 +34,7 @@ from bot.texts import text
 from bot.views import blocks as b
 from bot.views.checkin import cancelled_checkin_blocks, checkin_blocks
 from bot.views.home import home_view
-from bot.views.programs import confidence_modal, confidence_prompt_blocks, gains_lines
+from bot.views.programs import confidence_modal, gains_lines
 
 log = logging.getLogger(__name__)
 SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
@@ -54,11 +54,21 @@ async def publish_home(
         async with ctx.db.session() as session:
             if delivery is not None:
                 await record_delivery(session, delivery, ctx.clock.now())
-            view = await personal_view(session, user_id, ctx.clock.now())
-            numbers = await program_numbers(session) if ctx.is_admin(user_id) else None
-            rendered = home_view(view, numbers)
+            rendered = await home_for(session, ctx, user_id)
     except Repeated:
         return
+    await publish_rendered_home(ctx, user_id, rendered)
+
+
+async def home_for(session: AsyncSession, ctx: AppContext, user_id: str) -> dict[str, Any]:
+    """One person's home tab, read in `session`: inside the transaction that changed what it
+    shows, it costs no transaction of its own (`publish_rendered_home` once that commits)."""
+    view = await personal_view(session, user_id, ctx.clock.now())
+    numbers = await program_numbers(session) if ctx.is_admin(user_id) else None
+    return home_view(view, numbers)
+
+
+async def publish_rendered_home(ctx: AppContext, user_id: str, rendered: dict[str, Any]) -> None:
     try:
         await ctx.client.views_publish(user_id=user_id, view=rendered)
     except SLACK_ERRORS as exc:
@@ -274,16 +284,6 @@ async def post_csv(ctx: AppContext, channel: str, program_id: int, csv_text: str
         filename=f"mentoring-{program_id}-weekly.csv",
         title=text("reports.csv_title"),
         comment=text("reports.csv_comment", min_group=ctx.settings.privacy_min_group_size),
-    )
-
-
-async def ask_confidence(ctx: AppContext, user_id: str, program_id: int, phase: str) -> None:
-    """A DM with a button that opens the confidence questions."""
-    await notify.dm(
-        ctx,
-        user_id,
-        text("programs.confidence_ask"),
-        confidence_prompt_blocks(program_id, phase),
     )
 
 

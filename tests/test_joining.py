@@ -67,6 +67,12 @@ async def test_join_stores_profile_dms_and_publishes_home(bot):
     assert "Thanks for joining reverse mentoring, Priya!" in texts_of(dm)
     home = await bot.fake.wait_for(lambda: bot.fake.home(PRIYA))
     assert "Run a client meeting on my own" in texts_of([home])
+    # One DM, not two: the welcome carries the button that rates her confidence in what she
+    # wants to learn (the home is published after it, so nothing else is on its way).
+    (welcome,) = bot.fake.dm_messages(PRIYA)
+    assert "how confident are you today" in texts_of([welcome])
+    buttons = [e["action_id"] for b in welcome["blocks"] if "elements" in b for e in b["elements"]]
+    assert buttons == [ids.CONFIDENCE_OPEN]
     async with bot.ctx.db.session() as session:
         goal = await session.scalar(select(Goal))
         assert goal.category == "leadership_development"

@@ -14,14 +14,21 @@ from bot.forms import MAX_DISPLAY_NAME, db_id, parse_join_choices, parse_signup
 from bot.listeners import Replay, Routes, app_context
 from bot.middleware import DATABASE_ERRORS, Repeated, parse_json, record_delivery
 from bot.models import Program
-from bot.outbox import ask_confidence, dm_reply, open_modal, publish_home, reply
+from bot.outbox import (
+    dm_reply,
+    home_for,
+    open_modal,
+    publish_home,
+    publish_rendered_home,
+    reply,
+)
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services import signups
 from bot.services.org import org_records
 from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn, mention
-from bot.views.signup import signup_modal
+from bot.views.signup import confirmation_dm, signup_modal
 
 
 async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str | None]:
@@ -141,6 +148,7 @@ async def submit(
     metadata = parse_json(view.get("private_metadata"))
     name, now = metadata_name(metadata), ctx.clock.now()
     saved: signups.SignupSaved | None = None
+    home: dict[str, Any] | None = None
     try:
         async with ctx.db.session() as session:
             await record_delivery(session, body, now)
@@ -164,6 +172,8 @@ async def submit(
                     next_round=next_round,
                     now=now,
                 )
+                if saved is not None and not saved.rematch_due:  # shows what was just saved
+                    home = await home_for(session, ctx, user_id)
     except Repeated:
         await ack()  # stored by the first delivery
         return
@@ -184,12 +194,13 @@ async def submit(
         enrolment=saved.enrolment,
         kept_in=saved.kept_in,
     )
-    await notify.dm(ctx, user_id, message)
-    if saved.program is not None and saved.learn_topics:
-        await ask_confidence(ctx, user_id, saved.program.id, "before")
-    if saved.rematch_due:
+    rate_in = saved.program.id if saved.program is not None and saved.learn_topics else None
+    await notify.dm(ctx, user_id, *confirmation_dm(message, rate_in))
+    if home is not None:
+        await publish_rendered_home(ctx, user_id, home)
+    else:  # the rematch may tell the joiner why they wait: their home shows it
         await proposals.rematch_for(ctx, [user_id], intro_key=proposals.LATE_JOINER)
-    await publish_home(ctx, user_id)
+        await publish_home(ctx, user_id)
 
 
 def register(routes: Routes) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -64,23 +64,22 @@ def to_candidate(p: Participant, now: dt.datetime, org: OrgPerson | None = None)
     )
 
 
-def pool_query(program: Program) -> Select[Participant]:
+async def pool(session: AsyncSession, program: Program) -> list[Participant]:
     """Active people of the program who are not in an active pair (the unmatched only)."""
     paired = (
         select(Pair.sharer_id)
         .where(Pair.status == PairStatus.ACTIVE)
         .union(select(Pair.learner_id).where(Pair.status == PairStatus.ACTIVE))
     )
-    return select(Participant).where(
-        Participant.program_id == program.id,
-        Participant.status == ParticipantStatus.ACTIVE,
-        Participant.id.not_in(paired),
+    rows = await session.scalars(
+        select(Participant)
+        .where(
+            Participant.program_id == program.id,
+            Participant.status == ParticipantStatus.ACTIVE,
+            Participant.id.not_in(paired),
+        )
+        .order_by(Participant.slack_user_id)
     )
-
-
-async def pool(session: AsyncSession, program: Program) -> list[Participant]:
-    """The program's unmatched people (`pool_query`), by Slack id."""
-    rows = await session.scalars(pool_query(program).order_by(Participant.slack_user_id))
     return list(rows.all())
 
 

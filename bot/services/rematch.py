@@ -11,10 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import MatchProposal, Pair, Participant, Program, ProgramStatus
+from bot.models import (
+    MatchProposal,
+    Pair,
+    Participant,
+    ParticipantStatus,
+    Program,
+    ProgramStatus,
+)
 from bot.services import matching_service
 from bot.texts import text
 
@@ -62,9 +69,17 @@ async def rematch(
     return outcome
 
 
-async def anyone_waiting(session: AsyncSession, program: Program) -> bool:
-    """Whether anyone of the program's pool was told they wait (a late joiner may fit them).
+# Built once: asked on every sign-up. A person told they wait is unpaired (pairing clears it).
+_TOLD_THEY_WAIT = select(
+    exists().where(
+        Participant.program_id == bindparam("program_id"),
+        Participant.status == ParticipantStatus.ACTIVE,
+        Participant.waiting_reason.is_not(None),
+    )
+)
 
-    Asked on every sign-up: one EXISTS, whatever the size of the pool."""
-    told = matching_service.pool_query(program).where(Participant.waiting_reason.is_not(None))
-    return bool(await session.scalar(select(told.exists())))
+
+async def anyone_waiting(session: AsyncSession, program: Program) -> bool:
+    """Whether anyone of the program's pool was told they wait (a late joiner may fit them):
+    one EXISTS, whatever the size of the pool."""
+    return bool(await session.scalar(_TOLD_THEY_WAIT, {"program_id": program.id}))

@@ -10,6 +10,7 @@ from bot.models import OrgPerson, Participant
 from bot.texts import raw, text
 from bot.texts.mrkdwn import mention
 from bot.views import blocks as b
+from bot.views.programs import confidence_prompt_blocks
 from bot.vocabulary import WORKDAYS, ExperienceBand, Role, TimeOfDay
 
 
@@ -305,3 +306,14 @@ def _consent_field(p: Participant | None) -> dict[str, Any]:
         ticked=bool(p and p.consent_quote),
         hint=text("signup.consent_hint"),
     )
+
+
+def confirmation_dm(message: str, rate_in_program: int | None) -> tuple[str, list[b.Block] | None]:
+    """The DM after a sign-up: (its text, its blocks). When the person joined a program with
+    topics to learn, the button that rates their confidence before it starts comes in the same
+    message: one notification, not two."""
+    if rate_in_program is None:
+        return message, None
+    ask = text("programs.confidence_ask")
+    blocks = [b.section(message), *confidence_prompt_blocks(rate_in_program, "before")]
+    return f"{message}\n\n{ask}", blocks
