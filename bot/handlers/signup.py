@@ -25,7 +25,6 @@ from bot.outbox import (
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services import signups
-from bot.services.org import org_records
 from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn, mention
 from bot.views.signup import confirmation_dm, signup_modal
@@ -49,9 +48,8 @@ async def open_signup(
     """Open the (prefilled) sign-up modal; returns a message for the person if Slack refused.
     With several programs open to the person it asks which; an invitation names one."""
     async with ctx.db.session() as session:
-        participant = await people.get_participant(session, user_id)
+        participant, org = await people.with_org_record(session, user_id)
         catalogue = await people.topic_catalogue(session)
-        org = (await org_records(session, [user_id])).get(user_id)
         department = participant.department if participant else org.department if org else None
         choices = (  # a newcomer without org data has no department yet: the submission checks
             await cohorts.enrolling_for(session, department)
@@ -173,7 +171,7 @@ async def submit(
                     now=now,
                 )
                 if saved is not None and not saved.rematch_due:  # shows what was just saved
-                    home = await home_for(session, ctx, user_id)
+                    home = await home_for(session, ctx, user_id, known=saved.participant)
     except Repeated:
         await ack()  # stored by the first delivery
         return

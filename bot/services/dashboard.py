@@ -81,9 +81,12 @@ class ProgramNumbers:
 MAX_REPAIR_REQUESTS = 5
 
 
-async def personal_view(session: AsyncSession, user_id: str, now: dt.datetime) -> PersonalView:
-    """Profile, program, partner, goals and next check-in for one person."""
-    participant = await people.get_participant(session, user_id)
+async def personal_view(
+    session: AsyncSession, user_id: str, now: dt.datetime, *, known: Participant | None = None
+) -> PersonalView:
+    """Profile, program, partner, goals and next check-in for one person (`known`: their
+    profile, when the caller's transaction has just read or saved it)."""
+    participant = known or await people.get_participant(session, user_id)
     if participant is None:
         return PersonalView(None, await open_program(session), None, None)
     program = await session.get(Program, participant.program_id) if participant.program_id else None

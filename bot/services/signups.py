@@ -12,12 +12,12 @@ from bot.forms import SignupForm
 from bot.models import Participant, ParticipantStatus, Program, ProgramStatus
 from bot.services import participants as people
 from bot.services import programs as cohorts
-from bot.services.org import org_records
 from bot.services.rematch import anyone_waiting
 
 
 @dataclass(frozen=True)
 class SignupSaved:
+    participant: Participant
     created: bool
     partner: Participant | None
     program: Program | None  # the program the person is in now (None: none open)
@@ -44,8 +44,7 @@ async def save_signup(
     """(what was saved, None) or (None, field errors: a program the person cannot join).
 
     HR's org data, when it lists the person, gives the department eligibility is checked on."""
-    current = await people.get_participant(session, user_id)
-    org = (await org_records(session, [user_id])).get(user_id)
+    current, org = await people.with_org_record(session, user_id)
     enrolment = await cohorts.choose_for_signup(
         session,
         department=org.department if org and org.department else form.department,
@@ -79,6 +78,7 @@ async def save_signup(
         and bool(await anyone_waiting(session, in_program))
     )
     saved = SignupSaved(
+        participant=participant,
         created=created,
         partner=partner,
         program=joined or program,
