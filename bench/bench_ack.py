@@ -1,6 +1,6 @@
 """Mentorbot next to a bare Bolt app, request by request, in one run (not a test).
 
-    python bench/bench_ack.py [--rounds 40] [--db sqlite|postgresql]
+    python bench/bench_ack.py [--rounds 40] [--db sqlite|postgresql] [--profile KIND]
 
 Starts the local Slack fake in this process, `mentorbot serve --no-jobs` (a fresh database) and
 `bench/bare_bolt_app.py` (Bolt's `AsyncApp` on Bolt's aiohttp adapter, listeners that only ack;
@@ -18,6 +18,12 @@ of `/proc/<pid>/task/*/schedstat`, nanosecond on-CPU time over all threads, whic
 disturbs far less than wall time. Idle RSS of both processes is read after start-up and after a
 first request of each kind. Two warm-up rounds are not counted. The harness freezes its own
 garbage collector's view of the setup (see `main`), so that its collections do not land in an ack.
+
+`--profile KIND` (e.g. `--profile join`) serves Mentorbot under cProfile, switched on only around
+that kind's counted requests (`bench/profiled_serve.py`), then prints where their main-thread
+CPU went, by package and by function of the bot, and the SQL statements one of them sent. The
+profiler slows what it measures (several times for many small calls): read its shares, not its
+milliseconds, and take the table's figures from a run without it.
 """
 
 from __future__ import annotations
@@ -27,11 +33,14 @@ import asyncio
 import contextlib
 import gc
 import os
+import pstats
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +93,46 @@ async def settle(pid: int, quiet_ns: int = 100_000, step: float = 0.05, limit: f
         last = now
 
 
+async def signal_and_wait(pid: int, signum: int) -> None:
+    """Signal the served process and give it a moment to act (`bench/profiled_serve.py`)."""
+    os.kill(pid, signum)
+    await asyncio.sleep(0.05)
+
+
+def profile_report(path: Path, requests: int) -> list[str]:
+    """Where the profiled requests' main-thread CPU went, and one request's SQL statements."""
+    stats = pstats.Stats(str(path))
+    by_package: Counter[str] = Counter()
+    own: list[tuple[float, float, str]] = []
+    for (file, line, function), (_, _, inner, cumulative, _) in stats.stats.items():
+        if "site-packages/" in file:
+            by_package[file.split("site-packages/")[1].split("/")[0]] += inner
+        elif file.startswith(str(ROOT / "bot")):
+            where = f"{Path(file).relative_to(ROOT)}:{line}({function})"
+            by_package["bot"] += inner
+            own.append((cumulative, inner, where))
+        elif file.startswith("~"):
+            by_package["builtins (C functions)"] += inner
+        else:
+            by_package[f"stdlib {Path(file).parent.name}/{Path(file).name}"] += inner
+    total = sum(by_package.values())
+    lines = [f"Profile: {requests} requests, {total * 1000 / requests:.2f} ms each under cProfile"]
+    lines += [
+        f"  {seconds * 1000 / requests:7.3f} ms  {name}"
+        for name, seconds in by_package.most_common(12)
+    ]
+    lines.append("The bot's functions by cumulative time (ms per request, own time in brackets):")
+    lines += [
+        f"  {cumulative * 1000 / requests:7.3f} ({inner * 1000 / requests:.3f})  {where}"
+        for cumulative, inner, where in sorted(own, reverse=True)[:20]
+    ]
+    sql = Path(str(path) + ".sql").read_text().split("--- request ")
+    last = sql[-1].splitlines()[1:] if len(sql) > 1 else []
+    lines.append(f"SQL statements of the last profiled request ({len(last)}):")
+    lines += [f"  {statement}" for statement in last]
+    return lines
+
+
 @dataclass
 class Samples:
     acks: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
@@ -125,10 +174,13 @@ class BareApp:
 
 
 class Bench:
-    def __init__(self, fake: FakeSlack, mentorbot: ServeProcess, bare: BareApp) -> None:
+    def __init__(
+        self, fake: FakeSlack, mentorbot: ServeProcess, bare: BareApp, profile: str | None
+    ) -> None:
         self.fake, self.mentorbot, self.bare = fake, mentorbot, bare
         self.samples = {"mentorbot": Samples(), "bare": Samples()}
         self.recording = False
+        self.profile = profile
 
     async def _one(
         self, app: str, kind: str, send: Callable[[], Awaitable[AppResponse]]
@@ -137,10 +189,15 @@ class Bench:
         assert target.proc is not None
         pid = target.proc.pid
         self.fake.app_url = f"{target.url}/slack/events"
+        profiled = self.recording and app == "mentorbot" and kind == self.profile
+        if profiled:
+            await signal_and_wait(pid, signal.SIGUSR1)
         before = cpu_ns(pid)
         result = await send()
         await settle(pid)
         used = cpu_ns(pid) - before
+        if profiled:
+            await signal_and_wait(pid, signal.SIGUSR2)
         if self.recording:
             samples = self.samples[app]
             ok = result.status == 200 and not result.timed_out
@@ -223,7 +280,18 @@ async def main(args: argparse.Namespace) -> int:
         signing_secret=secrets.token_hex(16), bot_token="xoxb-bench-" + secrets.token_hex(8)
     )
     await fake.start()
-    mentorbot = ServeProcess(fake, database_url, jobs=False)
+    profile_out = Path(workdir) / "profile.out"
+    mentorbot = (
+        ServeProcess(
+            fake,
+            database_url,
+            jobs=False,
+            program=(str(ROOT / "bench" / "profiled_serve.py"),),
+            PROFILE_OUT=str(profile_out),
+        )
+        if args.profile
+        else ServeProcess(fake, database_url, jobs=False)
+    )
     bare = BareApp(fake)
     ctx = None
     load_before = os.getloadavg()[0]
@@ -235,7 +303,7 @@ async def main(args: argparse.Namespace) -> int:
         ctx = scene_context(fake, database_url)
         await open_program(ctx)
         users = add_people(fake, WARM_UP + args.rounds + (WARM_UP + args.rounds) % 2, "U0ACKB")
-        bench = Bench(fake, mentorbot, bare)
+        bench = Bench(fake, mentorbot, bare, args.profile)
         # The fake runs in this process: a full collection of its objects (the join's large
         # modal tipped it) delayed whichever ack was in flight by ~40 ms, once a run, and
         # showed as Mentorbot's join p99. Nothing this harness made so far is garbage.
@@ -264,6 +332,10 @@ async def main(args: argparse.Namespace) -> int:
             f"{after['bare']:.0f} MB"
         )
         print(f"Web API calls to the fake: {fake.stats['total_calls']}")
+        if args.profile:
+            await signal_and_wait(mentorbot.proc.pid, signal.SIGHUP)
+            await asyncio.sleep(1)  # writing the statistics
+            print("\n".join(profile_report(profile_out, args.rounds)))
     finally:
         await mentorbot.terminate()
         await bare.stop()
@@ -279,4 +351,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--profile", choices=KINDS, help="profile this kind of request")
     sys.exit(asyncio.run(main(parser.parse_args())))
