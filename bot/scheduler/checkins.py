@@ -139,7 +139,7 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
     if claimed is None:
         return "skipped"
     async with ctx.db.session() as session:
-        prompt_id = await checkin_plan.fix_prompt(
+        prompt_id, survey = await checkin_plan.fix_prompt(
             session,
             claimed.checkin_id,
             lambda: pick_prompt(ctx, planned, ratings),
@@ -151,7 +151,7 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
         checkin_id=claimed.checkin_id,
         week=planned.week,
         prompt_text=prompt.text if prompt else "",
-        survey=planned.survey,
+        survey=survey,
         status=planned.status,
     )
     ts = await delivery.deliver(
