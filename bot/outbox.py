@@ -207,14 +207,17 @@ async def redraw_checkin(ctx: AppContext, checkin: Checkin, status: list[tuple[s
         )
 
 
-async def show_cancelled_checkin(ctx: AppContext, channel: str, ts: str, week: int) -> None:
-    """Redraw a posted check-in of a week the pair cancelled: nothing to answer, not a miss."""
+async def show_cancelled_checkin(
+    ctx: AppContext, channel: str, ts: str, week: int, *, end_survey_on: int | None = None
+) -> None:
+    """Redraw a posted check-in of a week the pair cancelled: nothing to answer, not a miss;
+    its end survey stays (`end_survey_on`, the posted check-in it is answered on)."""
     try:
         await ctx.client.chat_update(
             channel=channel,
             ts=ts,
             text=text("checkin.cancelled", week=week),
-            blocks=cancelled_checkin_blocks(week),
+            blocks=cancelled_checkin_blocks(week, end_survey_on),
         )
     except SLACK_ERRORS as exc:
         log.warning("cancelled check-in not redrawn", extra={"error_type": type(exc).__name__})

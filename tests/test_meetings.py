@@ -14,10 +14,18 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import ids
-from bot.models import Checkin, CheckinStatus, Meeting, Pair, PairStatus
+from bot.models import (
+    Checkin,
+    CheckinStatus,
+    ConfidenceRating,
+    Meeting,
+    Pair,
+    PairStatus,
+    SurveyResponse,
+)
 from bot.scheduler import delivery
 from bot.scheduler.checkins import run_checkins
 from bot.scheduler.delivery import post_metadata
@@ -25,6 +33,7 @@ from bot.scheduler.kickoffs import run_kickoffs
 from bot.scheduler.nudges import run_nudges
 from bot.services.kickoffs import MEETING_PERIOD
 from bot.texts.mrkdwn import unescape
+from mentorbot_sandbox import FaultRule
 from mentorbot_sandbox.local import HR_ADMIN_ID, HR_CHANNEL_ID
 from tests.flows import add_person, approve_latest, join, open_modal, request_match, texts_of
 from tests.reliability.helpers import make_pairs
@@ -635,4 +644,174 @@ async def test_pairs_kicked_off_before_meeting_times_get_one_proposal(bot):
     assert len(bot.fake.messages(second_channel)) == 1
     async with bot.ctx.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Meeting)) == 2
+    assert bot.fake.validation_errors == []
+
+
+def end_survey_messages(bot, channel: str) -> list[dict]:
+    """Messages in the pair's DM offering the end survey on their own (no check-in with them)."""
+    return [
+        m for m in bot.fake.messages(channel) if m["text"] == "Your end-of-program survey is here."
+    ]
+
+
+def has_action(message: dict, action_id: str) -> bool:
+    return any(
+        e.get("action_id") == action_id
+        for block in message.get("blocks") or []
+        for e in block.get("elements") or []
+    )
+
+
+async def count_end_survey_rows(bot) -> int:
+    async with bot.ctx.db.session() as session:
+        return await session.scalar(
+            select(func.count()).select_from(Checkin).where(Checkin.period_key == "end-survey")
+        )
+
+
+async def rate_confidence_before(bot, user: str) -> None:
+    """The sign-up's confidence question, answered, so the end survey asks "And now"."""
+    ask = await bot.fake.wait_for(
+        lambda: [m for m in bot.fake.dm_messages(user) if "how confident" in m["text"]]
+    )
+    await bot.fake.click(user, ids.CONFIDENCE_OPEN, channel=ask[0]["channel"], ts=ask[0]["ts"])
+    questions = (await bot.fake.wait_for(lambda: bot.fake.open_views(user)))[-1]
+    result = await bot.fake.submit_view(
+        user, questions["id"], {(ids.confidence_block(0), ids.A_CONFIDENCE): "2"}
+    )
+    assert not result.errors
+
+
+async def answer_end_survey(bot, user: str, channel: str, ts: str) -> None:
+    """Click the survey button of that message, answer, and rate confidence again."""
+    before = len(bot.fake.open_views(user))
+    await bot.fake.click(user, ids.CHECKIN_SURVEY, channel=channel, ts=ts)
+    await bot.fake.wait_for(lambda: len(bot.fake.open_views(user)) > before)
+    survey = bot.fake.open_views(user)[-1]
+    assert survey["callback_id"] == ids.SURVEY_CALLBACK
+    assert "End-of-program survey" in texts_of([survey])
+    result = await bot.fake.submit_view(
+        user, survey["id"], {ids.A_SV_RECOMMEND: "8", ids.A_SV_ATTAINMENT: "4"}
+    )
+    assert result.view is not None and "And now" in texts_of([result.view])
+    result = await bot.fake.submit_view(
+        user, result.view["id"], {(ids.confidence_block(0), ids.A_CONFIDENCE): "4"}
+    )
+    assert not result.errors
+    async with bot.ctx.db.session() as session:
+        answered = (await session.scalars(select(SurveyResponse))).all()
+        ratings = (await session.scalars(select(ConfidenceRating))).all()
+    assert [(s.kind, s.recommend, s.goal_attainment) for s in answered] == [("end", 8, 4)]
+    assert sorted((r.phase, r.rating) for r in ratings) == [("after", 4), ("before", 2)]
+
+
+async def test_cancelling_the_last_week_after_the_previous_checkin_offers_the_end_survey_once(
+    bot,
+):
+    channel = await pair_of(bot, weeks="4")  # check-ins in weeks 2, 3 and 4 (the end survey)
+    await rate_confidence_before(bot, RAJ)
+    await confirm(bot, channel)
+    # Week 2 is not the last: cancelling it offers no survey.
+    bot.clock.set(dt.datetime(2026, 1, 19, 8, tzinfo=dt.UTC))
+    await bot.fake.click(ANA, ids.MEETING_CANCEL_WEEK, channel=channel)
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
+    # Week 3's check-in goes out after its meeting, without the end survey (week 4 is ahead).
+    bot.clock.set(dt.datetime(2026, 1, 28, 12, tzinfo=dt.UTC))
+    assert (await run_checkins(bot.ctx)).sent == 1
+    week3 = bot.fake.messages(channel)[-1]
+    assert "Week 3 check-in" in texts_of([week3]) and "end-of-program" not in texts_of([week3])
+    assert end_survey_messages(bot, channel) == [] and await count_end_survey_rows(bot) == 0
+    # Monday of week 4, the last: the pair cancels it, and gets the end survey on its own.
+    bot.clock.set(dt.datetime(2026, 2, 2, 8, tzinfo=dt.UTC))
+    cancel = [m for m in bot.fake.messages(channel) if has_action(m, ids.MEETING_CANCEL_WEEK)][-1]
+    await bot.fake.click(ANA, ids.MEETING_CANCEL_WEEK, channel=channel, ts=cancel["ts"])
+    [offer] = await bot.fake.wait_for(lambda: end_survey_messages(bot, channel))
+    # The same click again is told it is done, and posts nothing more; nor does any pass.
+    told = len(bot.fake.ephemerals(ANA))
+    await bot.fake.click(ANA, ids.MEETING_CANCEL_WEEK, channel=channel, ts=cancel["ts"])
+    await bot.fake.wait_for(lambda: len(bot.fake.ephemerals(ANA)) > told)
+    for day in range(7):
+        bot.clock.set(dt.datetime(2026, 2, 2, 12, tzinfo=dt.UTC) + dt.timedelta(days=day))
+        assert (await run_checkins(bot.ctx)).sent == 0
+    assert end_survey_messages(bot, channel) == [offer] and await count_end_survey_rows(bot) == 1
+    # Its button opens the end survey, still before the program closes; the answer is stored.
+    await answer_end_survey(bot, RAJ, channel, offer["ts"])
+    assert bot.fake.validation_errors == []
+
+
+async def test_an_end_survey_the_cancelling_click_could_not_post_is_posted_once_by_a_pass(bot):
+    channel = await pair_of(bot, weeks="3")
+    await confirm(bot, channel)
+    bot.clock.set(dt.datetime(2026, 1, 21, 12, tzinfo=dt.UTC))  # after week 2's meeting
+    assert (await run_checkins(bot.ctx)).sent == 1
+    # Slack fails every try of the end survey's post from the cancelling click.
+    bot.fake.faults.add(
+        FaultRule(
+            method="chat.postMessage",
+            kind="http_503",
+            count=10,
+            when=lambda args: "survey" in str(args.get("text")),
+        )
+    )
+    bot.clock.set(dt.datetime(2026, 1, 26, 8, tzinfo=dt.UTC))  # Monday of week 3, the last
+    await bot.fake.click(ANA, ids.MEETING_CANCEL_WEEK, channel=channel)
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
+
+    async def given_up() -> bool:  # stored with the cancellation, released when Slack refused
+        async with bot.ctx.db.session() as session:
+            row = await session.scalar(select(Checkin).where(Checkin.period_key == "end-survey"))
+        return row is not None and row.status == CheckinStatus.FAILED
+
+    await bot.fake.wait_for(given_up)
+    assert end_survey_messages(bot, channel) == []
+    bot.fake.faults.clear()
+    bot.clock.set(dt.datetime(2026, 1, 26, 8, 10, tzinfo=dt.UTC))
+    passes = await asyncio.gather(run_checkins(bot.ctx), run_checkins(bot.ctx))
+    [offer] = end_survey_messages(bot, channel)
+    # A pass that died after posting it, before noting it: the next finds it, posts nothing.
+    async with bot.ctx.db.session() as session:
+        await session.execute(
+            update(Checkin)
+            .where(Checkin.period_key == "end-survey")
+            .values(status=CheckinStatus.CLAIMED, message_ts=None, claimed_at=bot.clock.now())
+        )
+    bot.clock.set(bot.clock.now() + delivery.LEASE * 2)
+    await run_checkins(bot.ctx)
+    assert sum(p.sent for p in passes) == 1
+    assert end_survey_messages(bot, channel) == [offer]
+    async with bot.ctx.db.session() as session:
+        row = await session.scalar(select(Checkin).where(Checkin.period_key == "end-survey"))
+    assert (row.status, row.message_ts) == (CheckinStatus.POSTED, offer["ts"])
+
+
+async def test_a_last_checkin_posted_with_the_end_survey_keeps_it_when_its_week_is_cancelled(bot):
+    channel = await pair_of(bot, weeks="3", sharer_days=("thu",), learner_days=("thu",))
+    await rate_confidence_before(bot, RAJ)
+    # Weeks 2 and 3 go out at the program's time (Tuesday) while no time is confirmed.
+    for day in (20, 27):
+        bot.clock.set(dt.datetime(2026, 1, day, 10, 5, tzinfo=dt.UTC))
+        assert (await run_checkins(bot.ctx)).sent == 1
+    last = bot.fake.messages(channel)[-1]
+    assert "Week 3 check-in · end-of-program survey" in texts_of([last])
+    bot.clock.set(dt.datetime(2026, 1, 28, 9, tzinfo=dt.UTC))  # Wednesday: Thursday is ahead
+    await confirm(bot, channel)
+    await bot.fake.click(RAJ, ids.MEETING_CANCEL_WEEK, channel=channel)
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
+    redrawn = await bot.fake.wait_for(
+        lambda: next(
+            (
+                m
+                for m in bot.fake.messages(channel)
+                if m["ts"] == last["ts"] and "cancelled week 3" in texts_of([m])
+            ),
+            None,
+        )
+    )
+    # The survey was offered already: it stays on the redrawn check-in, nothing new is posted.
+    assert "end-of-program survey still counts" in texts_of([redrawn])
+    assert end_survey_messages(bot, channel) == [] and await count_end_survey_rows(bot) == 0
+    await answer_end_survey(bot, RAJ, channel, last["ts"])
+    bot.clock.set(dt.datetime(2026, 1, 29, 16, tzinfo=dt.UTC))  # after Thursday's slot
+    assert (await run_checkins(bot.ctx)).sent == 0
+    assert end_survey_messages(bot, channel) == []
     assert bot.fake.validation_errors == []

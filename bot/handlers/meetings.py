@@ -29,7 +29,10 @@ from bot.middleware import DATABASE_ERRORS, parse_json
 from bot.models import MeetingStatus
 from bot.outbox import open_on_click, show_cancelled_checkin, transact_or_tell
 from bot.refusals import Refusal
+from bot.scheduler.checkins import post_end_survey
+from bot.scheduler.delivery import Claim
 from bot.services import meetings as service
+from bot.services import surveys
 from bot.texts import text
 from bot.views import meeting as views
 
@@ -202,13 +205,24 @@ async def confirmed(session: AsyncSession, click: Click) -> service.MeetingState
     return state
 
 
-async def cancelled(
-    session: AsyncSession, click: Click
-) -> tuple[service.MeetingState, slots.Occurrence, service.PostedCheckin | None]:
-    """Cancel this week; the week's check-in too, returned when it had been posted."""
+class Cancelled(NamedTuple):
+    """A cancelled week: its meeting, the week's check-in if it had been posted, and where the
+    end survey is answered (with a message of its own to post when one is owed)."""
+
+    state: service.MeetingState
+    occurrence: slots.Occurrence
+    posted: service.PostedCheckin | None
+    end_survey: surveys.EndSurvey | None
+
+
+async def cancelled(session: AsyncSession, click: Click) -> Cancelled:
+    """Cancel this week; the week's check-in too, returned when it had been posted; and, in
+    the same transaction, the end survey's own message claimed when no check-in is left to
+    carry it (so it is stored once with the cancellation, whatever happens after the commit)."""
     state, occurrence = await this_week(session, click)
     posted = await service.change_week(session, state, occurrence, click.user_id, click.now, None)
-    return state, occurrence, posted
+    end_survey = await surveys.after_cancel(session, state, click.now)
+    return Cancelled(state, occurrence, posted, end_survey)
 
 
 async def confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -263,11 +277,22 @@ async def cancel_week(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
     done = await on_click(ack, body, context, cancelled, taken="meeting.refused.taken")
     if done is None:
         return
-    click, (state, occurrence, posted) = done
+    click, (state, occurrence, posted, end_survey) = done
     if posted is not None:  # the week's check-in went out before its meeting: it says so now
-        await show_cancelled_checkin(click.ctx, posted.channel, posted.ts, posted.week)
+        # ... and keeps the end survey it carried, answered on the pair's latest posted check-in.
+        keep = end_survey is not None and posted.survey == surveys.END
+        await show_cancelled_checkin(
+            click.ctx,
+            posted.channel,
+            posted.ts,
+            posted.week,
+            end_survey_on=end_survey.checkin_id if end_survey and keep else None,
+        )
     when = views.slack_date(occurrence.start)
     await announce(click.ctx, state, kind="cancelled", user_id=click.user_id, extra={"when": when})
+    if end_survey is not None and end_survey.claim_id is not None and state.pair.dm_channel_id:
+        claimed = Claim(end_survey.claim_id, reclaimed=False)
+        await post_end_survey(click.ctx, claimed, state.pair.dm_channel_id, end_survey.checkin_id)
 
 
 async def submit_pick(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from bot import scheduling
@@ -19,10 +20,10 @@ from bot.models import ParticipantStatus
 from bot.prompts import Prompt, choose_prompt
 from bot.scheduler import delivery
 from bot.scheduler.kickoffs import PassCounts
-from bot.services import checkin_plan, meetings
+from bot.services import checkin_plan, meetings, surveys
 from bot.services.programs import calendar
-from bot.texts import text
-from bot.views.checkin import checkin_blocks
+from bot.texts import raw, text
+from bot.views.checkin import checkin_blocks, end_survey_blocks
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
     if claimed is None:
         return "skipped"
     async with ctx.db.session() as session:
-        prompt_id = await checkin_plan.fix_prompt(
+        prompt_id, survey = await checkin_plan.fix_prompt(
             session,
             claimed.checkin_id,
             lambda: pick_prompt(ctx, planned, ratings),
@@ -151,7 +152,7 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
         checkin_id=claimed.checkin_id,
         week=planned.week,
         prompt_text=prompt.text if prompt else "",
-        survey=planned.survey,
+        survey=survey,
         status=planned.status,
     )
     ts = await delivery.deliver(
@@ -164,20 +165,55 @@ async def post_one(ctx: AppContext, planned: PlannedCheckin, ratings: dict[str, 
     return "sent" if ts else "failed"
 
 
+async def post_end_survey(
+    ctx: AppContext, claimed: delivery.Claim, channel: str, checkin_id: int
+) -> str:
+    """The end survey in a message of its own (`bot.services.surveys`), posted once: by the
+    cancelling click that stored its row, or by a later pass when that post did not happen."""
+    name = raw("checkin.survey_names")[surveys.END]
+    ts = await delivery.deliver(
+        ctx,
+        claimed,
+        channel=channel,
+        text=text("checkin.end_survey_fallback", survey=name),
+        blocks=end_survey_blocks(checkin_id),
+    )
+    return "sent" if ts else "failed"
+
+
+async def post_owed_end_survey(ctx: AppContext, owed: surveys.OwedSurvey) -> str:
+    claimed = await delivery.claim(
+        ctx,
+        pair_id=owed.pair_id,
+        period_key=surveys.END_SURVEY_PERIOD,
+        week=owed.week,
+        kind=surveys.END_SURVEY_KIND,
+    )
+    if claimed is None:  # posted meanwhile, or its click still holds the claim
+        return "skipped"
+    return await post_end_survey(ctx, claimed, owed.channel, owed.checkin_id)
+
+
 async def run_checkins(ctx: AppContext) -> PassCounts:
-    """One pass: post every check-in due now, a bounded number at a time."""
+    """One pass: post every check-in due now, and every end survey a cancelling click stored
+    but did not post, a bounded number at a time."""
     plans, paused, ratings = await plan(ctx)
+    async with ctx.db.session() as session:
+        owed = await surveys.owed_end_surveys(session)
     gate = asyncio.Semaphore(ctx.settings.slack_max_concurrency)
 
-    async def guarded(planned: PlannedCheckin) -> str:
+    async def guarded(pair_id: int, post: Awaitable[str]) -> str:
         async with gate:
             try:
-                return await post_one(ctx, planned, ratings)
+                return await post
             except Exception:
-                log.exception("check-in failed", extra={"pair": planned.pair_id})
+                log.exception("check-in failed", extra={"pair": pair_id})
                 return "failed"
 
-    outcomes = await asyncio.gather(*(guarded(p) for p in plans))
+    outcomes = await asyncio.gather(
+        *(guarded(p.pair_id, post_one(ctx, p, ratings)) for p in plans),
+        *(guarded(o.pair_id, post_owed_end_survey(ctx, o)) for o in owed),
+    )
     counts = PassCounts(skipped=paused)
     for outcome in outcomes:
         setattr(counts, outcome, getattr(counts, outcome) + 1)

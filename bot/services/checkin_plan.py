@@ -131,13 +131,15 @@ async def fix_prompt(
     *,
     survey: str | None,
     now: dt.datetime,
-) -> str | None:
-    """The prompt id a claimed check-in carries, chosen once (`choose` = prompt and why) and
-    kept on the row so that a retry posts the same one."""
+) -> tuple[str | None, str | None]:
+    """The prompt id and the survey a claimed check-in carries, chosen once (`choose` = prompt
+    and why) and kept on the row so that a retry posts the same ones: a retry planned after the
+    pair cancelled its last week would otherwise add the end survey that
+    `bot.services.surveys` already gave the pair in a message of its own."""
     row = await session.get(Checkin, checkin_id)
     assert row is not None
     if row.prompt_id is not None:
-        return row.prompt_id
+        return row.prompt_id, row.survey
     prompt, reason = choose()
     row.prompt_id, row.survey = (prompt.id if prompt else None), survey
     if prompt is not None:
@@ -151,4 +153,4 @@ async def fix_prompt(
                 delivered_at=now,
             )
         )
-    return row.prompt_id
+    return row.prompt_id, row.survey

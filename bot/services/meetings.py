@@ -379,6 +379,7 @@ class PostedCheckin:
     channel: str
     ts: str
     week: int
+    survey: str | None  # the survey it carried ("mid", "end"), if any
 
 
 async def cancel_checkin(
@@ -413,7 +414,7 @@ async def cancel_checkin(
     )
     assert row is not None
     posted = (
-        PostedCheckin(row.channel_id, row.message_ts, week)
+        PostedCheckin(row.channel_id, row.message_ts, week, row.survey)
         if row.status == CheckinStatus.POSTED and row.channel_id and row.message_ts
         else None
     )

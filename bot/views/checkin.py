@@ -41,8 +41,7 @@ def checkin_blocks(
         b.button(text("checkin.feedback"), ids.CHECKIN_FEEDBACK, value),
     ]
     if survey:
-        label = text("checkin.survey_button", survey=raw("checkin.survey_names")[survey])
-        buttons.append(b.button(label, ids.CHECKIN_SURVEY, f"{checkin_id}:{survey}"))
+        buttons.append(survey_button(checkin_id, survey))
     return [
         b.header(title),
         b.section(text("checkin.intro")),
@@ -57,11 +56,36 @@ def checkin_blocks(
     ]
 
 
-def cancelled_checkin_blocks(week: int) -> list[dict[str, Any]]:
-    """A check-in whose week the pair cancelled ("We can't meet this week"): no buttons left."""
+def survey_button(checkin_id: int, survey: str) -> dict[str, Any]:
+    """Opens the `survey` ("mid" or "end") survey, answered in the scope of a posted check-in."""
+    label = text("checkin.survey_button", survey=raw("checkin.survey_names")[survey])
+    return b.button(label, ids.CHECKIN_SURVEY, f"{checkin_id}:{survey}")
+
+
+def cancelled_checkin_blocks(week: int, end_survey_on: int | None = None) -> list[dict[str, Any]]:
+    """A check-in whose week the pair cancelled ("We can't meet this week"): nothing to answer,
+    except the end survey when this check-in carried it (`end_survey_on`: the posted check-in
+    the survey is answered on), which no later check-in will bring."""
+    if end_survey_on is None:
+        return [
+            b.header(text("checkin.header", week=week)),
+            b.section(text("checkin.cancelled", week=week)),
+        ]
+    name = raw("checkin.survey_names")["end"]
     return [
         b.header(text("checkin.header", week=week)),
-        b.section(text("checkin.cancelled", week=week)),
+        b.section(text("checkin.cancelled_survey", week=week, survey=name)),
+        b.actions(survey_button(end_survey_on, "end"), block_id=f"survey_{end_survey_on}"),
+    ]
+
+
+def end_survey_blocks(checkin_id: int) -> list[dict[str, Any]]:
+    """The end survey on its own, for a pair whose cancelled last week left no check-in to
+    bring it (`checkin_id`: the pair's latest posted check-in, which the survey is answered on)."""
+    name = raw("checkin.survey_names")["end"]
+    return [
+        b.section(text("checkin.end_survey", survey=name)),
+        b.actions(survey_button(checkin_id, "end"), block_id=f"survey_{checkin_id}"),
     ]
 
 
