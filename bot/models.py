@@ -28,6 +28,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    case,
     event,
     false,
     func,
@@ -233,6 +234,11 @@ class Enrolment(Base):
     joined another while it ran), what HR counts them as there: ``final_status`` freezes their
     status of that moment, so a closed program's figures never change afterwards. While it is
     null the person's status now is the one that counts (`Enrolment.status_in_program`).
+
+    The same moment keeps what the report groups them by and could change later: their
+    department (HR's org data first, as reports choose it: `reported_department`) and the
+    topics they offered and wanted. These are read only once ``ended_at`` is set; a running
+    program reads the person's latest values.
     """
 
     __tablename__ = "enrolments"
@@ -245,6 +251,9 @@ class Enrolment(Base):
     enrolled_at: Mapped[dt.datetime]
     ended_at: Mapped[dt.datetime | None]
     final_status: Mapped[ParticipantStatus | None] = mapped_column(_enum(ParticipantStatus))
+    department: Mapped[str | None] = mapped_column(String(80))
+    share_topics: Mapped[list[str] | None]
+    learn_topics: Mapped[list[str] | None]
 
     @classmethod
     def status_in_program(cls) -> ColumnElement[Any]:
@@ -273,6 +282,13 @@ class OrgPerson(Timestamped, Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     experience_band: Mapped[ExperienceBand | None] = mapped_column(_enum(ExperienceBand, 8))
     in_org_data: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def reported_department(person: Any, org: Any) -> ColumnElement[Any]:
+    """The department reports group someone by: the one HR's latest org import gives, else the
+    one they typed (`person` and `org`: Participant and OrgPerson, or aliases of them). Kept on
+    an enrolment when it ends, so it is defined once, here."""
+    return func.coalesce(case((org.in_org_data, org.department)), person.department)
 
 
 class OrgImport(Base):

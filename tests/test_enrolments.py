@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.forms import ProgramForm, SignupForm
-from bot.models import Enrolment, Pair, Participant, Program, ProgramStatus
+from bot.clock import FixedClock
+from bot.forms import GoalInput, ProgramForm, SignupForm
+from bot.models import Enrolment, Goal, Pair, Participant, Program, ProgramStatus
 from bot.refusals import Refusal
 from bot.reports import program_report
 from bot.reports.render import report_text
@@ -60,12 +61,12 @@ def signup_form(role: str) -> SignupForm:
     )
 
 
-async def sign_up(session, user: str, role: str, program: Program | None, now=NOW):
+async def sign_up(session, user: str, role: str, program: Program | None, now=NOW, form=None):
     saved, errors = await signups.save_signup(
         session,
         user_id=user,
         name=user,
-        form=signup_form(role),
+        form=form or signup_form(role),
         chosen_id=program.id if program else None,
         invited_id=None,
         next_round=True,
@@ -165,6 +166,72 @@ async def test_moving_to_another_running_program_leaves_the_first_one_paired_peo
         assert (first_report.people.enrolled, first_report.people.left) == (4, 1)
         assert (second_report.people.enrolled, second_report.people.active) == (1, 1)
         assert await enrolled(s) == {"First": 3, "Second": 1}
+
+
+def goal(goal_id: int | None = None, progress: int | None = None, state: str = "open"):
+    return GoalInput(0, goal_id, "tech_upskilling", "Use AI weekly", "", None, progress, state)
+
+
+async def test_who_moves_on_while_a_program_runs_is_read_there_as_they_were(db):
+    """Ana, Ben and Cai leave First for Second in a sign-up that also changes their department
+    and topics, and Ana's goal is reached in Second: First reads the three as they were when
+    they moved (Cai's goal has no history: its progress is the best there is); Dee, still in
+    it, as she is. Erasing Ana removes what her enrolments kept."""
+    clock = FixedClock(START)
+    db.stamp_with(clock)  # goals are dated like the enrolments they are compared with
+    async with db.session() as s:
+        first, _, _ = await cohorts.save_program(
+            s, program_form("First"), program_id=None, created_by=ADMIN, now=START
+        )
+        second, _, _ = await cohorts.save_program(
+            s, program_form("Second"), program_id=None, created_by=ADMIN, now=START
+        )
+        for user, role in ROLES.items():
+            await sign_up(s, user, role, first, now=START)
+        ana, ben, cai = [await people.get_participant(s, u) for u in ROLES if u != "U0DEE"]
+        [ana_goal] = await people.save_goals(s, ana, [goal()], START)
+        await people.save_goals(s, ana, [goal(ana_goal.id, 50)], NOW)
+        await people.save_goals(s, ben, [goal()], START)
+        s.add(
+            Goal(participant_id=cai.id, category="tech_upskilling", description="Old", progress=25)
+        )
+    clock.set(LATER)
+    async with db.session() as s:
+        for user in ("U0ANA", "U0BEN", "U0CAI"):
+            edited = dataclasses.replace(
+                signup_form(ROLES[user]),
+                department="Legal",
+                all_share_topics=["Negotiation"],
+                all_learn_topics=["Sales"],
+            )
+            await sign_up(s, user, ROLES[user], second, now=LATER, form=edited)
+        ana = await people.get_participant(s, "U0ANA")
+        reached = LATER + dt.timedelta(days=1)  # in Second, after she left First
+        await people.save_goals(s, ana, [goal(ana_goal.id, state="achieved")], reached)
+
+    async with db.session() as s:
+        first_report = await program_report(s, first.id, now=LATER, min_group=3)
+        second_report = await program_report(s, second.id, now=LATER, min_group=3)
+    assert (first_report.people.enrolled, first_report.people.left) == (4, 3)
+    assert [(d.department, d.people) for d in first_report.departments] == [("Finance", 4)]
+    assert [(t.topic, t.people) for t in first_report.top_shared] == [("AI", 4)]
+    assert [(t.topic, t.people) for t in first_report.top_wanted] == [("Strategy", 4)]
+    [goals] = first_report.goals
+    assert (goals.goals, goals.people, goals.avg_progress, goals.achieved) == (3, 3, 25.0, 0)
+    assert [(d.department, d.people) for d in second_report.departments] == [("Legal", 3)]
+    assert [(t.topic, t.people) for t in second_report.top_shared] == [("Negotiation", 3)]
+    [goals] = second_report.goals
+    assert (goals.goals, goals.people, goals.avg_progress, goals.achieved) == (3, 3, 125 / 3, 1)
+
+    async with db.session() as s:
+        await people.erase(s, await people.get_participant(s, "U0ANA"), LATER)
+    async with db.session() as s:
+        kept = await s.execute(
+            select(Enrolment.department, Enrolment.share_topics, Enrolment.learn_topics).where(
+                Enrolment.participant_id == ana_goal.participant_id
+            )
+        )
+        assert kept.all() == [(None, None, None), (None, None, None)]
 
 
 async def test_program_changes_that_cannot_be_are_refused_and_change_nothing(db):

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import json
 
 import pytest
 from alembic import command
@@ -233,3 +234,116 @@ async def test_upgrading_enrols_everyone_in_their_program_and_freezes_closed_one
     assert "enrolments" not in tables
     await asyncio.to_thread(upgrade, empty_db_url)
     assert await _enrolment_rows(empty_db_url) == expected
+
+
+LONG_DEPARTMENT = ("Treasury, Risk and Compliance " * 3)[:80]  # the column's full length
+
+
+async def _kept_on_enrolments(url: str) -> list[tuple]:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT participants.slack_user_id, enrolments.department,"
+                    " enrolments.share_topics, enrolments.learn_topics FROM enrolments"
+                    " JOIN participants ON participants.id = enrolments.participant_id"
+                    " ORDER BY participants.slack_user_id"
+                )
+            )
+            # SQLite gives JSON back as text, asyncpg decoded.
+            return [
+                (user, department, *(json.loads(t) if isinstance(t, str) else t for t in topics))
+                for user, department, *topics in rows
+            ]
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrading_keeps_the_department_and_topics_of_enrolments_already_ended(
+    empty_db_url,
+):
+    """0009: an enrolment that ended keeps the person's department (HR's org data first, while
+    it lists them) and topics; existing ended ones get today's, running ones nothing."""
+    await asyncio.to_thread(upgrade, empty_db_url, "0008")
+    engine = create_async_engine(async_url(empty_db_url))
+    async with engine.begin() as conn:
+        for name, status in (("Spring", "closed"), ("Summer", "open")):
+            await conn.execute(
+                text(
+                    "INSERT INTO programs (name, start_date, length_weeks, cadence_weeks,"
+                    " checkin_weekday, checkin_time, status, closed_at, eligible_departments,"
+                    " different_departments, created_at, updated_at) VALUES (:name, :start, 12,"
+                    " 1, 'tue', '10:00:00', :status, :closed, '[]', false, :now, :now)"
+                ),
+                {
+                    "name": name,
+                    "start": START.date(),
+                    "status": status,
+                    "closed": START if status == "closed" else None,
+                    "now": START,
+                },
+            )
+        for user, program, department, share, learn in (
+            ("U1", "Spring", "Sales", '["AI"]', '["Strategy"]'),
+            ("U2", "Spring", "Sales", '["Video"]', "[]"),
+            ("U3", "Summer", "Legal", '["AI"]', '["Budgets"]'),
+        ):
+            await conn.execute(
+                text(
+                    "INSERT INTO participants (slack_user_id, program_id, role, experience_band,"
+                    " department, timezone, share_topics, learn_topics, available_days,"
+                    " time_of_day, meeting_minutes, status, consent_quote, next_round,"
+                    " created_at, updated_at) VALUES (:user, (SELECT id FROM programs WHERE"
+                    " name = :program), 'share', '0-2', :department, 'UTC', :share, :learn,"
+                    " '[]', 'any', 30, 'active', false, false, :now, :now)"
+                ),
+                {
+                    "user": user,
+                    "program": program,
+                    "department": department,
+                    "share": share,
+                    "learn": learn,
+                    "now": START,
+                },
+            )
+            closed = program == "Spring"
+            await conn.execute(
+                text(
+                    "INSERT INTO enrolments (program_id, participant_id, role, enrolled_at,"
+                    " ended_at, final_status) SELECT program_id, id, 'share', :now, :ended,"
+                    " :status FROM participants WHERE slack_user_id = :user"
+                ),
+                {
+                    "user": user,
+                    "now": START,
+                    "ended": START if closed else None,
+                    "status": "active" if closed else None,
+                },
+            )
+        for user, department, listed in (("U1", LONG_DEPARTMENT, True), ("U2", "Old", False)):
+            await conn.execute(
+                text(
+                    "INSERT INTO org_people (slack_user_id, department, reporting_line,"
+                    " in_org_data, created_at, updated_at) VALUES (:user, :department, '[]',"
+                    " :listed, :now, :now)"
+                ),
+                {"user": user, "department": department, "listed": listed, "now": START},
+            )
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, empty_db_url)
+    expected = [
+        ("U1", LONG_DEPARTMENT, ["AI"], ["Strategy"]),
+        ("U2", "Sales", ["Video"], []),  # no longer in HR's data: their own
+        ("U3", None, None, None),  # still in a running program: read as they are
+    ]
+    assert await _kept_on_enrolments(empty_db_url) == expected
+
+    await asyncio.to_thread(downgrade, empty_db_url, "0008")
+    assert await _enrolment_rows(empty_db_url) == [
+        ("Spring", "U1", "share", "active", True),
+        ("Spring", "U2", "share", "active", True),
+        ("Summer", "U3", "share", None, False),
+    ]
+    await asyncio.to_thread(upgrade, empty_db_url)
+    assert await _kept_on_enrolments(empty_db_url) == expected

@@ -9,6 +9,11 @@ per-prompt totals (from the week x prompt sums), departments (each pair's totals
 each member gave feedback, added to the members' departments) and topics, which are JSON lists
 (two small columns of the program's participants), because unnesting JSON is dialect-specific.
 
+A person's department, topics and goal progress are read as they were when their time in the
+program ended (it closed, or they moved on: their enrolment keeps the first two, the goals'
+history gives the third), so a closed program's report reads as it did at its close; while they
+are in it, their latest.
+
 Privacy is enforced in this layer, so no renderer or caller can leak by mistake:
 
 * free text reaches the report only from answers whose author ticked ``quote_ok`` and who has not
@@ -57,6 +62,7 @@ from bot.models import (
     Checkin,
     Enrolment,
     Goal,
+    GoalProgress,
     GoalStatus,
     Meeting,
     MeetingChange,
@@ -70,6 +76,7 @@ from bot.models import (
     ProgramStatus,
     Response,
     SurveyResponse,
+    reported_department,
 )
 from bot.prompts import Prompt
 from bot.scheduling import AT_RISK_STREAK, MIN_OUTCOMES, pair_health
@@ -652,7 +659,7 @@ async def _pair_rows(session: AsyncSession, program_id: int, now: dt.datetime) -
             place.id.is_not(None),
             func.coalesce(place.final_status, person.status),
             person.display_name,
-            department(person, org),
+            _as_it_ended(place, place.department, reported_department(person, org)),
         )
 
     def place_of(place: Any, person: Any) -> Any:
@@ -794,21 +801,26 @@ async def _goals(session: AsyncSession, program_id: int, min_group: int) -> tupl
     """Goals per category, counted only where at least min_group people set one (a category
     from fewer people is shown as hidden). Erased people's goals are closed and blank: left out.
     Goals carry over between programs: a program counts those its people had set by the time
-    their place in it ended (it closed, or they moved on)."""
+    their place in it ended (it closed, or they moved on), with the progress they had then, so
+    progress made in a later program does not change a closed one's figures."""
+    ended = Enrolment.ended_at.is_not(None)
+    then = func.coalesce(_progress_at(Enrolment.ended_at), Goal.progress)
+    progress = case((ended, then), else_=Goal.progress)
+    reached = and_(Goal.status == GoalStatus.ACHIEVED, or_(~ended, then == 100))
     rows = await session.execute(
         select(
             Goal.category,
             func.count(func.distinct(Goal.participant_id)),
             func.count(),
-            func.avg(Goal.progress),
-            func.count(case((Goal.status == GoalStatus.ACHIEVED, 1))),
+            func.avg(progress),
+            func.count(case((reached, 1))),
         )
         .join(Participant, Participant.id == Goal.participant_id)
         .join(Enrolment, Enrolment.participant_id == Participant.id)
         .where(
             Enrolment.program_id == program_id,
             Participant.status != ParticipantStatus.DELETED,
-            or_(Enrolment.ended_at.is_(None), Goal.created_at <= Enrolment.ended_at),
+            or_(~ended, Goal.created_at <= Enrolment.ended_at),
         )
         .group_by(Goal.category)
         .order_by(Goal.category)
@@ -821,19 +833,42 @@ async def _goals(session: AsyncSession, program_id: int, min_group: int) -> tupl
     )
 
 
+def _progress_at(moment: Any) -> Any:
+    """A goal's progress as its history had it at `moment` (the latest update by then); None
+    when nothing was recorded by then. A goal is reached when it is marked achieved, which
+    records 100: a goal achieved since then was not reached then."""
+    return (
+        select(GoalProgress.progress)
+        .where(GoalProgress.goal_id == Goal.id, GoalProgress.recorded_at <= moment)
+        .order_by(GoalProgress.recorded_at.desc(), GoalProgress.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 async def _topics(
     session: AsyncSession, program_id: int, min_group: int
 ) -> tuple[tuple[TopicCount, ...], tuple[TopicCount, ...]]:
     """Most shared and most wanted topics (counted in Python: JSON lists, see module doc), only
-    those at least min_group people chose: a topic someone typed can point at them."""
+    those at least min_group people chose: a topic someone typed can point at them. Each
+    person's topics are those kept when their time in the program ended (a profile edited
+    for a later program does not change this one's), else their latest."""
     shared: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
     rows = await session.execute(
-        select(Participant.share_topics, Participant.learn_topics)
+        select(
+            Enrolment.ended_at.is_not(None),
+            Enrolment.share_topics,
+            Enrolment.learn_topics,
+            Participant.share_topics,
+            Participant.learn_topics,
+        )
         .join(Enrolment, Enrolment.participant_id == Participant.id)
         .where(Enrolment.program_id == program_id, Participant.status != ParticipantStatus.DELETED)
     )
-    for share, learn in rows:
+    for ended, *kept_and_latest in rows:
+        # As they were when their time in the program ended, else as they are.
+        share, learn = kept_and_latest[:2] if ended else kept_and_latest[2:]
         shared.update(set(share or ()))
         wanted.update(set(learn or ()))
 
@@ -966,15 +1001,17 @@ async def _quotes(session: AsyncSession, program_id: int) -> tuple[Quote, ...]:
     return tuple(sorted(unique.values(), key=lambda q: q.on, reverse=True)[:MAX_QUOTES])
 
 
-def department(person: Any, org: Any) -> Any:
-    """The department HR's latest org import gives, else the one the person typed."""
-    return func.coalesce(case((org.in_org_data, org.department)), person.department)
+def _as_it_ended(place: Any, kept: Any, latest: Any) -> Any:
+    """What a program reads of one of its people: the value their enrolment (`place`) kept
+    when their time in it ended, else (still in it) their latest."""
+    return case((place.ended_at.is_not(None), kept), else_=latest)
 
 
 async def _departments(
     session: AsyncSession, program_id: int, pair_rows: Iterable[_PairRow], min_group: int
 ) -> tuple[DepartmentStats, ...]:
-    """People per department in SQL; participation and meeting rates from the per-pair rows.
+    """People per department in SQL (each person's as it was when their time in the program
+    ended, else their latest); participation and meeting rates from the per-pair rows.
 
     Participation: who gave feedback on at least one weekly check-in. Meeting rate weighs each
     member's check-ins: a pair's check-ins and meetings count once for the sharer's department
@@ -992,7 +1029,9 @@ async def _departments(
             if gave_feedback and person.enrolled:
                 answered[person.id] = person.department
     answered_by = Counter(answered.values())
-    dept = department(Participant, OrgPerson)
+    dept = _as_it_ended(
+        Enrolment, Enrolment.department, reported_department(Participant, OrgPerson)
+    )
     rows = await session.execute(
         select(dept, func.count())
         .select_from(Enrolment)

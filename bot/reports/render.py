@@ -96,7 +96,8 @@ def _title(report: Report) -> str:
 
 
 def _words(report: Report, key: str) -> str:
-    """The key of a closed program's wording where it differs: its pairs ran until the close."""
+    """The key of a closed program's wording where it differs: its pairs ran until the close,
+    and what its people had recorded is read as of then."""
     return f"closed.{key}" if report.closed_on else key
 
 
@@ -181,7 +182,7 @@ def _sections(report: Report) -> list[tuple[str, list[str]]]:
             _health(report),
         ),
         (text("at_risk.heading"), _at_risk(report)),
-        (text("goals.heading"), _goals(report)),
+        (text(_words(report, "goals.heading")), _goals(report)),
         (text("topics.shared", min_group=report.min_group), _topics(report, report.top_shared)),
         (text("topics.wanted", min_group=report.min_group), _topics(report, report.top_wanted)),
         (text("surveys.heading"), _surveys(report)),

@@ -3,17 +3,45 @@
 A person is in one program at a time (``participants.program_id``: the pool matching reads, the
 program their App Home shows) but in several over a year, and their profile and goals carry
 over. Each program's figures (HR's programs list, its report) count its own enrolments, so they
-stay as they were when the program closed, however its people move on.
+stay as they were when the program closed, however its people move on: an enrolment that ends
+keeps the person's status, department and topics of that moment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Enrolment, Participant, ParticipantStatus, Program, ProgramStatus
+from bot.models import (
+    Enrolment,
+    OrgPerson,
+    Participant,
+    ParticipantStatus,
+    Program,
+    ProgramStatus,
+    reported_department,
+)
+
+
+async def move_out(session: AsyncSession, participant: Participant, now: dt.datetime) -> None:
+    """The person is leaving the program they are in for another (the caller has checked they
+    are in no running pair there): their place in it, if it still runs, ends as "left", with
+    their department and topics of this moment. Called before the sign-up that moves them
+    changes their profile, so that program keeps the person it had. A closed program's place
+    stays as it was when it closed."""
+    await session.execute(
+        update(Enrolment)
+        .where(
+            Enrolment.participant_id == participant.id,
+            Enrolment.program_id == participant.program_id,
+            Enrolment.final_status.is_(None),
+        )
+        .values(final_status=ParticipantStatus.LEFT, ended_at=now, **_as_they_are())
+    )
+    participant.waiting_reason = None
 
 
 async def enrol(
@@ -24,22 +52,9 @@ async def enrol(
     *,
     first: bool = False,
 ) -> None:
-    """Put the person in `program` (the caller has checked they are in no running pair
-    elsewhere). Their place in another program still running ends as "left", since they left
-    it for this one; a closed program's stays as it was when it closed. `first`: the person
-    was created in this transaction, so no enrolment of theirs exists to look for."""
-    previous = participant.program_id
-    if previous is not None and previous != program.id:
-        await session.execute(
-            update(Enrolment)
-            .where(
-                Enrolment.participant_id == participant.id,
-                Enrolment.program_id == previous,
-                Enrolment.final_status.is_(None),
-            )
-            .values(final_status=ParticipantStatus.LEFT, ended_at=now)
-        )
-        participant.waiting_reason = None
+    """Put the person in `program`; their place in another program has ended already
+    (`move_out`). `first`: the person was created in this transaction, so no enrolment of
+    theirs exists to look for."""
     participant.program_id = program.id
     row = (
         None
@@ -61,7 +76,9 @@ async def enrol(
         )
     elif program.status == ProgramStatus.OPEN:
         row.role = participant.role  # their role in it is the one they chose last
-        row.final_status, row.ended_at = None, None  # back in a program they had left
+        # Back in a program they had left: it reads them as they are again until it ends.
+        row.final_status, row.ended_at = None, None
+        row.department, row.share_topics, row.learn_topics = None, None, None
 
 
 async def still_in(session: AsyncSession) -> dict[int, int]:
@@ -77,7 +94,8 @@ async def still_in(session: AsyncSession) -> dict[int, int]:
 
 
 async def freeze(session: AsyncSession, program: Program, now: dt.datetime) -> None:
-    """On closing: keep each member's status of this moment as the one the program counts."""
+    """On closing: keep each member's status, department and topics of this moment as the ones
+    the program counts, so its report reads the same when they change later."""
     status_now = (
         select(Participant.status)
         .where(Participant.id == Enrolment.participant_id)
@@ -86,5 +104,34 @@ async def freeze(session: AsyncSession, program: Program, now: dt.datetime) -> N
     await session.execute(
         update(Enrolment)
         .where(Enrolment.program_id == program.id, Enrolment.final_status.is_(None))
-        .values(final_status=status_now, ended_at=now)
+        .values(final_status=status_now, ended_at=now, **_as_they_are())
     )
+
+
+async def forget(session: AsyncSession, participant: Participant) -> None:
+    """Erasure: the department and topics kept on the person's enrolments are theirs too."""
+    await session.execute(
+        update(Enrolment)
+        .where(Enrolment.participant_id == participant.id)
+        .values(department=None, share_topics=None, learn_topics=None)
+    )
+
+
+def _as_they_are() -> dict[str, Any]:
+    """The values an ending enrolment keeps (an UPDATE of enrolments): the person's department
+    as reports choose it and their topics, read from the database as they are now."""
+
+    def now(column: Any) -> Any:
+        return (
+            select(column)
+            .select_from(Participant)
+            .outerjoin(OrgPerson, OrgPerson.slack_user_id == Participant.slack_user_id)
+            .where(Participant.id == Enrolment.participant_id)
+            .scalar_subquery()
+        )
+
+    return {
+        "department": now(reported_department(Participant, OrgPerson)),
+        "share_topics": now(Participant.share_topics),
+        "learn_topics": now(Participant.learn_topics),
+    }

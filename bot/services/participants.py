@@ -100,6 +100,15 @@ async def save_signup(
     newcomer has no pair, goals or enrolments yet: nothing is read back for them."""
     participant = current
     created = participant is None
+    # Profile and goals carry over between programs; a person is in one running pair at a
+    # time, so someone still paired stays in their program until that pair ends. Someone
+    # moving leaves their program before this sign-up changes their profile: it keeps them
+    # as they were there.
+    moving = False
+    if participant and program and participant.program_id not in (None, program.id):
+        moving = await active_pair(session, participant) is None
+        if moving:
+            await enrolments.move_out(session, participant, now)
     if participant is None:
         participant = Participant(slack_user_id=user_id, status=ParticipantStatus.ACTIVE)
         session.add(participant)
@@ -123,12 +132,7 @@ async def save_signup(
     if created and program is not None:
         participant.program_id = program.id  # in its INSERT: `enrol` would UPDATE it after
     await session.flush()
-    # Profile and goals carry over between programs; a person is in one running pair at a
-    # time, so someone still paired stays in their program until that pair ends.
-    if program is not None and (
-        participant.program_id in (None, program.id)
-        or await active_pair(session, participant) is None
-    ):
+    if program is not None and (participant.program_id in (None, program.id) or moving):
         await enrolments.enrol(session, participant, program, now, first=created)
     if form.first_goal is not None:
         goals = [] if created else await open_goals(session, participant)
@@ -416,6 +420,7 @@ async def erase(
     participant.available_days = []
     participant.consent_quote = False
     participant.status = ParticipantStatus.DELETED
+    await enrolments.forget(session, participant)
     await session.execute(
         update(Goal)
         .where(Goal.participant_id == participant.id)
