@@ -7,7 +7,7 @@ already ended get the values of now, the best there is.
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-16
+Create Date: 2026-12-03
 """
 
 from collections.abc import Sequence
