@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from bot import scheduling
 from bot.context import AppContext
@@ -202,17 +203,17 @@ async def run_checkins(ctx: AppContext) -> PassCounts:
         owed = await surveys.owed_end_surveys(session)
     gate = asyncio.Semaphore(ctx.settings.slack_max_concurrency)
 
-    async def guarded(pair_id: int, post: Awaitable[str]) -> str:
+    async def guarded(pair_id: int, post: Callable[[], Awaitable[str]]) -> str:
         async with gate:
             try:
-                return await post
+                return await post()  # made here: a pass cancelled at the gate leaves none behind
             except Exception:
                 log.exception("check-in failed", extra={"pair": pair_id})
                 return "failed"
 
     outcomes = await asyncio.gather(
-        *(guarded(p.pair_id, post_one(ctx, p, ratings)) for p in plans),
-        *(guarded(o.pair_id, post_owed_end_survey(ctx, o)) for o in owed),
+        *(guarded(p.pair_id, partial(post_one, ctx, p, ratings)) for p in plans),
+        *(guarded(o.pair_id, partial(post_owed_end_survey, ctx, o)) for o in owed),
     )
     counts = PassCounts(skipped=paused)
     for outcome in outcomes:
