@@ -26,7 +26,7 @@ from bot.outbox import (
     transact_or_tell,
 )
 from bot.services import checkins as answers
-from bot.services import pairing, reports
+from bot.services import pairing, reports, surveys
 from bot.services import participants as people
 from bot.texts import text
 from bot.views.checkin import feedback_modal, fit_question_blocks, repair_modal, survey_modal
@@ -125,6 +125,7 @@ async def feedback_form(session: AsyncSession, scope: answers.CheckinScope) -> d
 async def survey_form(
     kind: str, session: AsyncSession, scope: answers.CheckinScope
 ) -> dict[str, Any]:
+    await surveys.require_answerable(session, scope.checkin, kind)
     existing = await answers.survey_answer(session, scope, kind)
     return survey_modal(checkin_id=scope.checkin.id, kind=kind, existing=existing)
 
@@ -219,6 +220,7 @@ async def submit_survey(
         kind = answers.survey_kind(metadata.get("kind"))
         checkin_id = db_id(metadata.get("checkin_id"))
         scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
+        await surveys.require_answerable(session, scope.checkin, kind)
         await answers.save_survey(session, scope, kind, form)
         return scope.pair.program_id, kind
 

@@ -26,6 +26,7 @@ from bot.models import (
     Program,
     ProgramStatus,
 )
+from bot.refusals import Refusal
 from bot.services.meetings import MeetingState, send_times
 from bot.services.programs import calendar
 
@@ -138,3 +139,20 @@ async def latest_posted_checkin(session: AsyncSession, pair_id: int) -> int | No
         .limit(1)
     )
     return found
+
+
+async def require_answerable(session: AsyncSession, checkin: Checkin, kind: str) -> None:
+    """A Refusal unless the pair was given the `kind` survey to answer on this check-in: it
+    carried it, or it is the pair's latest posted check-in and the end survey reached the pair
+    another way (its own message, or a cancelled last check-in that kept its button). Survey
+    buttons name a check-in in their value, which a person could edit: an end survey answered
+    in week 2 would count in HR's final figures."""
+    if checkin.survey == kind:
+        return
+    if kind == END and await latest_posted_checkin(session, checkin.pair_id) == checkin.id:
+        rows = await session.scalars(
+            select(Checkin).where(Checkin.pair_id == checkin.pair_id, Checkin.survey == END)
+        )
+        if any(offered(row) for row in rows.all()):
+            return
+    raise Refusal("checkin.survey_not_here")

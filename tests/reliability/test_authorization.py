@@ -298,3 +298,43 @@ async def test_goals_submitted_with_someone_elses_goal_ids_create_nothing_on_the
         )
         theirs = (await session.scalars(select(Goal).where(Goal.participant_id == victim_id))).all()
     assert [g.id for g in theirs] == [victim_goal]
+
+
+async def test_a_survey_the_checkin_does_not_carry_cannot_be_opened_or_answered_on_it(bot):
+    """Survey buttons name their check-in and kind in their value, which a person can edit: the
+    end survey answered in week 2 would count in HR's final figures. Refused, nothing stored."""
+    ((_, me, _, mine),) = await make_pairs(bot, 1)
+    bot.clock.set(WEEK2_DUE)
+    await run_checkins(bot.ctx)
+    async with bot.ctx.db.session() as session:
+        (week2,) = (await session.scalars(select(Checkin.id))).all()
+
+    for kind in ("end", "mid"):  # week 2 of 12 carries neither
+        forged = forged_action(bot, me, ids.CHECKIN_SURVEY, f"{week2}:{kind}", channel=mine)
+        assert (await post_payload(bot, forged)).status == 200
+    await bot.fake.wait_for(lambda: len(bot.fake.ephemerals(me)) == 2, timeout=10)
+    assert all("isn't open on this check-in" in texts_of([m]) for m in bot.fake.ephemerals(me))
+    assert bot.fake.open_views(me) == []
+
+    answers = {
+        ids.B_SV_RECOMMEND: {ids.A_SV_RECOMMEND: {"selected_option": {"value": "10"}}},
+        ids.B_SV_ATTAINMENT: {ids.A_SV_ATTAINMENT: {"selected_option": {"value": "5"}}},
+    }
+    submission = envelope(
+        bot,
+        "view_submission",
+        me,
+        view={
+            "id": "V0FORGED",
+            "type": "modal",
+            "callback_id": ids.SURVEY_CALLBACK,
+            "private_metadata": json.dumps({"checkin_id": week2, "kind": "end"}),
+            "blocks": [],
+            "state": {"values": answers},
+        },
+        response_urls=[],
+    )
+    result = await post_payload(bot, submission)
+    assert result.status == 200 and "isn't open on this check-in" in result.body
+    async with bot.ctx.db.session() as session:
+        assert (await session.scalars(select(SurveyResponse))).all() == []
