@@ -510,6 +510,35 @@ class Checkin(Timestamped, Base):
         Boolean, default=False, server_default=false()
     )
 
+    @classmethod
+    def new_claim(
+        cls,
+        *,
+        pair_id: int,
+        program_id: Any,
+        period_key: str,
+        week: int,
+        kind: str,
+        due_at: dt.datetime,
+        now: dt.datetime,
+        survey: str | None = None,
+    ) -> Checkin:
+        """A post's row, owned by whoever adds it (its first attempt): the claim/deliver
+        protocol of `bot.scheduler.delivery`, which the end survey's own message follows too
+        (`bot.services.surveys`). `program_id`: an id, or a query giving the pair's."""
+        return cls(
+            pair_id=pair_id,
+            program_id=program_id,
+            period_key=period_key,
+            week=week,
+            kind=kind,
+            survey=survey,
+            due_at=due_at,
+            claimed_at=now,
+            attempts=1,
+            status=CheckinStatus.CLAIMED,
+        )
+
     # HR's report reads posted check-ins of one program by week and by pair: these two indexes
     # hold every column it reads, in that order, so neither database sorts or visits the table.
     __table_args__ = (

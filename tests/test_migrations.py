@@ -176,28 +176,34 @@ async def _enrolment_rows(url: str) -> list[tuple]:
         await engine.dispose()
 
 
+async def add_spring_closed_and_summer_open(conn) -> None:
+    """Spring (closed) and Summer (open), by SQL: these tests stop at an older revision, where
+    the models of today do not fit the tables yet."""
+    for name, status in (("Spring", "closed"), ("Summer", "open")):
+        await conn.execute(
+            text(
+                "INSERT INTO programs (name, start_date, length_weeks, cadence_weeks,"
+                " checkin_weekday, checkin_time, status, closed_at, eligible_departments,"
+                " different_departments, created_at, updated_at) VALUES (:name, :start, 12,"
+                " 1, 'tue', '10:00:00', :status, :closed, '[]', false, :now, :now)"
+            ),
+            {
+                "name": name,
+                "start": START.date(),
+                "status": status,
+                "closed": START if status == "closed" else None,
+                "now": START,
+            },
+        )
+
+
 async def test_upgrading_enrols_everyone_in_their_program_and_freezes_closed_ones(empty_db_url):
     """0007 adds enrolments: each participant with a program gets one, with their role; in a
     closed program their status of now is kept, so its figures stay put when they move on."""
     await asyncio.to_thread(upgrade, empty_db_url, "0006")
     engine = create_async_engine(async_url(empty_db_url))
     async with engine.begin() as conn:
-        for name, status in (("Spring", "closed"), ("Summer", "open")):
-            await conn.execute(
-                text(
-                    "INSERT INTO programs (name, start_date, length_weeks, cadence_weeks,"
-                    " checkin_weekday, checkin_time, status, closed_at, eligible_departments,"
-                    " different_departments, created_at, updated_at) VALUES (:name, :start, 12,"
-                    " 1, 'tue', '10:00:00', :status, :closed, '[]', false, :now, :now)"
-                ),
-                {
-                    "name": name,
-                    "start": START.date(),
-                    "status": status,
-                    "closed": START if status == "closed" else None,
-                    "now": START,
-                },
-            )
+        await add_spring_closed_and_summer_open(conn)
         for user, program, role, status in (
             ("U1", "Spring", "share", "paused"),
             ("U2", "Spring", "learn", "left"),
@@ -268,22 +274,7 @@ async def test_upgrading_keeps_the_department_and_topics_of_enrolments_already_e
     await asyncio.to_thread(upgrade, empty_db_url, "0008")
     engine = create_async_engine(async_url(empty_db_url))
     async with engine.begin() as conn:
-        for name, status in (("Spring", "closed"), ("Summer", "open")):
-            await conn.execute(
-                text(
-                    "INSERT INTO programs (name, start_date, length_weeks, cadence_weeks,"
-                    " checkin_weekday, checkin_time, status, closed_at, eligible_departments,"
-                    " different_departments, created_at, updated_at) VALUES (:name, :start, 12,"
-                    " 1, 'tue', '10:00:00', :status, :closed, '[]', false, :now, :now)"
-                ),
-                {
-                    "name": name,
-                    "start": START.date(),
-                    "status": status,
-                    "closed": START if status == "closed" else None,
-                    "now": START,
-                },
-            )
+        await add_spring_closed_and_summer_open(conn)
         for user, program, department, share, learn in (
             ("U1", "Spring", "Sales", '["AI"]', '["Strategy"]'),
             ("U2", "Spring", "Sales", '["Video"]', "[]"),

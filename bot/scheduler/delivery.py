@@ -58,16 +58,14 @@ async def claim(
     due_at = now if due_at is None else due_at
     try:
         async with ctx.db.session() as session:
-            row = Checkin(
+            row = Checkin.new_claim(
                 pair_id=pair_id,
                 program_id=select(Pair.program_id).where(Pair.id == pair_id).scalar_subquery(),
                 period_key=period_key,
                 week=week,
                 kind=kind,
                 due_at=due_at,
-                claimed_at=now,
-                attempts=1,
-                status=CheckinStatus.CLAIMED,
+                now=now,
             )
             session.add(row)
             await session.flush()

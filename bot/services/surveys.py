@@ -73,7 +73,7 @@ async def after_cancel(
     coming = bool(weeks_left) and scheduling.period_key(cal, max(weeks_left)) not in keys
     if coming or any(offered(r) for r in rows):
         return EndSurvey(latest.id, None)
-    claim = Checkin(
+    claim = Checkin.new_claim(
         pair_id=state.pair.id,
         program_id=state.pair.program_id,
         period_key=END_SURVEY_PERIOD,
@@ -81,9 +81,7 @@ async def after_cancel(
         kind=END_SURVEY_KIND,
         survey=END,
         due_at=now,
-        claimed_at=now,
-        attempts=1,
-        status=CheckinStatus.CLAIMED,
+        now=now,
     )
     session.add(claim)
     await session.flush()
