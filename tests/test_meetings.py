@@ -551,6 +551,24 @@ async def test_when_a_confirmed_pair_ends_the_series_is_cancelled_in_calendars(b
     )
 
 
+async def confirm_then_cancel_this_week(bot, channel: str, posted: dict, *, week: int) -> dict:
+    """Confirm the proposed time, then "We can't meet this week": the posted check-in as it is
+    redrawn (the cancellation's calendar update is the channel's second upload)."""
+    await confirm(bot, channel)
+    await bot.fake.click(RAJ, ids.MEETING_CANCEL_WEEK, channel=channel)
+    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
+    return await bot.fake.wait_for(
+        lambda: next(
+            (
+                m
+                for m in bot.fake.messages(channel)
+                if m["ts"] == posted["ts"] and f"cancelled week {week}" in texts_of([m])
+            ),
+            None,
+        )
+    )
+
+
 async def test_a_checkin_posted_before_a_cancelled_meeting_is_resolved_and_counted_apart(bot):
     channel = await pair_of(bot, sharer_days=("thu",), learner_days=("thu",))
     # Week 2's check-in goes out at the program's time (Tuesday) while no time is confirmed.
@@ -559,19 +577,7 @@ async def test_a_checkin_posted_before_a_cancelled_meeting_is_resolved_and_count
     posted = bot.fake.messages(channel)[-1]
     assert "Week 2 check-in" in texts_of([posted])
     bot.clock.set(dt.datetime(2026, 1, 21, 9, tzinfo=dt.UTC))  # Wednesday: Thursday is ahead
-    await confirm(bot, channel)
-    await bot.fake.click(RAJ, ids.MEETING_CANCEL_WEEK, channel=channel)
-    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
-    redrawn = await bot.fake.wait_for(
-        lambda: next(
-            (
-                m
-                for m in bot.fake.messages(channel)
-                if m["ts"] == posted["ts"] and "cancelled week 2" in texts_of([m])
-            ),
-            None,
-        )
-    )
+    redrawn = await confirm_then_cancel_this_week(bot, channel, posted, week=2)
     assert "doesn't count as a missed week" in texts_of([redrawn])
     assert not [b for b in redrawn["blocks"] if b["type"] == "actions"]  # nothing to answer
     async with bot.ctx.db.session() as session:
@@ -794,19 +800,7 @@ async def test_a_last_checkin_posted_with_the_end_survey_keeps_it_when_its_week_
     last = bot.fake.messages(channel)[-1]
     assert "Week 3 check-in · end-of-program survey" in texts_of([last])
     bot.clock.set(dt.datetime(2026, 1, 28, 9, tzinfo=dt.UTC))  # Wednesday: Thursday is ahead
-    await confirm(bot, channel)
-    await bot.fake.click(RAJ, ids.MEETING_CANCEL_WEEK, channel=channel)
-    await bot.fake.wait_for(lambda: len(uploads(bot, channel)) == 2)
-    redrawn = await bot.fake.wait_for(
-        lambda: next(
-            (
-                m
-                for m in bot.fake.messages(channel)
-                if m["ts"] == last["ts"] and "cancelled week 3" in texts_of([m])
-            ),
-            None,
-        )
-    )
+    redrawn = await confirm_then_cancel_this_week(bot, channel, last, week=3)
     # The survey was offered already: it stays on the redrawn check-in, nothing new is posted.
     assert "end-of-program survey still counts" in texts_of([redrawn])
     assert end_survey_messages(bot, channel) == [] and await count_end_survey_rows(bot) == 0

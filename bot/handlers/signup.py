@@ -192,7 +192,8 @@ async def submit(
         enrolment=saved.enrolment,
         kept_in=saved.kept_in,
     )
-    rate_in = saved.program.id if saved.program is not None and saved.learn_topics else None
+    wants_to_learn = bool(saved.participant.learn_topics)
+    rate_in = saved.program.id if saved.program is not None and wants_to_learn else None
     await notify.dm(ctx, user_id, *confirmation_dm(message, rate_in))
     if home is not None:
         await publish_rendered_home(ctx, user_id, home)

@@ -208,7 +208,7 @@ async def run_checkins(ctx: AppContext) -> PassCounts:
             try:
                 return await post()  # made here: a pass cancelled at the gate leaves none behind
             except Exception:
-                log.exception("check-in failed", extra={"pair": pair_id})
+                log.exception("scheduled post failed", extra={"pair": pair_id})
                 return "failed"
 
     outcomes = await asyncio.gather(

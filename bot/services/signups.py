@@ -23,7 +23,6 @@ class SignupSaved:
     program: Program | None  # the program the person is in now (None: none open)
     enrolment: cohorts.Enrolment
     kept_in: str | None  # a running pair keeps them in this program, not the one chosen
-    learn_topics: list[str]
     # Unpaired, active, and the program's pool has people told they wait: a late joiner's
     # rematch is worth running (`proposals.rematch_for` checks it again; known here, a
     # sign-up without it saves that transaction).
@@ -75,7 +74,7 @@ async def save_signup(
         partner is None
         and in_program is not None
         and participant.status == ParticipantStatus.ACTIVE
-        and bool(await anyone_waiting(session, in_program))
+        and await anyone_waiting(session, in_program)
     )
     saved = SignupSaved(
         participant=participant,
@@ -84,7 +83,6 @@ async def save_signup(
         program=joined or program,
         enrolment=enrolment,
         kept_in=kept_in,
-        learn_topics=list(participant.learn_topics or []),
         rematch_due=rematch_due,
     )
     return saved, {}
