@@ -686,6 +686,12 @@ async def rate_confidence_before(bot, user: str) -> None:
         user, questions["id"], {(ids.confidence_block(0), ids.A_CONFIDENCE): "2"}
     )
     assert not result.errors
+    await bot.fake.wait_for(lambda: confidence_noted(bot, user) == 1)  # stored after the ack
+
+
+def confidence_noted(bot, user: str) -> int:
+    """How many confidence answers the bot has thanked the person for (each once stored)."""
+    return sum("Thanks, noted" in m["text"] for m in bot.fake.dm_messages(user))
 
 
 async def answer_end_survey(bot, user: str, channel: str, ts: str) -> None:
@@ -700,10 +706,12 @@ async def answer_end_survey(bot, user: str, channel: str, ts: str) -> None:
         user, survey["id"], {ids.A_SV_RECOMMEND: "8", ids.A_SV_ATTAINMENT: "4"}
     )
     assert result.view is not None and "And now" in texts_of([result.view])
+    noted = confidence_noted(bot, user)
     result = await bot.fake.submit_view(
         user, result.view["id"], {(ids.confidence_block(0), ids.A_CONFIDENCE): "4"}
     )
     assert not result.errors
+    await bot.fake.wait_for(lambda: confidence_noted(bot, user) == noted + 1)
     async with bot.ctx.db.session() as session:
         answered = (await session.scalars(select(SurveyResponse))).all()
         ratings = (await session.scalars(select(ConfidenceRating))).all()
