@@ -7,12 +7,13 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
+from yarl import URL
 
 from bot import middleware
 from bot.clock import Clock, SystemClock
@@ -106,6 +107,27 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str]) -> boo
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
+def bolt_request(request: web.Request, raw: bytes) -> AsyncBoltRequest:
+    """Bolt's request for the (verified) bytes, with an interaction's payload decoded fast.
+
+    A click or a modal submission arrives form-encoded as one field, `payload=<JSON>`, carrying
+    the whole message or modal. Bolt decodes it with urllib's `parse_qsl`, pure Python: 2-3 ms
+    of CPU for a sign-up's 40 KB body, the largest part of what Bolt costs per request. yarl
+    (aiohttp's URL library) decodes it the same way in C, in about 0.1 ms; Bolt then gets the
+    JSON text, as from the Events API. Other bodies (slash commands, events) go to Bolt as sent.
+    """
+    body = raw.decode("utf-8")
+    headers: dict[str, str | Sequence[str]] = dict(request.headers)
+    if body.startswith("payload=") and request.content_type == FORM:
+        body = URL.build(query_string=body, encoded=True).query.getall("payload")[-1]
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        headers["Content-Type"] = "application/json"  # what the body handed to Bolt now is
+    return AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
 def build_web_app(
     ctx: AppContext, bolt_app: AsyncApp, socket: SocketModeConnection | None = None
 ) -> web.Application:
@@ -124,10 +146,10 @@ def build_web_app(
         if not signed_by_slack(secret, raw, request.headers):
             return web.json_response({"error": "invalid signature"}, status=401)
         try:
-            bolt_request = await to_bolt_request(request)
-            if not isinstance(bolt_request.body, dict):
+            parsed = bolt_request(request, raw)
+            if not isinstance(parsed.body, dict):
                 raise ValueError("the body is not an object")
-            bolt_response = await bolt_app.async_dispatch(bolt_request)
+            bolt_response = await bolt_app.async_dispatch(parsed)
         except Exception as exc:  # not UTF-8, not JSON, or fields of the wrong shape for Bolt
             log.warning("malformed request refused", extra={"error_type": type(exc).__name__})
             return web.json_response({"error": "malformed request"}, status=400)

@@ -118,3 +118,32 @@ def test_start_up_logs_no_warning_about_our_own_client(monkeypatch):
         root.setLevel(level)
     assert "token` will be unused" not in stream.getvalue()
     assert "another Bolt warning" in stream.getvalue()
+
+
+async def test_a_web_api_call_at_info_never_formats_its_arguments(bot):
+    """slack_sdk builds its debug messages (the whole request and response) unless its client
+    loggers have a level of their own: formatted, then dropped, on every call (#18)."""
+    import io
+    import logging
+
+    from bot.logging_setup import configure_logging
+
+    class Watched(dict):
+        formatted = 0
+
+        def __repr__(self) -> str:
+            Watched.formatted += 1
+            return super().__repr__()
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    configure_logging("INFO", stream=io.StringIO())
+    try:
+        await bot.ctx.client.api_call("auth.test", json={"probe": Watched(kind="modal")})
+    finally:
+        root.handlers, level = saved
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)
+    assert Watched.formatted == 0
