@@ -23,7 +23,7 @@ from bot import calendar as ical
 from bot import notify
 from bot.context import AppContext
 from bot.middleware import DATABASE_ERRORS, Repeated, record_delivery
-from bot.models import Checkin, Participant
+from bot.models import Checkin, Goal, Participant
 from bot.refusals import Refusal
 from bot.reports import Report, report_blocks, report_text
 from bot.services import meetings, outcomes
@@ -61,11 +61,19 @@ async def publish_home(
 
 
 async def home_for(
-    session: AsyncSession, ctx: AppContext, user_id: str, *, known: Participant | None = None
+    session: AsyncSession,
+    ctx: AppContext,
+    user_id: str,
+    *,
+    known: Participant | None = None,
+    created_with: list[Goal] | None = None,
 ) -> dict[str, Any]:
     """One person's home tab, read in `session`: inside the transaction that changed what it
-    shows, it costs no transaction of its own (`publish_rendered_home` once that commits)."""
-    view = await personal_view(session, user_id, ctx.clock.now(), known=known)
+    shows, it costs no transaction of its own (`publish_rendered_home` once that commits).
+    `known`, `created_with`: what that transaction saved (see `personal_view`)."""
+    view = await personal_view(
+        session, user_id, ctx.clock.now(), known=known, created_with=created_with
+    )
     numbers = await program_numbers(session) if ctx.is_admin(user_id) else None
     return home_view(view, numbers)
 

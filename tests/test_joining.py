@@ -73,6 +73,17 @@ async def test_join_stores_profile_dms_and_publishes_home(bot):
     assert "how confident are you today" in texts_of([welcome])
     buttons = [e["action_id"] for b in welcome["blocks"] if "elements" in b for e in b["elements"]]
     assert buttons == [ids.CONFIDENCE_OPEN]
+    # The home published with the sign-up (drawn from what it had just saved) is the one she
+    # sees when she opens it again later (drawn from the database).
+    def drawn(blocks):  # the fake gives blocks without an id a random one
+        return [{k: v for k, v in block.items() if k != "block_id"} for block in blocks]
+
+    published_at_signup = drawn(home["blocks"])
+    await bot.fake.open_home(PRIYA)
+    await bot.fake.wait_for(
+        lambda: [c["method"] for c in bot.fake.calls].count("views.publish") == 2
+    )
+    assert drawn(bot.fake.home(PRIYA)["blocks"]) == published_at_signup
     async with bot.ctx.db.session() as session:
         goal = await session.scalar(select(Goal))
         assert goal.category == "leadership_development"

@@ -171,7 +171,13 @@ async def submit(
                     now=now,
                 )
                 if saved is not None and not saved.rematch_due:  # shows what was just saved
-                    home = await home_for(session, ctx, user_id, known=saved.participant)
+                    home = await home_for(
+                        session,
+                        ctx,
+                        user_id,
+                        known=saved.participant,
+                        created_with=saved.added_goals if saved.created else None,
+                    )
     except Repeated:
         await ack()  # stored by the first delivery
         return

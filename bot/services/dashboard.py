@@ -82,18 +82,30 @@ MAX_REPAIR_REQUESTS = 5
 
 
 async def personal_view(
-    session: AsyncSession, user_id: str, now: dt.datetime, *, known: Participant | None = None
+    session: AsyncSession,
+    user_id: str,
+    now: dt.datetime,
+    *,
+    known: Participant | None = None,
+    created_with: list[Goal] | None = None,
 ) -> PersonalView:
     """Profile, program, partner, goals and next check-in for one person (`known`: their
-    profile, when the caller's transaction has just read or saved it)."""
+    profile, when the caller's transaction has just read or saved it; `created_with`: that
+    transaction created it, with these goals, so it has no pair and has reached no goal yet)."""
     participant = known or await people.get_participant(session, user_id)
     if participant is None:
         return PersonalView(None, await open_program(session), None, None)
     program = await session.get(Program, participant.program_id) if participant.program_id else None
     program = program or await open_program(session)
-    pair = await people.active_pair(session, participant)
+    pair: Pair | None = None
+    achieved: list[Goal] = []
+    history: dict[int, list[int]] = {}
+    if known is not None and created_with is not None:
+        goals = created_with
+    else:
+        pair = await people.active_pair(session, participant)
+        goals, achieved, history = await people.goals_in_view(session, participant)
     partner = await people.partner_in(session, pair, participant) if pair else None
-    goals, achieved, history = await people.goals_in_view(session, participant)
     next_at = None
     state = await meetings.for_pair(session, pair.id) if pair else None
     if pair and partner and program and participant.status == ParticipantStatus.ACTIVE:

@@ -92,9 +92,9 @@ async def save_signup(
     now: dt.datetime,
     next_round: bool = False,
     org: OrgPerson | None = None,
-) -> tuple[Participant, bool]:
+) -> tuple[Participant, bool, list[Goal]]:
     """Create or update the person's one profile row (`current`, the caller's read of it);
-    returns (participant, created).
+    returns (participant, created, the goals this sign-up added).
 
     With HR's org data the modal does not ask department and manager: they come from it. A
     newcomer has no pair, goals or enrolments yet: nothing is read back for them."""
@@ -134,11 +134,12 @@ async def save_signup(
     await session.flush()
     if program is not None and (participant.program_id in (None, program.id) or moving):
         await enrolments.enrol(session, participant, program, now, first=created)
+    added: list[Goal] = []
     if form.first_goal is not None:
         goals = [] if created else await open_goals(session, participant)
         if not goals:
-            await save_goals(session, participant, [form.first_goal], now, open_now=goals)
-    return participant, created
+            added = await save_goals(session, participant, [form.first_goal], now, open_now=goals)
+    return participant, created, added
 
 
 async def open_goals(session: AsyncSession, participant: Participant) -> list[Goal]:

@@ -4,12 +4,12 @@ confirmation tells the person. One transaction, no Slack: the listener acks and 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import SignupForm
-from bot.models import Participant, ParticipantStatus, Program, ProgramStatus
+from bot.models import Goal, Participant, ParticipantStatus, Program, ProgramStatus
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services.rematch import anyone_waiting
@@ -27,6 +27,7 @@ class SignupSaved:
     # rematch is worth running (`proposals.rematch_for` checks it again; known here, a
     # sign-up without it saves that transaction).
     rematch_due: bool = False
+    added_goals: list[Goal] = field(default_factory=list)  # the first goal, if this sign-up set it
 
 
 async def save_signup(
@@ -54,7 +55,7 @@ async def save_signup(
     if enrolment.errors:
         return None, enrolment.errors
     program = enrolment.program
-    participant, created = await people.save_signup(
+    participant, created, added_goals = await people.save_signup(
         session,
         user_id=user_id,
         current=current,
@@ -84,5 +85,6 @@ async def save_signup(
         enrolment=enrolment,
         kept_in=kept_in,
         rematch_due=rematch_due,
+        added_goals=added_goals,
     )
     return saved, {}
