@@ -73,6 +73,7 @@ async def test_join_stores_profile_dms_and_publishes_home(bot):
     assert "how confident are you today" in texts_of([welcome])
     buttons = [e["action_id"] for b in welcome["blocks"] if "elements" in b for e in b["elements"]]
     assert buttons == [ids.CONFIDENCE_OPEN]
+
     # The home published with the sign-up (drawn from what it had just saved) is the one she
     # sees when she opens it again later (drawn from the database).
     def drawn(blocks):  # the fake gives blocks without an id a random one
