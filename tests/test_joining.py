@@ -401,3 +401,36 @@ async def test_app_home_for_people_and_for_hr_admins(bot):
     await bot.fake.click(PRIYA, ids.HOME_EDIT_PROFILE, view_id=home["id"])
     modal = await bot.fake.wait_for(lambda: bot.fake.open_views(PRIYA))
     assert modal[-1]["callback_id"] == ids.SIGNUP_CALLBACK
+
+
+def topic_options(view: dict) -> set[str]:
+    """The topics a sign-up modal offers to share (the same catalogue as to learn)."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == ids.B_SHARE_TOPICS)
+    return {option["text"]["text"] for option in block["element"]["options"]}
+
+
+async def test_a_topic_hr_adds_is_offered_at_the_next_join_whichever_process_added_it(bot):
+    """The bot keeps the catalogue between joins and reads it again only when a topic was
+    added: here in Slack, then by another process (a second replica) with its own engine."""
+    from bot.db import Database
+    from bot.models import Topic
+    from mentorbot_sandbox.local import HR_ADMIN_ID
+
+    await open_a_program(bot)
+    add_person(bot, PRIYA, "Priya Patel")
+    assert "Quantum gardening" not in topic_options(await open_modal(bot, PRIYA, "join"))
+
+    await bot.fake.slash_command(HR_ADMIN_ID, text="admin topics Quantum gardening")
+    await bot.fake.wait_for(
+        lambda: "Quantum gardening" in texts_of(bot.fake.ephemerals(HR_ADMIN_ID))
+    )
+    assert "Quantum gardening" in topic_options(await open_modal(bot, PRIYA, "join"))
+
+    elsewhere = Database(bot.database_url)
+    try:
+        async with elsewhere.session() as session:
+            session.add(Topic(label="Soil science", added_by=HR_ADMIN_ID))
+    finally:
+        await elsewhere.dispose()
+    offered = topic_options(await open_modal(bot, PRIYA, "join"))
+    assert {"Quantum gardening", "Soil science"} <= offered

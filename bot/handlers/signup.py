@@ -48,13 +48,14 @@ async def open_signup(
     """Open the (prefilled) sign-up modal; returns a message for the person if Slack refused.
     With several programs open to the person it asks which; an invitation names one."""
     async with ctx.db.session() as session:
-        participant, org = await people.with_org_record(session, user_id)
-        catalogue = await people.topic_catalogue(session)
+        found = await signups.joining(session, user_id)
+        participant, org = found.participant, found.org
+        catalogue = await ctx.topics.labels(session, found.topics_version)
         department = participant.department if participant else org.department if org else None
         choices = (  # a newcomer without org data has no department yet: the submission checks
-            await cohorts.enrolling_for(session, department)
+            [p for p in found.open_programs if cohorts.eligible(p, department)]
             if participant or org
-            else await cohorts.active_programs(session)
+            else found.open_programs
         )
         invited = await session.get(Program, program_id) if program_id else None
         program = invited or (choices[0] if len(choices) == 1 else None)

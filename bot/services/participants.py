@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, literal, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import GoalInput, SignupForm
@@ -71,6 +71,35 @@ async def topic_catalogue(session: AsyncSession) -> list[str]:
     for label in [*raw("catalogue.topics"), *added]:
         seen.setdefault(label.lower(), label)
     return list(seen.values())
+
+
+#: Which topics HR has added so far, as (highest id, count): topics are only ever added
+#: (`add_topics`), so any addition changes it. Read as columns of a statement the caller sends
+#: anyway (`signups.joining`), to know whether `TopicCatalogue` must read the labels again.
+TOPICS_VERSION = (
+    select(func.max(Topic.id)).scalar_subquery().label("topics_max_id"),
+    select(func.count(Topic.id)).scalar_subquery().label("topics_count"),
+)
+
+
+class TopicCatalogue:
+    """The topic catalogue as this process last read it, read again when HR has added a topic.
+
+    The sign-up modal shows the catalogue on every `/mentoring join`, and it changes only when
+    HR adds a topic, perhaps from another process: so the caller reads the catalogue's version
+    (`TOPICS_VERSION`) in a statement it sends anyway, and the labels are read only when that
+    differs from the version they were read at. One per database (`AppContext.topics`).
+    """
+
+    def __init__(self) -> None:
+        self._version: tuple[int | None, int] | None = None
+        self._labels: list[str] = []
+
+    async def labels(self, session: AsyncSession, version: tuple[int | None, int]) -> list[str]:
+        if version != self._version:
+            # Read after `version` in the same transaction: never older than it says.
+            self._labels, self._version = await topic_catalogue(session), version
+        return list(self._labels)
 
 
 async def add_topics(session: AsyncSession, labels: list[str], added_by: str) -> list[str]:

@@ -6,13 +6,52 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import and_, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import SignupForm
-from bot.models import Goal, Participant, ParticipantStatus, Program, ProgramStatus
+from bot.models import Goal, OrgPerson, Participant, ParticipantStatus, Program, ProgramStatus
 from bot.services import participants as people
 from bot.services import programs as cohorts
 from bot.services.rematch import anyone_waiting
+
+
+@dataclass(frozen=True)
+class Joining:
+    """What the sign-up modal needs from the database (`joining`)."""
+
+    participant: Participant | None
+    org: OrgPerson | None
+    open_programs: list[Program]  # oldest first
+    topics_version: tuple[int | None, int]  # see `people.TopicCatalogue`
+
+
+async def joining(session: AsyncSession, user_id: str) -> Joining:
+    """The person's profile and org record, the open programs and the topic catalogue's
+    version, in one statement: `/mentoring join` is frequent, and each statement costs more
+    CPU than the rows it returns. Each open program comes as a row of its own, beside the
+    person's (outer-joined: with no program open there is still the one row)."""
+    me = select(literal(user_id).label("slack_user_id")).subquery()
+    rows = (
+        await session.execute(
+            select(Participant, OrgPerson, Program, *people.TOPICS_VERSION)
+            .select_from(me)
+            .outerjoin(Participant, Participant.slack_user_id == me.c.slack_user_id)
+            .outerjoin(
+                OrgPerson,
+                and_(OrgPerson.slack_user_id == me.c.slack_user_id, OrgPerson.in_org_data),
+            )
+            .outerjoin(Program, Program.status == ProgramStatus.OPEN)
+            .order_by(Program.start_date, Program.id)
+        )
+    ).all()
+    first = rows[0]
+    return Joining(
+        participant=first[0],
+        org=first[1],
+        open_programs=[row[2] for row in rows if row[2] is not None],
+        topics_version=(first[3], first[4]),
+    )
 
 
 @dataclass(frozen=True)
