@@ -151,7 +151,8 @@ async def submit(
     try:
         async with ctx.db.session() as session:
             await record_delivery(session, body, now)
-            catalogue = set(await people.topic_catalogue(session))
+            found = await signups.joining(session, user_id)
+            catalogue = set(await ctx.topics.labels(session, found.topics_version))
             form, errors = parse_signup(
                 view,
                 user_id=user_id,
@@ -170,6 +171,7 @@ async def submit(
                     invited_id=db_id(metadata.get("program_id")),
                     next_round=next_round,
                     now=now,
+                    found=found,
                 )
                 if saved is not None and not saved.rematch_due:  # shows what was just saved
                     home = await home_for(

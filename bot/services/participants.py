@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import GoalInput, SignupForm
@@ -42,26 +42,6 @@ GONE = (ParticipantStatus.LEFT, ParticipantStatus.DELETED)  # no longer in any p
 
 async def get_participant(session: AsyncSession, user_id: str) -> Participant | None:
     return await session.scalar(select(Participant).where(Participant.slack_user_id == user_id))
-
-
-async def with_org_record(
-    session: AsyncSession, user_id: str
-) -> tuple[Participant | None, OrgPerson | None]:
-    """The person's profile and their current org data (either may be missing), in one query:
-    the sign-up modal and its submission need both."""
-    me = select(literal(user_id).label("slack_user_id")).subquery()
-    row = (
-        await session.execute(
-            select(Participant, OrgPerson)
-            .select_from(me)
-            .outerjoin(Participant, Participant.slack_user_id == me.c.slack_user_id)
-            .outerjoin(
-                OrgPerson,
-                and_(OrgPerson.slack_user_id == me.c.slack_user_id, OrgPerson.in_org_data),
-            )
-        )
-    ).one()
-    return row[0], row[1]
 
 
 async def topic_catalogue(session: AsyncSession) -> list[str]:

@@ -207,11 +207,6 @@ def label(program: Program) -> str:
     )
 
 
-async def enrolling_for(session: AsyncSession, department: str | None) -> list[Program]:
-    """Open programs this person may join."""
-    return [p for p in await active_programs(session) if eligible(p, department)]
-
-
 async def close(session: AsyncSession, program: Program, now: dt.datetime) -> None:
     """Close the program: its pairs end ("completed"), check-ins, nudges and digests stop.
     A Refusal if it was closed already. Wrap-ups and the final report are posted by the
@@ -248,6 +243,7 @@ class Enrolment:
 
 async def choose_for_signup(
     session: AsyncSession,
+    open_programs: list[Program],
     *,
     department: str | None,
     chosen_id: int | None,
@@ -256,9 +252,10 @@ async def choose_for_signup(
 ) -> Enrolment:
     """The program a sign-up joins: the one chosen in the modal or invited to (it must be open
     and take this department), else the only open one that does. Several and no choice: the
-    person's current one if it is among them, else the modal asks."""
+    person's current one if it is among them, else the modal asks. `open_programs`: all of
+    them, as the caller's transaction read them (`signups.joining`)."""
     wanted = chosen_id or invited_id
-    open_to_them = await enrolling_for(session, department)
+    open_to_them = [p for p in open_programs if eligible(p, department)]
     if wanted is not None:
         program = await session.get(Program, wanted)
         block = ids.B_JOIN_PROGRAM if chosen_id else ids.B_DEPARTMENT
@@ -273,7 +270,7 @@ async def choose_for_signup(
     if len(open_to_them) == 1:
         return Enrolment(open_to_them[0], {})
     if not open_to_them:
-        if await active_programs(session):
+        if open_programs:
             return Enrolment(None, {}, text("programs.no_eligible", department=department or "—"))
         return Enrolment(None, {})
     current = next((p for p in open_to_them if p.id == current_id), None)

@@ -79,13 +79,17 @@ async def save_signup(
     invited_id: int | None,
     next_round: bool,
     now: dt.datetime,
+    found: Joining | None = None,
 ) -> tuple[SignupSaved | None, dict[str, str]]:
     """(what was saved, None) or (None, field errors: a program the person cannot join).
 
-    HR's org data, when it lists the person, gives the department eligibility is checked on."""
-    current, org = await people.with_org_record(session, user_id)
+    HR's org data, when it lists the person, gives the department eligibility is checked on.
+    `found`: `joining` as the caller's transaction has just read it."""
+    found = found or await joining(session, user_id)
+    current, org = found.participant, found.org
     enrolment = await cohorts.choose_for_signup(
         session,
+        found.open_programs,
         department=org.department if org and org.department else form.department,
         chosen_id=chosen_id,
         invited_id=invited_id,
