@@ -107,6 +107,9 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str]) -> boo
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def bolt_request(request: web.Request, raw: bytes) -> AsyncBoltRequest:
     """Bolt's request for the (verified) bytes, with an interaction's payload decoded fast.
 
@@ -123,9 +126,6 @@ def bolt_request(request: web.Request, raw: bytes) -> AsyncBoltRequest:
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
         headers["Content-Type"] = "application/json"  # what the body handed to Bolt now is
     return AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
-
-
-FORM = "application/x-www-form-urlencoded"
 
 
 def build_web_app(

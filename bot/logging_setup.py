@@ -94,6 +94,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+#: slack_sdk's clients decide whether to format their debug messages from their own logger's
+#: `level`, not the effective one. Left unset (0, "inherit"), every Web API call formatted its
+#: whole request and response (the sign-up modal, 22 KB, twice: about 0.5 ms of CPU on a join)
+#: only for the record to be dropped at WARNING. Their level is therefore set by name.
+SDK_CLIENTS = ("slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client")
+
+
 def configure_logging(
     level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None
 ) -> None:
@@ -117,10 +124,3 @@ def configure_logging(
         *SDK_CLIENTS,
     ):
         logging.getLogger(noisy).setLevel(third_party)
-
-
-#: slack_sdk's clients decide whether to format their debug messages from their own logger's
-#: `level`, not the effective one. Left unset (0, "inherit"), every Web API call formatted its
-#: whole request and response (the sign-up modal, 22 KB, twice: about 0.5 ms of CPU on a join)
-#: only for the record to be dropped at WARNING. Their level is therefore set by name.
-SDK_CLIENTS = ("slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client")

@@ -53,7 +53,7 @@ async def open_signup(
         catalogue = await ctx.topics.labels(session, found.topics_version)
         department = participant.department if participant else org.department if org else None
         choices = (  # a newcomer without org data has no department yet: the submission checks
-            [p for p in found.open_programs if cohorts.eligible(p, department)]
+            cohorts.open_to(department, found.open_programs)
             if participant or org
             else found.open_programs
         )

@@ -207,6 +207,11 @@ def label(program: Program) -> str:
     )
 
 
+def open_to(department: str | None, open_programs: list[Program]) -> list[Program]:
+    """The open programs someone of this department may join."""
+    return [p for p in open_programs if eligible(p, department)]
+
+
 async def close(session: AsyncSession, program: Program, now: dt.datetime) -> None:
     """Close the program: its pairs end ("completed"), check-ins, nudges and digests stop.
     A Refusal if it was closed already. Wrap-ups and the final report are posted by the
@@ -255,7 +260,7 @@ async def choose_for_signup(
     person's current one if it is among them, else the modal asks. `open_programs`: all of
     them, as the caller's transaction read them (`signups.joining`)."""
     wanted = chosen_id or invited_id
-    open_to_them = [p for p in open_programs if eligible(p, department)]
+    open_to_them = open_to(department, open_programs)
     if wanted is not None:
         program = await session.get(Program, wanted)
         block = ids.B_JOIN_PROGRAM if chosen_id else ids.B_DEPARTMENT

@@ -160,6 +160,28 @@ async def goal_state(bot, goal_id: int) -> tuple:
         return goal.participant_id, goal.description, goal.status, goal.progress, len(history)
 
 
+def forged_survey(bot, user: str, checkin_id: int, kind: str) -> dict:
+    """A survey submission naming a check-in and survey kind of the sender's choosing."""
+    answers = {
+        ids.B_SV_RECOMMEND: {ids.A_SV_RECOMMEND: {"selected_option": {"value": "10"}}},
+        ids.B_SV_ATTAINMENT: {ids.A_SV_ATTAINMENT: {"selected_option": {"value": "5"}}},
+    }
+    return envelope(
+        bot,
+        "view_submission",
+        user,
+        view={
+            "id": "V0FORGED",
+            "type": "modal",
+            "callback_id": ids.SURVEY_CALLBACK,
+            "private_metadata": json.dumps({"checkin_id": checkin_id, "kind": kind}),
+            "blocks": [],
+            "state": {"values": answers},
+        },
+        response_urls=[],
+    )
+
+
 async def test_feedback_naming_another_pairs_checkin_or_goals_changes_nothing_of_theirs(bot):
     (_, me, _, mine), (their_pair, victim, _, theirs) = await make_pairs(bot, 2)
     victim_goal = await give_goal(bot, victim, "Victim's private goal")
@@ -217,26 +239,7 @@ async def test_feedback_naming_another_pairs_checkin_or_goals_changes_nothing_of
             bot, forged_action(bot, me, action, str(checkins[theirs]), channel=mine)
         )
         assert result.status == 200
-    survey = envelope(
-        bot,
-        "view_submission",
-        me,
-        view={
-            "id": "V0FORGED",
-            "type": "modal",
-            "callback_id": ids.SURVEY_CALLBACK,
-            "private_metadata": json.dumps({"checkin_id": checkins[theirs], "kind": "mid"}),
-            "blocks": [],
-            "state": {
-                "values": {
-                    ids.B_SV_RECOMMEND: {ids.A_SV_RECOMMEND: {"selected_option": {"value": "10"}}},
-                    ids.B_SV_ATTAINMENT: {ids.A_SV_ATTAINMENT: {"selected_option": {"value": "5"}}},
-                }
-            },
-        },
-        response_urls=[],
-    )
-    result = await post_payload(bot, survey)
+    result = await post_payload(bot, forged_survey(bot, me, checkins[theirs], "mid"))
     assert result.status == 200 and "another pair" in result.body
     # The repair request names the other pair: their pair stays, no feedback row on it.
     repair = envelope(
@@ -316,25 +319,7 @@ async def test_a_survey_the_checkin_does_not_carry_cannot_be_opened_or_answered_
     assert all("isn't open on this check-in" in texts_of([m]) for m in bot.fake.ephemerals(me))
     assert bot.fake.open_views(me) == []
 
-    answers = {
-        ids.B_SV_RECOMMEND: {ids.A_SV_RECOMMEND: {"selected_option": {"value": "10"}}},
-        ids.B_SV_ATTAINMENT: {ids.A_SV_ATTAINMENT: {"selected_option": {"value": "5"}}},
-    }
-    submission = envelope(
-        bot,
-        "view_submission",
-        me,
-        view={
-            "id": "V0FORGED",
-            "type": "modal",
-            "callback_id": ids.SURVEY_CALLBACK,
-            "private_metadata": json.dumps({"checkin_id": week2, "kind": "end"}),
-            "blocks": [],
-            "state": {"values": answers},
-        },
-        response_urls=[],
-    )
-    result = await post_payload(bot, submission)
+    result = await post_payload(bot, forged_survey(bot, me, week2, "end"))
     assert result.status == 200 and "isn't open on this check-in" in result.body
     async with bot.ctx.db.session() as session:
         assert (await session.scalars(select(SurveyResponse))).all() == []
