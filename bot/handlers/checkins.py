@@ -99,9 +99,9 @@ async def attended(
     scope: answers.CheckinScope,
 ) -> Answered:
     """(scope, whether to ask the pair if the pairing works, who has answered)."""
-    first = await answers.record_attendance(session, scope, choice)
+    due = await answers.record_attendance(session, scope, choice)
     now = app_context(context).clock.now()
-    ask = first and await pairing.claim_fit_question(session, scope.pair.id, now)
+    ask = due and await pairing.claim_fit_question(session, scope.pair.id, now)
     return scope, ask, await answers.answered_status(session, scope.checkin)
 
 
@@ -116,7 +116,7 @@ async def feedback_form(session: AsyncSession, scope: answers.CheckinScope) -> d
     """The private feedback modal, prefilled with the person's earlier answer and open goals."""
     return feedback_modal(
         checkin_id=scope.checkin.id,
-        response=await answers.ensure_response(session, scope.checkin.id, scope.me.id),
+        response=await answers.ensure_response(session, scope),
         goals=await people.open_goals(session, scope.me),
         quote_default=scope.me.consent_quote,
     )
@@ -183,8 +183,8 @@ async def submit_feedback(
     async def saved(session: AsyncSession) -> Answered:
         scope = await answers.scope_for(session, checkin_id, body["user"]["id"])
         now = ctx.clock.now()
-        first = await answers.save_feedback(session, scope, form, now)
-        ask = first and await pairing.claim_fit_question(session, scope.pair.id, now)
+        due = await answers.save_feedback(session, scope, form, now)
+        ask = due and await pairing.claim_fit_question(session, scope.pair.id, now)
         return scope, ask, await answers.answered_status(session, scope.checkin)
 
     done = await transact_or_field_error(ctx, ack, ids.B_FB_MET, saved)

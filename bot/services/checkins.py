@@ -30,7 +30,8 @@ from bot.models import (
 )
 from bot.refusals import Refusal
 from bot.services import participants as people
-from bot.services.summaries import lock_checkin, summarize_checkins
+from bot.services.pairing import fit_question_asked
+from bot.services.summaries import summarize_checkins
 
 SURVEY_KINDS = ("mid", "end")
 
@@ -41,23 +42,31 @@ class CheckinScope:
     pair: Pair
     me: Participant
     partner: Participant
+    fit_asked: bool  # the pair has been asked whether the pairing works (`pairing`)
 
 
 _SHARER, _LEARNER = aliased(Participant), aliased(Participant)
 # Built once: every click runs it, and SQLAlchemy then reuses its compiled form.
+# It also locks the check-in row until commit (PostgreSQL; SQLite has one writer at a time and
+# renders no lock), so that the two people's answers to one check-in are summarized one after
+# the other: without it each transaction would summarize without the other's uncommitted
+# answer. NO KEY UPDATE: answers and goal progress may still reference the row meanwhile.
 SCOPE = (
-    select(Checkin, Pair, _SHARER, _LEARNER)
+    select(Checkin, Pair, _SHARER, _LEARNER, fit_question_asked(Checkin.pair_id))
     .outerjoin(Pair, Pair.id == Checkin.pair_id)
     .outerjoin(_SHARER, _SHARER.id == Pair.sharer_id)
     .outerjoin(_LEARNER, _LEARNER.id == Pair.learner_id)
     .where(Checkin.id == bindparam("checkin_id"))
+    .with_for_update(of=Checkin, key_share=True)
 )
 
 
 async def scope_for(session: AsyncSession, checkin_id: int | None, user_id: str) -> CheckinScope:
-    """The check-in as seen by `user_id`; a Refusal when it is gone or not theirs to answer.
+    """The check-in as seen by `user_id`, locked for answering (`SCOPE`); a Refusal when it is
+    gone or not theirs to answer.
 
-    One statement reads the check-in, its pair and both people (it was four).
+    One statement reads the check-in, its pair, both people and whether the pair has been
+    asked about its fit, and takes the lock (it was six).
     """
     row = (
         (await session.execute(SCOPE, {"checkin_id": checkin_id})).one_or_none()
@@ -66,7 +75,7 @@ async def scope_for(session: AsyncSession, checkin_id: int | None, user_id: str)
     )
     if row is None or row[0].status != CheckinStatus.POSTED:
         raise Refusal("checkin.gone")
-    checkin, pair, sharer, learner = row
+    checkin, pair, sharer, learner, fit_asked = row
     people_in_pair = [p for p in (sharer, learner) if p is not None]
     me = next((p for p in people_in_pair if p.slack_user_id == user_id), None)
     if pair is None or me is None:
@@ -75,15 +84,14 @@ async def scope_for(session: AsyncSession, checkin_id: int | None, user_id: str)
         raise Refusal("checkin.gone")
     partner = learner if me is sharer else sharer
     assert partner is not None
-    return CheckinScope(checkin, pair, me, partner)
+    return CheckinScope(checkin, pair, me, partner, bool(fit_asked))
 
 
-async def ensure_response(session: AsyncSession, checkin_id: int, participant_id: int) -> Response:
-    """The person's one response row for a check-in, created if missing (race-safe upsert).
-
-    Callers change it and then call `summarize_checkins`: the check-in is locked here first.
-    """
-    await lock_checkin(session, checkin_id)
+async def ensure_response(session: AsyncSession, scope: CheckinScope) -> Response:
+    """The person's one response row for the scope's check-in, created if missing (race-safe
+    upsert). Callers change it and then call `summarize_checkins`: `scope_for` locked the
+    check-in."""
+    checkin_id, participant_id = scope.checkin.id, scope.me.id
     now = session_now(session)
     await session.execute(
         upsert_insert(session)(Response)
@@ -155,16 +163,14 @@ ATTENDANCE_UPSERT = {dialect: _attendance_upsert(dialect) for dialect in UPSERT_
 async def record_attendance(
     session: AsyncSession, scope: CheckinScope, attendance: Attendance
 ) -> bool:
-    """Store the click; True when it records the pair's first meeting.
+    """Store the click; True when the pair is to be asked whether the pairing works (it
+    records their first meeting, `fit_question_due`).
 
     One upsert (it was an insert, a read back and an update); the row changes only when the
     answer does, as the ORM did.
     """
-    dialect = dialect_of(session)
-    if dialect == "postgresql":
-        await lock_checkin(session, scope.checkin.id)
     await session.execute(
-        ATTENDANCE_UPSERT[dialect],
+        ATTENDANCE_UPSERT[dialect_of(session)],
         {
             "checkin_id": scope.checkin.id,
             "participant_id": scope.me.id,
@@ -173,11 +179,11 @@ async def record_attendance(
         },
     )
     await summarize_checkins(session, [scope.checkin.id])
-    return attendance == Attendance.MET and await first_meeting(session, scope.pair.id)
+    return await fit_question_due(session, scope, attendance)
 
 
 async def rate_prompt(session: AsyncSession, scope: CheckinScope, rating: int) -> None:
-    response = await ensure_response(session, scope.checkin.id, scope.me.id)
+    response = await ensure_response(session, scope)
     response.prompt_rating = 1 if rating > 0 else -1
     await summarize_checkins(session, [scope.checkin.id])
 
@@ -187,9 +193,9 @@ async def save_feedback(
 ) -> bool:
     """Store (or replace) the person's answer; goal progress goes into each goal's history.
 
-    True when the answer records the pair's first meeting.
+    True when the pair is to be asked whether the pairing works (`fit_question_due`).
     """
-    response = await ensure_response(session, scope.checkin.id, scope.me.id)
+    response = await ensure_response(session, scope)
     response.attendance = Attendance(data.attendance)
     response.usefulness = data.usefulness
     response.candour = data.candour
@@ -215,15 +221,21 @@ async def save_feedback(
                 recorded_at=now,
             )
         )
-    return response.attendance == Attendance.MET and await first_meeting(session, scope.pair.id)
+    return await fit_question_due(session, scope, response.attendance)
 
 
-async def first_meeting(session: AsyncSession, pair_id: int) -> bool:
-    """True when exactly one check-in of the pair has a 'met' answer (the first meeting)."""
+async def fit_question_due(
+    session: AsyncSession, scope: CheckinScope, attendance: Attendance | None
+) -> bool:
+    """True when this 'met' answer records the pair's first meeting (exactly one check-in of
+    the pair has a 'met' answer) and the pair has not been asked yet: once it has, counting
+    its meetings again is work whose answer is already known."""
+    if attendance != Attendance.MET or scope.fit_asked:
+        return False
     met = await session.scalars(
         select(Response.checkin_id)
         .join(Checkin, Checkin.id == Response.checkin_id)
-        .where(Checkin.pair_id == pair_id, Response.attendance == Attendance.MET)
+        .where(Checkin.pair_id == scope.pair.id, Response.attendance == Attendance.MET)
         .distinct()
     )
     return len(met.all()) == 1

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Exists, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db import changed_rows, upsert_insert
 from bot.models import Nudge, Pair, PairingFeedback, PairStatus, Participant
 from bot.services import participants as people
+
+# The claim's row: one per pair, whoever's answer made it (`claim_fit_question`).
+FIT_QUESTION = {"kind": "fit_question", "period_key": "first"}
+
+
+def fit_question_asked(pair_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Exists:
+    """Whether the pair identified by `pair_id` (a column of the caller's statement) has been
+    asked: a check-in click reads it with its scope and skips counting the pair's meetings."""
+    return exists().where(
+        Nudge.pair_id == pair_id,
+        Nudge.kind == FIT_QUESTION["kind"],
+        Nudge.period_key == FIT_QUESTION["period_key"],
+    )
 
 
 async def claim_fit_question(session: AsyncSession, pair_id: int, now: dt.datetime) -> bool:
@@ -22,7 +36,7 @@ async def claim_fit_question(session: AsyncSession, pair_id: int, now: dt.dateti
     pair: a second claim changes nothing)."""
     claim = (
         upsert_insert(session)(Nudge)
-        .values(pair_id=pair_id, kind="fit_question", period_key="first", sent_at=now)
+        .values(pair_id=pair_id, sent_at=now, **FIT_QUESTION)
         .on_conflict_do_nothing(index_elements=["pair_id", "kind", "period_key"])
     )
     return await changed_rows(session, claim) == 1

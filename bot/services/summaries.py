@@ -110,13 +110,3 @@ async def summarize_checkins(session: AsyncSession, checkin_ids: Iterable[int] |
         await session.execute(_summarize(_summaries()))
     else:
         await session.execute(SUMMARIZE_SOME, {"checkin_ids": list(checkin_ids)})
-
-
-async def lock_checkin(session: AsyncSession, checkin_id: int) -> None:
-    """Hold the check-in row until commit, so that the two people's answers to one check-in
-    are summarized one after the other (PostgreSQL; SQLite has one writer at a time anyway).
-    Without it, each transaction would summarize without the other's uncommitted answer."""
-    # NO KEY UPDATE: answers and goal progress may still reference the row meanwhile.
-    await session.execute(
-        select(Checkin.id).where(Checkin.id == checkin_id).with_for_update(key_share=True)
-    )
