@@ -8,14 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Executable, event, text
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Column,
+    CursorResult,
+    Executable,
+    Table,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -25,6 +40,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import make_transient_to_detached
+
+from bot.models import Base, Timestamped
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -192,3 +210,117 @@ async def changed_rows(session: AsyncSession, statement: Executable) -> int:
     rely on it (1 row: this transaction won; 0: someone else did)."""
     result = cast("CursorResult[Any]", await session.execute(statement))
     return result.rowcount or 0
+
+
+#: A new row to insert and, per foreign key, the new row (inserted before it) it points at.
+NewRow = tuple[Base, Mapping[str, Base]]
+
+
+async def insert_new(session: AsyncSession, *rows: NewRow) -> None:
+    """Insert new rows that point at each other, then keep them in the session as if loaded.
+
+    The ORM's unit of work sends one INSERT per row and a flush for each row whose id the next
+    needs; a sign-up writes four such rows on every newcomer. Here PostgreSQL gets one statement
+    (each INSERT a CTE that hands its id to the next) and SQLite, which has no INSERT in a CTE,
+    one INSERT per row, each built once per shape of rows and reused.
+
+    Every column but the id is written as the row holds it: set what the model's defaults
+    would (a column with a default left unset is refused), `created_at` and `updated_at` aside
+    (the session's clock, as the ORM stamps them)."""
+    now = session_now(session)
+    shape = tuple(
+        (type(row), tuple(sorted((key, _index_of(rows, parent)) for key, parent in links.items())))
+        for row, links in rows
+    )
+    params: dict[str, Any] = {}
+    for index, (row, links) in enumerate(rows):
+        if isinstance(row, Timestamped) and row.created_at is None:
+            row.created_at = row.updated_at = now
+        params.update(
+            (f"r{index}_{key}", value) for key, value in _column_values(row, links).items()
+        )
+    ids: list[int] = []
+    if dialect_of(session) == "postgresql":
+        ids.extend((await session.execute(_inserts_as_one(shape), params)).one())
+    else:
+        for index, statement in enumerate(_inserts_one_by_one(shape)):
+            for key, parent_index in shape[index][1]:
+                params[f"r{index}_{key}"] = ids[parent_index]
+            ids.append((await session.execute(statement, params)).scalar_one())
+    for (row, links), new_id in zip(rows, ids, strict=True):
+        row.id = new_id  # type: ignore[attr-defined]
+        for key, parent in links.items():
+            setattr(row, key, parent.id)  # type: ignore[attr-defined]
+        make_transient_to_detached(row)  # what it holds is what was stored
+        session.add(row)
+
+
+def _index_of(rows: tuple[NewRow, ...], parent: Base) -> int:
+    return next(index for index, (row, _) in enumerate(rows) if row is parent)
+
+
+def _column_values(row: Base, links: Mapping[str, Base]) -> dict[str, Any]:
+    values = {}
+    for attribute in inspect(type(row)).column_attrs:
+        column = attribute.columns[0]
+        if column.primary_key or attribute.key in links:
+            continue
+        value = getattr(row, attribute.key)
+        if value is None and column.default is not None:
+            raise ValueError(f"{column} has a default the ORM would apply: set it")
+        setattr(row, attribute.key, value)  # held, not expired, once the row counts as loaded
+        values[attribute.key] = value
+    return values
+
+
+Shape = tuple[tuple[type[Base], tuple[tuple[str, int], ...]], ...]
+
+
+def _set(table: Table) -> list[Column[Any]]:
+    """The columns an insert sets: all but the id."""
+    return [column for column in table.columns if not column.primary_key]
+
+
+def _parameter(index: int, column: Column[Any]) -> BindParameter[Any]:
+    """Row `index`'s value for `column`. A JSON column's None is stored as SQL NULL, as the ORM
+    stores an attribute it was not given (given None, JSON would store its own `null`)."""
+    kind = JSON(none_as_null=True) if isinstance(column.type, JSON) else column.type
+    return bindparam(f"r{index}_{column.key}", type_=kind)
+
+
+@functools.cache
+def _inserts_one_by_one(shape: Shape) -> list[Any]:
+    """One INSERT per row, each with a parameter per column (its foreign keys among them)."""
+    statements = []
+    for index, (model, _) in enumerate(shape):
+        table = cast(Table, model.__table__)
+        values = {column.key: _parameter(index, column) for column in _set(table)}
+        statements.append(insert(table).values(values).returning(table.c.id))
+    return statements
+
+
+@functools.cache
+def _inserts_as_one(shape: Shape) -> Any:
+    """One SELECT of the new ids, each INSERT a CTE reading its parents' ids from theirs."""
+    ctes: list[Any] = []
+    for index, (model, links) in enumerate(shape):
+        table = cast(Table, model.__table__)
+        parents = {key: ctes[parent] for key, parent in links}
+        values = [
+            parents[column.key].c.id if column.key in parents else _parameter(index, column)
+            for column in _set(table)
+        ]
+        names = [column.key for column in _set(table)]
+        source = select(*values)
+        if parents:
+            source = source.select_from(_side_by_side(list(dict.fromkeys(parents.values()))))
+        ctes.append(insert(table).from_select(names, source).returning(table.c.id).cte(f"r{index}"))
+    return select(*(cte.c.id for cte in ctes)).select_from(_side_by_side(ctes))
+
+
+def _side_by_side(ctes: list[Any]) -> Any:
+    """The one-row CTEs as one row (a join on TRUE: SQLAlchemy warns of a bare cross join)."""
+    joined = ctes[0]
+    for cte in ctes[1:]:
+        joined = joined.join(cte, true())
+    return joined

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import ids
 from bot.models import Goal, GoalProgress, Pair, Participant, ParticipantStatus, Program
@@ -89,6 +89,30 @@ async def test_join_stores_profile_dms_and_publishes_home(bot):
         goal = await session.scalar(select(Goal))
         assert goal.category == "leadership_development"
         assert goal.target_date == dt.date(2026, 3, 31)
+        # Her four rows as stored, read past the ORM: linked to each other, dated by the bot's
+        # clock, and what she was not asked stored as SQL NULL (not JSON's `null`).
+        stored_rows = (
+            await session.execute(
+                text(
+                    "SELECT e.role, e.share_topics IS NULL, e.final_status IS NULL,"
+                    " g.status, g.progress, h.progress, h.source, h.checkin_id IS NULL,"
+                    " p.waiting_reason IS NULL, p.paused_until IS NULL, p.next_round"
+                    " FROM participants p"
+                    " JOIN enrolments e ON e.participant_id = p.id AND e.program_id = p.program_id"
+                    " JOIN goals g ON g.participant_id = p.id"
+                    " JOIN goal_progress h ON h.goal_id = g.id"
+                )
+            )
+        ).all()
+        assert [tuple(row) for row in stored_rows] == [
+            ("share", True, True, "open", 0, 0, "goal_modal", True, True, True, False)
+        ]
+        clock = bot.clock.now()
+        assert (stored.created_at, stored.updated_at) == (clock, clock)
+        assert (goal.created_at, await session.scalar(select(GoalProgress.recorded_at))) == (
+            clock,
+            clock,
+        )
     assert bot.fake.validation_errors == []
 
 

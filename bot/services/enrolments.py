@@ -44,36 +44,29 @@ async def move_out(session: AsyncSession, participant: Participant, now: dt.date
     participant.waiting_reason = None
 
 
+def new_enrolment(participant: Participant, program: Program, now: dt.datetime) -> Enrolment:
+    """A person's first place in `program`, in the role they chose."""
+    return Enrolment(
+        program_id=program.id,
+        participant_id=participant.id,
+        role=participant.role,
+        enrolled_at=now,
+    )
+
+
 async def enrol(
-    session: AsyncSession,
-    participant: Participant,
-    program: Program,
-    now: dt.datetime,
-    *,
-    first: bool = False,
+    session: AsyncSession, participant: Participant, program: Program, now: dt.datetime
 ) -> None:
     """Put the person in `program`; their place in another program has ended already
-    (`move_out`). `first`: the person was created in this transaction, so no enrolment of
-    theirs exists to look for."""
+    (`move_out`)."""
     participant.program_id = program.id
-    row = (
-        None
-        if first
-        else await session.scalar(
-            select(Enrolment).where(
-                Enrolment.program_id == program.id, Enrolment.participant_id == participant.id
-            )
+    row = await session.scalar(
+        select(Enrolment).where(
+            Enrolment.program_id == program.id, Enrolment.participant_id == participant.id
         )
     )
     if row is None:
-        session.add(
-            Enrolment(
-                program_id=program.id,
-                participant_id=participant.id,
-                role=participant.role,
-                enrolled_at=now,
-            )
-        )
+        session.add(new_enrolment(participant, program, now))
     elif program.status == ProgramStatus.OPEN:
         row.role = participant.role  # their role in it is the one they chose last
         # Back in a program they had left: it reads them as they are again until it ends.

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import NewRow, insert_new
 from bot.forms import GoalInput, SignupForm
 from bot.ids import MAX_GOALS
 from bot.models import (
@@ -90,6 +91,27 @@ async def add_topics(session: AsyncSession, labels: list[str], added_by: str) ->
     return new
 
 
+def signup_profile(form: SignupForm, org: OrgPerson | None, next_round: bool) -> dict[str, Any]:
+    """The profile columns a sign-up sets. With HR's org data the modal does not ask
+    department and manager: they come from it."""
+    return {
+        "role": form.role,
+        "experience_band": form.experience_band,
+        "department": (org.department if org else None) or form.department or None,
+        "manager_slack_id": org.manager_slack_id if org else form.manager_id,
+        "share_topics": form.all_share_topics,
+        "learn_topics": form.all_learn_topics,
+        "share_other": form.share_other or None,
+        "learn_other": form.learn_other or None,
+        "timezone": form.timezone,
+        "available_days": [str(day) for day in form.available_days],
+        "time_of_day": form.time_of_day,
+        "meeting_minutes": form.meeting_minutes,
+        "consent_quote": form.consent_quote,
+        "next_round": next_round,
+    }
+
+
 async def save_signup(
     session: AsyncSession,
     *,
@@ -103,52 +125,71 @@ async def save_signup(
     org: OrgPerson | None = None,
 ) -> tuple[Participant, bool, list[Goal]]:
     """Create or update the person's one profile row (`current`, the caller's read of it);
-    returns (participant, created, the goals this sign-up added).
-
-    With HR's org data the modal does not ask department and manager: they come from it. A
-    newcomer has no pair, goals or enrolments yet: nothing is read back for them."""
+    returns (participant, created, the goals this sign-up added)."""
+    profile = signup_profile(form, org, next_round)
+    if current is None:
+        participant, added = await save_newcomer(
+            session, user_id, display_name, profile, form.first_goal, program, now
+        )
+        return participant, True, added
     participant = current
-    created = participant is None
     # Profile and goals carry over between programs; a person is in one running pair at a
     # time, so someone still paired stays in their program until that pair ends. Someone
     # moving leaves their program before this sign-up changes their profile: it keeps them
     # as they were there.
     moving = False
-    if participant and program and participant.program_id not in (None, program.id):
+    if program and participant.program_id not in (None, program.id):
         moving = await active_pair(session, participant) is None
         if moving:
             await enrolments.move_out(session, participant, now)
-    if participant is None:
-        participant = Participant(slack_user_id=user_id, status=ParticipantStatus.ACTIVE)
-        session.add(participant)
     participant.display_name = display_name or participant.display_name
-    participant.role = form.role
-    participant.experience_band = form.experience_band
-    participant.department = (org.department if org else None) or form.department or None
-    participant.manager_slack_id = org.manager_slack_id if org else form.manager_id
-    participant.share_topics = form.all_share_topics
-    participant.learn_topics = form.all_learn_topics
-    participant.share_other = form.share_other or None
-    participant.learn_other = form.learn_other or None
-    participant.timezone = form.timezone
-    participant.available_days = [str(day) for day in form.available_days]
-    participant.time_of_day = form.time_of_day
-    participant.meeting_minutes = form.meeting_minutes
-    participant.consent_quote = form.consent_quote
+    for column, value in profile.items():
+        setattr(participant, column, value)
     if participant.status == ParticipantStatus.LEFT:
         participant.status = ParticipantStatus.ACTIVE  # re-joining after leaving
-    participant.next_round = next_round
-    if created and program is not None:
-        participant.program_id = program.id  # in its INSERT: `enrol` would UPDATE it after
     await session.flush()
     if program is not None and (participant.program_id in (None, program.id) or moving):
-        await enrolments.enrol(session, participant, program, now, first=created)
-    added: list[Goal] = []
+        await enrolments.enrol(session, participant, program, now)
+    goals_added: list[Goal] = []
     if form.first_goal is not None:
-        goals = [] if created else await open_goals(session, participant)
+        goals = await open_goals(session, participant)
         if not goals:
-            added = await save_goals(session, participant, [form.first_goal], now, open_now=goals)
-    return participant, created, added
+            goals_added = await save_goals(
+                session, participant, [form.first_goal], now, open_now=goals
+            )
+    return participant, False, goals_added
+
+
+async def save_newcomer(
+    session: AsyncSession,
+    user_id: str,
+    display_name: str | None,
+    profile: dict[str, Any],
+    first_goal: GoalInput | None,
+    program: Program | None,
+    now: dt.datetime,
+) -> tuple[Participant, list[Goal]]:
+    """A first sign-up's rows: the profile, the place in `program`, the first goal and its
+    history's first entry. Nothing to read back (no pair, goals or enrolments yet), and the
+    rows go in together (`insert_new`: one statement on PostgreSQL)."""
+    participant = Participant(
+        slack_user_id=user_id,
+        display_name=display_name,
+        status=ParticipantStatus.ACTIVE,
+        program_id=program.id if program else None,
+        **profile,
+    )
+    rows: list[NewRow] = [(participant, {})]
+    if program is not None:
+        enrolment = enrolments.new_enrolment(participant, program, now)
+        rows.append((enrolment, {"participant_id": participant}))
+    added: list[Goal] = []
+    if first_goal is not None:
+        goal, progress = new_goal(participant, first_goal, now)
+        rows += [(goal, {"participant_id": participant}), (progress, {"goal_id": goal})]
+        added.append(goal)
+    await insert_new(session, *rows)
+    return participant, added
 
 
 async def open_goals(session: AsyncSession, participant: Participant) -> list[Goal]:
@@ -193,6 +234,28 @@ async def goals_in_view(
     return open_, achieved, history
 
 
+def goal_fields(item: GoalInput) -> dict[str, Any]:
+    """What the goals modal (or the sign-up's first goal) says about a goal."""
+    return {
+        "category": item.category,
+        "description": item.description,
+        "success_measure": item.success_measure or None,
+        "target_date": item.target_date,
+        "status": GoalStatus(item.state),
+    }
+
+
+def new_goal(
+    participant: Participant, item: GoalInput, now: dt.datetime
+) -> tuple[Goal, GoalProgress]:
+    """A new open goal and the first entry of its history (its `goal_id` is the caller's to
+    set once the goal has one)."""
+    progress = item.progress if item.progress is not None else 0
+    goal = Goal(participant_id=participant.id, progress=progress, **goal_fields(item))
+    first = GoalProgress(progress=progress, source="goal_modal", checkin_id=None, recorded_at=now)
+    return goal, first
+
+
 async def save_goals(
     session: AsyncSession,
     participant: Participant,
@@ -212,30 +275,27 @@ async def save_goals(
     room_for_new = MAX_GOALS - len(own)
     saved = []
     for item in goals:
-        found = own.get(item.goal_id) if item.goal_id is not None else None
-        is_new = found is None
-        if found is None:
+        goal = own.get(item.goal_id) if item.goal_id is not None else None
+        if goal is None:
             if item.state != "open" or room_for_new <= 0:
                 continue
             room_for_new -= 1
-            goal = Goal(participant_id=participant.id, progress=0)
+            goal, first = new_goal(participant, item, now)
             session.add(goal)
+            await session.flush()
+            first.goal_id = goal.id
+            session.add(first)
         else:
-            goal = found
-        goal.category = item.category
-        goal.description = item.description
-        goal.success_measure = item.success_measure or None
-        goal.target_date = item.target_date
-        goal.status = GoalStatus(item.state)
-        await session.flush()
-        progress = 100 if item.state == "achieved" else item.progress
-        if is_new or (progress is not None and progress != goal.progress):
-            goal.progress = progress if progress is not None else goal.progress
-            session.add(
-                GoalProgress(
-                    goal_id=goal.id, progress=goal.progress, source="goal_modal", recorded_at=now
+            for column, value in goal_fields(item).items():
+                setattr(goal, column, value)
+            progress = 100 if item.state == "achieved" else item.progress
+            if progress is not None and progress != goal.progress:
+                goal.progress = progress
+                session.add(
+                    GoalProgress(
+                        goal_id=goal.id, progress=progress, source="goal_modal", recorded_at=now
+                    )
                 )
-            )
         saved.append(goal)
     return saved
 

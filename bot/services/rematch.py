@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Exists, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.models import (
     MatchProposal,
@@ -69,14 +71,20 @@ async def rematch(
     return outcome
 
 
-# Built once: asked on every sign-up. A person told they wait is unpaired (pairing clears it).
-_TOLD_THEY_WAIT = select(
-    exists().where(
-        Participant.program_id == bindparam("program_id"),
-        Participant.status == ParticipantStatus.ACTIVE,
-        Participant.waiting_reason.is_not(None),
+def told_they_wait(program_id: Any) -> Exists:
+    """Whether anyone of a program's pool was told they wait, `program_id` being a value or a
+    column of the caller's statement: one EXISTS, whatever the size of the pool. A person told
+    they wait is unpaired (pairing clears it)."""
+    someone = aliased(Participant)  # never the caller's own Participant, if it has one
+    return exists().where(
+        someone.program_id == program_id,
+        someone.status == ParticipantStatus.ACTIVE,
+        someone.waiting_reason.is_not(None),
     )
-)
+
+
+# Built once: asked after each late joiner's sign-up that did not read it with its programs.
+_TOLD_THEY_WAIT = select(told_they_wait(bindparam("program_id")))
 
 
 async def anyone_waiting(session: AsyncSession, program: Program) -> bool:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import String, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import SignupForm
 from bot.models import Goal, OrgPerson, Participant, ParticipantStatus, Program, ProgramStatus
 from bot.services import participants as people
 from bot.services import programs as cohorts
-from bot.services.rematch import anyone_waiting
+from bot.services.rematch import anyone_waiting, told_they_wait
 
 
 @dataclass(frozen=True)
@@ -24,34 +24,54 @@ class Joining:
     org: OrgPerson | None
     open_programs: list[Program]  # oldest first
     topics_version: tuple[int | None, int]  # see `people.TopicCatalogue`
+    someone_waits: frozenset[int]  # open programs with someone told they wait (`rematch`)
+
+
+_ME = select(bindparam("user_id", type_=String).label("slack_user_id")).subquery()
+# Built once: every join and sign-up runs it, and SQLAlchemy then reuses its compiled form
+# (building it anew, with its aliases, cost more than running it).
+_JOINING = (
+    select(
+        Participant,
+        OrgPerson,
+        Program,
+        told_they_wait(Program.id).label("someone_waits"),
+        *people.TOPICS_VERSION,
+    )
+    .select_from(_ME)
+    .outerjoin(Participant, Participant.slack_user_id == _ME.c.slack_user_id)
+    .outerjoin(
+        OrgPerson,
+        and_(OrgPerson.slack_user_id == _ME.c.slack_user_id, OrgPerson.in_org_data),
+    )
+    .outerjoin(Program, Program.status == ProgramStatus.OPEN)
+    .order_by(Program.start_date, Program.id)
+)
 
 
 async def joining(session: AsyncSession, user_id: str) -> Joining:
-    """The person's profile and org record, the open programs and the topic catalogue's
-    version, in one statement: `/mentoring join` is frequent, and each statement costs more
-    CPU than the rows it returns. Each open program comes as a row of its own, beside the
-    person's (outer-joined: with no program open there is still the one row)."""
-    me = select(literal(user_id).label("slack_user_id")).subquery()
-    rows = (
-        await session.execute(
-            select(Participant, OrgPerson, Program, *people.TOPICS_VERSION)
-            .select_from(me)
-            .outerjoin(Participant, Participant.slack_user_id == me.c.slack_user_id)
-            .outerjoin(
-                OrgPerson,
-                and_(OrgPerson.slack_user_id == me.c.slack_user_id, OrgPerson.in_org_data),
-            )
-            .outerjoin(Program, Program.status == ProgramStatus.OPEN)
-            .order_by(Program.start_date, Program.id)
-        )
-    ).all()
+    """The person's profile and org record, the open programs (and whether anyone in each was
+    told they wait) and the topic catalogue's version, in one statement: `/mentoring join` is
+    frequent, and each statement costs more CPU than the rows it returns. Each open program
+    comes as a row of its own, beside the person's (outer-joined: with no program open there
+    is still the one row)."""
+    rows = (await session.execute(_JOINING, {"user_id": user_id})).all()
     first = rows[0]
     return Joining(
         participant=first[0],
         org=first[1],
         open_programs=[row[2] for row in rows if row[2] is not None],
-        topics_version=(first[3], first[4]),
+        topics_version=(first[4], first[5]),
+        someone_waits=frozenset(row[2].id for row in rows if row[2] is not None and row[3]),
     )
+
+
+async def someone_waits(session: AsyncSession, program: Program, found: Joining) -> bool:
+    """Whether anyone in `program` was told they wait: as `joining` read it, when it read that
+    program (those a sign-up can choose), else asked now."""
+    if any(open_program.id == program.id for open_program in found.open_programs):
+        return program.id in found.someone_waits
+    return await anyone_waiting(session, program)
 
 
 @dataclass(frozen=True)
@@ -118,7 +138,7 @@ async def save_signup(
         partner is None
         and in_program is not None
         and participant.status == ParticipantStatus.ACTIVE
-        and await anyone_waiting(session, in_program)
+        and await someone_waits(session, in_program, found)
     )
     saved = SignupSaved(
         participant=participant,
