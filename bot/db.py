@@ -212,6 +212,13 @@ async def changed_rows(session: AsyncSession, statement: Executable) -> int:
     return result.rowcount or 0
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements: an INSERT or UPDATE of the table skips the ORM's
+    bulk handling that one of the mapped class goes through (~0.2 ms of CPU each), where
+    nothing in the session needs to follow the change."""
+    return cast(Table, model.__table__)
+
+
 #: A new row to insert and, per foreign key, the new row (inserted before it) it points at.
 NewRow = tuple[Base, Mapping[str, Base]]
 
@@ -293,7 +300,7 @@ def _inserts_one_by_one(shape: Shape) -> list[Any]:
     """One INSERT per row, each with a parameter per column (its foreign keys among them)."""
     statements = []
     for index, (model, _) in enumerate(shape):
-        table = cast(Table, model.__table__)
+        table = table_of(model)
         values = {column.key: _parameter(index, column) for column in _set(table)}
         statements.append(insert(table).values(values).returning(table.c.id))
     return statements
@@ -304,7 +311,7 @@ def _inserts_as_one(shape: Shape) -> Any:
     """One SELECT of the new ids, each INSERT a CTE reading its parents' ids from theirs."""
     ctes: list[Any] = []
     for index, (model, links) in enumerate(shape):
-        table = cast(Table, model.__table__)
+        table = table_of(model)
         parents = {key: ctes[parent] for key, parent in links}
         values = [
             parents[column.key].c.id if column.key in parents else _parameter(index, column)

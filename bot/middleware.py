@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.db import table_of
 from bot.listeners import Replay, Routes
 from bot.models import ProcessedRequest
 from bot.slack_client import SlackUnreachable
@@ -25,7 +26,7 @@ from bot.texts import text
 
 log = logging.getLogger(__name__)
 
-RECORD_REQUEST = insert(ProcessedRequest)
+RECORD_REQUEST = insert(table_of(ProcessedRequest))  # Core: see `table_of`
 DATABASE_ERRORS = (OperationalError, SAInterfaceError, ConnectionError, OSError)
 
 

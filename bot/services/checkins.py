@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db import UPSERT_INSERTS, dialect_of, session_now, upsert_insert
+from bot.db import UPSERT_INSERTS, dialect_of, session_now, table_of, upsert_insert
 from bot.forms import FeedbackForm, SurveyForm
 from bot.models import (
     Attendance,
@@ -113,21 +113,18 @@ async def ensure_response(session: AsyncSession, scope: CheckinScope) -> Respons
     return response
 
 
+# Built once: every answer redraws its check-in with who has answered.
+_ANSWERED = select(Response.participant_id).where(
+    Response.checkin_id == bindparam("checkin_id"),
+    Response.attendance.is_not(None) | Response.feedback_submitted_at.is_not(None),
+)
+
+
 async def answered_status(session: AsyncSession, checkin: Checkin) -> list[tuple[str, bool]]:
     """[(slack id, answered?)] for the sharer then the learner: who, never what."""
     pair = await session.get(Pair, checkin.pair_id)
     assert pair is not None
-    answered = set(
-        (
-            await session.scalars(
-                select(Response.participant_id).where(
-                    Response.checkin_id == checkin.id,
-                    (Response.attendance.is_not(None))
-                    | (Response.feedback_submitted_at.is_not(None)),
-                )
-            )
-        ).all()
-    )
+    answered = set((await session.scalars(_ANSWERED, {"checkin_id": checkin.id})).all())
     result = []
     for pid in (pair.sharer_id, pair.learner_id):
         person = await session.get(Participant, pid)
@@ -139,7 +136,7 @@ async def answered_status(session: AsyncSession, checkin: Checkin) -> list[tuple
 def _attendance_upsert(dialect: str) -> Any:
     """INSERT the person's answer with `attendance`, or UPDATE it if it says something else."""
     insert = UPSERT_INSERTS[dialect]
-    statement = insert(Response).values(
+    statement = insert(table_of(Response)).values(  # Core: see `table_of`
         checkin_id=bindparam("checkin_id"),
         participant_id=bindparam("participant_id"),
         attendance=bindparam("attendance"),

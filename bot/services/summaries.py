@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import table_of
 from bot.models import (
     PAIR_SUMMARY,
     WEEKLY_SUMMARY,
@@ -46,40 +47,49 @@ def _any(condition: Any) -> Any:
     return func.max(case((condition, 1), else_=0)) > 0
 
 
+_RESPONSES, _CHECKINS, _PAIRS = table_of(Response), table_of(Checkin), table_of(Pair)
+
+
 def _summaries() -> Any:
-    """One row per answered check-in: its summary, computed from its answers."""
-    said, author = Response.attendance, Response.participant_id
-    gave_feedback = Response.feedback_submitted_at.is_not(None)
+    """One row per answered check-in: its summary, computed from its answers. Written on the
+    tables, not the models, so that the UPDATE built from it is Core: the ORM would annotate
+    (and key anew) the whole statement on every execution."""
+    answer, pair = _RESPONSES.c, _PAIRS.c
+    said, author = answer.attendance, answer.participant_id
+    gave_feedback = answer.feedback_submitted_at.is_not(None)
     return (
         select(
-            Response.checkin_id,
+            answer.checkin_id,
             func.max(outcome_code(said)).label("outcome"),
-            func.count(Response.feedback_submitted_at).label("answers"),
-            func.coalesce(func.sum(Response.usefulness), 0).label("usefulness_sum"),
-            func.count(Response.usefulness).label("usefulness_count"),
-            func.coalesce(func.sum(Response.candour), 0).label("candour_sum"),
-            func.count(Response.candour).label("candour_count"),
-            func.count(case((Response.prompt_rating > 0, 1))).label("thumbs_up"),
-            func.count(case((Response.prompt_rating < 0, 1))).label("thumbs_down"),
-            _any(and_(author == Pair.sharer_id, gave_feedback)).label("sharer_answered"),
-            _any(and_(author == Pair.learner_id, gave_feedback)).label("learner_answered"),
+            func.count(answer.feedback_submitted_at).label("answers"),
+            func.coalesce(func.sum(answer.usefulness), 0).label("usefulness_sum"),
+            func.count(answer.usefulness).label("usefulness_count"),
+            func.coalesce(func.sum(answer.candour), 0).label("candour_sum"),
+            func.count(answer.candour).label("candour_count"),
+            func.count(case((answer.prompt_rating > 0, 1))).label("thumbs_up"),
+            func.count(case((answer.prompt_rating < 0, 1))).label("thumbs_down"),
+            _any(and_(author == pair.sharer_id, gave_feedback)).label("sharer_answered"),
+            _any(and_(author == pair.learner_id, gave_feedback)).label("learner_answered"),
             # "I cancelled" from one, or "my partner cancelled" from the other: counted once.
             _any(
                 or_(
-                    and_(author == Pair.sharer_id, said == Attendance.CANCELLED),
-                    and_(author == Pair.learner_id, said == Attendance.PARTNER_CANCELLED),
+                    and_(author == pair.sharer_id, said == Attendance.CANCELLED),
+                    and_(author == pair.learner_id, said == Attendance.PARTNER_CANCELLED),
                 )
             ).label("cancelled_by_sharer"),
             _any(
                 or_(
-                    and_(author == Pair.learner_id, said == Attendance.CANCELLED),
-                    and_(author == Pair.sharer_id, said == Attendance.PARTNER_CANCELLED),
+                    and_(author == pair.learner_id, said == Attendance.CANCELLED),
+                    and_(author == pair.sharer_id, said == Attendance.PARTNER_CANCELLED),
                 )
             ).label("cancelled_by_learner"),
         )
-        .join(Checkin, Checkin.id == Response.checkin_id)
-        .join(Pair, Pair.id == Checkin.pair_id)
-        .group_by(Response.checkin_id)
+        .select_from(
+            _RESPONSES.join(_CHECKINS, _CHECKINS.c.id == answer.checkin_id).join(
+                _PAIRS, pair.id == _CHECKINS.c.pair_id
+            )
+        )
+        .group_by(answer.checkin_id)
     )
 
 
@@ -90,22 +100,22 @@ def _summarize(query: Any) -> Any:
     """UPDATE the check-ins `query` (a `_summaries()`, narrowed or not) computes."""
     fresh = query.subquery("fresh")
     return (
-        update(Checkin)
-        .where(Checkin.id == fresh.c.checkin_id)
+        update(_CHECKINS)
+        .where(_CHECKINS.c.id == fresh.c.checkin_id)
         .values({name: fresh.c[name] for name in SUMMARY_COLUMNS})
-        .execution_options(synchronize_session=False)
     )
 
 
 # Built once: every answer runs it (building and keying this statement anew was ~1 ms of CPU).
 SUMMARIZE_SOME = _summarize(
-    _summaries().where(Response.checkin_id.in_(bindparam("checkin_ids", expanding=True)))
+    _summaries().where(_RESPONSES.c.checkin_id.in_(bindparam("checkin_ids", expanding=True)))
 )
 
 
 async def summarize_checkins(session: AsyncSession, checkin_ids: Iterable[int] | None) -> None:
     """Recompute the summaries of these check-ins from their answers; None: every check-in
-    (after a bulk load). Pending ORM changes to answers are flushed first."""
+    (after a bulk load). Pending ORM changes to answers are flushed first (the session's
+    autoflush, as for any statement it executes)."""
     if checkin_ids is None:
         await session.execute(_summarize(_summaries()))
     else:
