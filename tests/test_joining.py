@@ -7,7 +7,8 @@ from sqlalchemy import func, select, text
 
 from bot import ids
 from bot.models import Goal, GoalProgress, Pair, Participant, ParticipantStatus, Program
-from tests.flows import add_person, join, open_modal, texts_of
+from mentorbot_sandbox import FaultRule
+from tests.flows import DEFAULT_ANSWERS, add_person, join, open_modal, texts_of
 
 pytestmark = pytest.mark.slow  # drives the running bot end to end; `-m "not slow"` skips it
 
@@ -114,6 +115,21 @@ async def test_join_stores_profile_dms_and_publishes_home(bot):
             clock,
         )
     assert bot.fake.validation_errors == []
+
+
+async def test_the_modal_opens_in_time_when_slack_is_slow_to_give_the_profile(bot):
+    """A burst of joins can use up users.info's rate limit: the modal opens before its trigger
+    expires, without the profile's prefill, rather than after waiting out Retry-After."""
+    await open_a_program(bot)
+    add_person(bot, PRIYA, "Priya Patel", tz="Asia/Kolkata")
+    bot.fake.trigger_ttl = 10.0  # Slack's is 3 s; the wait below is longer than either
+    bot.fake.faults.add(FaultRule(method="users.info", kind="ratelimited", count=1, retry_after=20))
+    view = await open_modal(bot, PRIYA, "join")
+    tz_select = next(b for b in view["blocks"] if b.get("block_id") == ids.B_TIMEZONE)
+    assert tz_select["element"]["initial_option"]["value"] == bot.ctx.settings.default_timezone
+    assert not (await bot.fake.submit_view(PRIYA, view["id"], DEFAULT_ANSWERS)).errors
+    dm = await bot.fake.wait_for(lambda: bot.fake.dm_messages(PRIYA))
+    assert "Thanks for joining reverse mentoring, there!" in texts_of(dm)  # no name to use
 
 
 async def test_rejoin_prefills_and_updates_the_same_row(bot):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -29,11 +30,17 @@ from bot.texts import text
 from bot.texts.mrkdwn import Mrkdwn, mention
 from bot.views.signup import confirmation_dm, signup_modal
 
+# How long the sign-up modal waits for the person's Slack profile (name, time zone). The modal
+# must open within the trigger's 3 s; a burst of joins can use up users.info's rate limit
+# (Tier 4), and waiting out Retry-After would open it too late. Without the profile the modal
+# opens anyway: the time zone starts at the default and the name is left out.
+PROFILE_WAIT = 1.0  # seconds
+
 
 async def slack_profile(ctx: AppContext, user_id: str) -> tuple[str | None, str | None]:
-    """(display name, time zone) from Slack; (None, None) if Slack can't say right now."""
+    """(display name, time zone) from Slack; (None, None) if Slack can't say in time."""
     try:
-        user = (await ctx.client.users_info(user=user_id))["user"]
+        user = (await asyncio.wait_for(ctx.client.users_info(user=user_id), PROFILE_WAIT))["user"]
     except (SlackApiError, OSError, TimeoutError, KeyError):
         return None, None
     profile = user.get("profile") or {}
