@@ -147,7 +147,6 @@ async def save_signup(
         setattr(participant, column, value)
     if participant.status == ParticipantStatus.LEFT:
         participant.status = ParticipantStatus.ACTIVE  # re-joining after leaving
-    await session.flush()
     if program is not None and (participant.program_id in (None, program.id) or moving):
         await enrolments.enrol(session, participant, program, now)
     goals_added: list[Goal] = []
